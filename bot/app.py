@@ -1,0 +1,111 @@
+"""The running bot's shared parts (settings, database, campaign, clock, answer engine, senders) and each message's context."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from bot.campaign import Campaign, load_campaign
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import open_db
+from bot.messages import DeliveryResult, Outgoing
+
+
+class Sender(Protocol):
+    """What a channel adapter offers for messages the bot starts (reminders, deferred replies)."""
+
+    async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult: ...
+
+
+@dataclass
+class BotApp:
+    """Everything a handler or a job may need, created once per process."""
+
+    settings: Settings
+    db: sqlite_utils.Database
+    campaign: Campaign
+    clock: Clock
+    senders: dict[str, Sender] = field(default_factory=dict)
+    _answerer: Any = None
+
+    @classmethod
+    def create(cls, settings: Settings, clock: Clock | None = None) -> BotApp:
+        """Opens the database and loads the campaign named by the settings."""
+        return cls(
+            settings=settings,
+            db=open_db(settings.database.path),
+            campaign=load_campaign(settings.campaign.file or None),
+            clock=clock or Clock(),
+        )
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone times are shown in."""
+        return ZoneInfo(self.settings.timezone)
+
+    @property
+    def photos_dir(self) -> Path:
+        """Where photos are stored, by sha256."""
+        return Path(self.settings.photos.dir)
+
+    @property
+    def answerer(self):
+        """The campaign question engine, built on first use (it loads dictionaries)."""
+        if self._answerer is None:
+            from bot.understanding import Answerer
+
+            self._answerer = Answerer(self.campaign)
+        return self._answerer
+
+    def local(self, moment: datetime) -> datetime:
+        """A UTC moment in the bot's time zone."""
+        return moment.astimezone(self.tz)
+
+
+@dataclass
+class Context:
+    """What a handler gets besides the message: the app, the moment, who is writing, their conversation state."""
+
+    app: BotApp
+    now: datetime  # UTC
+    channel: str
+    chat_id: str
+    cadre: dict | None = None  # the bound cadre's row, with unit_kind and unit_name; None for a visitor
+    state: str | None = None
+    state_data: dict = field(default_factory=dict)
+    understanding: Any = None  # the answer engine's reading of the text, filled on first need
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self.app.db
+
+    @property
+    def campaign(self) -> Campaign:
+        return self.app.campaign
+
+    @property
+    def today(self):
+        """Today's date in the bot's time zone."""
+        return self.app.local(self.now).date()
+
+    def set_state(self, state: str, data: dict | None = None) -> None:
+        """Stores the conversation state for this chat, so it survives a restart."""
+        self.db.execute(
+            "INSERT INTO conversation_state (channel, chat_id, state, data, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel, chat_id) DO UPDATE SET state = excluded.state, data = excluded.data, "
+            "updated_at = excluded.updated_at",
+            (self.channel, self.chat_id, state, json.dumps(data or {}, ensure_ascii=False), self.now.isoformat()),
+        )
+        self.state, self.state_data = state, data or {}
+
+    def clear_state(self) -> None:
+        """Forgets the conversation state of this chat."""
+        self.db.execute("DELETE FROM conversation_state WHERE channel = ? AND chat_id = ?", (self.channel, self.chat_id))
+        self.state, self.state_data = None, {}

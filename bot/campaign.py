@@ -1,0 +1,214 @@
+"""The campaign as data: loads the campaign file into phases, deadlines and topics, and answers 'when'."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from bot.vocabulary import ROLES, UNIT_KINDS
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CAMPAIGN_FILE = Path(__file__).parent / "data" / "campaign.toml"
+
+
+class CampaignError(Exception):
+    """The campaign file cannot be used at all (unreadable, or missing what every answer needs)."""
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    name: str
+    start: date | None
+    end: date | None
+    period_text: str
+    summary: str
+    ref: str
+
+    @property
+    def described(self) -> bool:
+        """False for a phase the source announces but never describes."""
+        return bool(self.name)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    id: str
+    task: str
+    due: date | None  # None when the file gives no date or a malformed one (see `problem`)
+    due_text: str
+    binds: tuple[str, ...]  # unit kinds the deadline binds
+    ref: str
+    roles: tuple[str, ...] = ROLES  # roles within those units that are reminded
+    note: str = ""
+    problem: str = ""  # why this deadline cannot be scheduled, in Chinese; empty when it is fine
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    text: str
+    ref: str
+    aliases: tuple[str, ...] = ()
+    items: tuple[str, ...] = ()
+    source: str = ""  # a source other than the meeting minutes, named in the answer
+    parent: str = ""  # id of the topic this one is part of
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: str
+    name: str
+    organiser: str
+    source: str
+    office: str
+    start: date
+    start_text: str
+    end: date | None
+    end_text: str
+    end_note: str
+    ref: str
+    phases: tuple[Phase, ...]
+    deadlines: tuple[Deadline, ...]
+    topics: tuple[Topic, ...] = field(default=())
+
+    def phase_at(self, day: date) -> Phase | None:
+        """The described phase that contains day, or None (before, after, or the undescribed stretch)."""
+        for phase in self.phases:
+            if phase.start and phase.end and phase.start <= day <= phase.end:
+                return phase
+        return None
+
+    def phase(self, number: int) -> Phase | None:
+        """The phase with this number, described or not."""
+        return next((p for p in self.phases if p.number == number), None)
+
+    def status_at(self, day: date) -> str:
+        """'before', 'running' or 'ended' for the campaign as a whole on that day."""
+        if day < self.start:
+            return "before"
+        if self.end and day >= self.end:
+            return "ended"
+        return "running"
+
+    def deadlines_for(self, unit_kind: str | None = None, role: str | None = None) -> list[Deadline]:
+        """Deadlines binding that kind of unit and role (all when None), in date order, undated last."""
+        chosen = [
+            d for d in self.deadlines
+            if (unit_kind is None or unit_kind in d.binds) and (role is None or role in d.roles)
+        ]
+        return sorted(chosen, key=lambda d: (d.due is None, d.due or date.max, d.id))
+
+    def upcoming_deadlines(self, day: date, unit_kind: str | None = None, role: str | None = None) -> list[Deadline]:
+        """Dated deadlines on or after day, nearest first."""
+        return [d for d in self.deadlines_for(unit_kind, role) if d.due is not None and d.due >= day]
+
+    def deadline(self, deadline_id: str) -> Deadline | None:
+        """The deadline with this id."""
+        return next((d for d in self.deadlines if d.id == deadline_id), None)
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """The topic with this id."""
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+
+def load_campaign(path: str | Path | None = None) -> Campaign:
+    """Loads the campaign file at path (the shipped one when empty), tolerating a bad deadline date."""
+    path = Path(path) if path else DEFAULT_CAMPAIGN_FILE
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise CampaignError(f"找不到活动文件：{path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise CampaignError(f"活动文件格式有误（{path}）：{exc}") from exc
+    try:
+        head = raw["campaign"]
+        return Campaign(
+            id=head["id"],
+            name=head["name"],
+            organiser=head.get("organiser", ""),
+            source=head["source"],
+            office=head.get("office", ""),
+            start=_date(head["start"], "campaign.start"),
+            start_text=head.get("start_text", ""),
+            end=_date(head["end"], "campaign.end") if head.get("end") else None,
+            end_text=head.get("end_text", ""),
+            end_note=head.get("end_note", ""),
+            ref=head.get("ref", ""),
+            phases=tuple(_phase(p) for p in raw.get("phases", [])),
+            deadlines=tuple(_deadline(d) for d in raw.get("deadlines", [])),
+            topics=tuple(_topic(t) for t in raw.get("topics", [])),
+        )
+    except KeyError as exc:
+        raise CampaignError(f"活动文件缺少必填项 {exc.args[0]}（{path}）") from exc
+    except (ValueError, TypeError) as exc:
+        raise CampaignError(f"活动文件内容有误（{path}）：{exc}") from exc
+
+
+def _date(value, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{where} 的日期“{value}”不是 YYYY-MM-DD 格式") from exc
+
+
+def _phase(raw: dict) -> Phase:
+    return Phase(
+        number=int(raw["number"]),
+        name=raw.get("name", ""),
+        start=_date(raw["start"], f"第{raw['number']}阶段 start") if raw.get("start") else None,
+        end=_date(raw["end"], f"第{raw['number']}阶段 end") if raw.get("end") else None,
+        period_text=raw.get("period_text", ""),
+        summary=raw["summary"],
+        ref=raw["ref"],
+    )
+
+
+def _deadline(raw: dict) -> Deadline:
+    problem = ""
+    due = None
+    if raw.get("due"):
+        try:
+            due = _date(raw["due"], f"截止事项 {raw['id']} due")
+        except ValueError as exc:
+            problem = str(exc)
+            logger.warning("campaign file: %s", problem)
+    else:
+        problem = f"截止事项 {raw['id']} 没有写日期"
+    binds = tuple(raw.get("binds", ()))
+    unknown = [b for b in binds if b not in UNIT_KINDS]
+    if unknown:
+        problem = problem or f"截止事项 {raw['id']} 的对象单位类型未知：{'、'.join(unknown)}"
+        logger.warning("campaign file: deadline %s binds unknown unit kinds %s", raw["id"], unknown)
+    return Deadline(
+        id=raw["id"],
+        task=raw["task"],
+        due=due,
+        due_text=raw.get("due_text", ""),
+        binds=binds,
+        ref=raw["ref"],
+        roles=tuple(raw.get("roles", ROLES)),
+        note=raw.get("note", ""),
+        problem=problem,
+    )
+
+
+def _topic(raw: dict) -> Topic:
+    return Topic(
+        id=raw["id"],
+        title=raw["title"],
+        text=raw["text"],
+        ref=raw["ref"],
+        aliases=tuple(raw.get("aliases", ())),
+        items=tuple(raw.get("items", ())),
+        source=raw.get("source", ""),
+        parent=raw.get("parent", ""),
+    )

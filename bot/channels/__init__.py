@@ -1,0 +1,1 @@
+"""Channel adapters: each turns its platform's traffic into Incoming messages and renders Outgoing ones."""

@@ -1,0 +1,112 @@
+"""The console channel: the whole bot in a terminal, line by line, through the same router and handlers."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import IO, Iterable
+
+from bot.app import BotApp
+from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
+from bot.router import dispatch
+
+CHANNEL = "console"
+VISITOR_CHAT = "visitor"
+CONSOLE_HELP = (
+    "控制台命令：/photo 图片路径 [说明]  发送照片；/location 纬度 经度  发送位置；"
+    "/contact 手机号  分享手机号；回复数字选择列出的选项；Ctrl-D 结束。"
+)
+
+
+class ConsoleError(Exception):
+    """A console line or option the console cannot act on; the message is for the user, in Chinese."""
+
+
+def render(message: Outgoing) -> str:
+    """Prints an Outgoing as lines: its text, then its choices numbered, then any file."""
+    lines = [message.text]
+    lines += [f"  {n}. {c.label}" for n, c in enumerate(message.choices, start=1)]
+    if message.choices:
+        lines.append("  （回复数字选择）")
+    if message.file:
+        lines.append(f"  [文件] {message.file}")
+    return "\n".join(lines)
+
+
+class ConsoleSender:
+    """Sends by printing: reminders on the console channel land on standard output."""
+
+    def __init__(self, out: IO[str] | None = None):
+        self.out = out or sys.stdout
+
+    async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Prints the message for chat_id."""
+        print(f"[→ {chat_id}] {render(message)}", file=self.out, flush=True)
+        return DeliveryResult(DeliveryOutcome.SENT)
+
+
+def bind_console(app: BotApp, cadre_id: str) -> str:
+    """Binds the console chat to the cadre (the terminal is trusted); returns the chat id."""
+    if app.db.execute("SELECT 1 FROM cadres WHERE id = ?", (cadre_id,)).fetchone() is None:
+        raise ConsoleError(f"找不到干部编号“{cadre_id}”。请先用 campaign-bot import 导入花名册，或检查编号。")
+    app.db.execute(
+        "INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at) VALUES (?, ?, ?, ?, 1, ?) "
+        "ON CONFLICT (channel, chat_id) DO UPDATE SET cadre_id = excluded.cadre_id, active = 1, inactive_reason = NULL",
+        (CHANNEL, cadre_id, cadre_id, cadre_id, app.clock.now().isoformat()),
+    )
+    return cadre_id
+
+
+def parse_line(line: str, chat_id: str, app: BotApp) -> Incoming:
+    """Turns one typed line into an Incoming; /photo, /location and /contact carry attachments."""
+    now = app.clock.now()
+    base = dict(channel=CHANNEL, chat_id=chat_id, user_id=chat_id, sent_at=now)
+    text = line.rstrip("\r\n")
+    head = text.strip().split(maxsplit=1)
+    if head and head[0] == "/photo":
+        try:
+            parts = shlex.split(head[1]) if len(head) > 1 else []
+        except ValueError:
+            parts = head[1].split(maxsplit=1)
+        if not parts:
+            raise ConsoleError("用法：/photo 图片路径 [说明]")
+        path = Path(parts[0]).expanduser()
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise ConsoleError(f"读不到文件：{path}") from None
+        photo = IncomingPhoto(data=data, source_id=str(path), filename=path.name, sent_as_file=True)
+        return Incoming(**base, text=" ".join(parts[1:]), photos=(photo,))
+    if head and head[0] == "/location":
+        try:
+            lat, lon = (float(x) for x in head[1].split()[:2])
+        except (IndexError, ValueError):
+            raise ConsoleError("用法：/location 纬度 经度，例如 /location 34.98 102.91") from None
+        return Incoming(**base, location=Location(lat, lon))
+    if head and head[0] == "/contact":
+        if len(head) < 2:
+            raise ConsoleError("用法：/contact 手机号")
+        return Incoming(**base, contact=Contact(phone=head[1].strip(), user_id=chat_id))
+    return Incoming(**base, text=text)
+
+
+async def answer_line(app: BotApp, line: str, chat_id: str) -> list[str]:
+    """Answers one console line; returns what to print."""
+    try:
+        msg = parse_line(line, chat_id, app)
+    except ConsoleError as exc:
+        return [str(exc)]
+    return [render(reply) for reply in await dispatch(app, msg)]
+
+
+async def run_chat(app: BotApp, chat_id: str, lines: Iterable[str], out: IO[str], prompt: bool = False) -> None:
+    """Reads lines until they run out, printing the bot's replies to out."""
+    for line in lines:
+        if not line.strip():
+            continue
+        for block in await answer_line(app, line, chat_id):
+            print(block, file=out, flush=True)
+        print(file=out, flush=True)
+        if prompt:
+            print("> ", end="", file=out, flush=True)

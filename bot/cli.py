@@ -1,0 +1,277 @@
+"""The campaign-bot command: a thin layer that opens the app and calls one library function per command."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.campaign import CampaignError
+from bot.clock import Clock, parse_moment
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def with_config(func):
+    """Adds --config to a command and passes the loaded Settings as `settings`."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                  help="配置文件（TOML）。不给则用内置默认值：数据在 ./data 下。")
+    @functools.wraps(func)
+    def wrapper(*args, config_path=None, **kwargs):
+        try:
+            settings = load_settings(config_path)
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        return func(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
+def now_option(func):
+    """Adds --now ISO-TIME (local time unless it carries an offset) and passes a Clock as `clock`."""
+
+    @click.option("--now", "now_text", default=None, metavar="ISO-TIME",
+                  help="让机器人的时钟从这个时刻开始走，例如 2010-05-12T09:00（北京时间）。")
+    @functools.wraps(func)
+    def wrapper(*args, now_text=None, settings: Settings, **kwargs):
+        try:
+            clock = Clock(parse_moment(now_text, settings.timezone)) if now_text else Clock()
+        except ValueError:
+            raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
+        return func(*args, settings=settings, clock=clock, **kwargs)
+
+    return wrapper
+
+
+def open_app(settings: Settings, clock: Clock | None = None):
+    """Opens the bot's database and campaign, turning their errors into a clear message."""
+    from bot.app import BotApp
+
+    try:
+        return BotApp.create(settings, clock)
+    except CampaignError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.version_option(package_name="campaign-bot")
+@click.option("-v", "--verbose", is_flag=True, help="在标准错误输出上打印日志。")
+def cli(verbose: bool) -> None:
+    """创先争优活动助手：干部问活动、查联系户、拍照上报走访，按期提醒。"""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份对话；不给则是未绑定的访客。")
+@now_option
+@with_config
+def chat(cadre_id, settings, clock):
+    """在终端里和机器人对话，逐行读标准输入直到结束（可用管道）。
+
+    \b
+    例：campaign-bot chat --as G001 --now 2010-05-12T09:00
+        echo 我的联系户 | campaign-bot chat --as G001
+    """
+    from bot.channels.console import CONSOLE_HELP, ConsoleError, VISITOR_CHAT, bind_console, run_chat
+
+    app = open_app(settings, clock)
+    try:
+        chat_id = bind_console(app, cadre_id) if cadre_id else VISITOR_CHAT
+    except ConsoleError as exc:
+        raise click.ClickException(str(exc)) from None
+    interactive = sys.stdin.isatty()
+    if interactive:
+        click.echo(CONSOLE_HELP)
+        click.echo("> ", nl=False)
+    asyncio.run(run_chat(app, chat_id, sys.stdin, sys.stdout, prompt=interactive))
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问。")
+@click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), default=None,
+              help="逐行回答文件中的问题，每行输出一个 JSON 对象。")
+@now_option
+@with_config
+def ask(text, cadre_id, batch_file, settings, clock):
+    """回答一个问题后退出；或用 --batch 逐行回答一个文件里的问题。
+
+    \b
+    例：campaign-bot ask "现在是哪个阶段" --now 2010-05-12T09:00
+        campaign-bot ask --batch questions.txt --as G001
+    """
+    from bot.ask_cli import answer_batch, answer_one
+
+    if (text is None) == (batch_file is None):
+        raise click.UsageError("请给出一个问题，或用 --batch 给出问题文件（二者选一）。")
+    app = open_app(settings, clock)
+    try:
+        if batch_file is not None:
+            answer_batch(app, batch_file, sys.stdout, cadre_id)
+        else:
+            click.echo(answer_one(app, text, cadre_id))
+    except LookupError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="只检查，不写入数据库。")
+@with_config
+def import_(path, dry_run, settings):
+    """导入花名册：一个 .xlsx 工作簿，或一个装有 单位/干部/农户/结对 .csv 文件的文件夹。
+
+    有任何一行出错就报告全部错误，什么都不导入。重复导入同一文件不改变任何数据。
+
+    \b
+    例：campaign-bot import 花名册.xlsx --dry-run
+        campaign-bot import roster/ --config config.toml
+    """
+    from bot.roster import RosterError, import_roster
+
+    app = open_app(settings)
+    try:
+        report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer())
+    except RosterError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(report.summary())
+
+
+def _progress_printer():
+    if not sys.stderr.isatty():
+        return None
+    return lambda done, total: click.echo(f"\r已处理 {done}/{total} 行", nl=False, err=True)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def template(path):
+    """写一个空白花名册工作簿（.xlsx）：四张表的表头和一张填写说明。
+
+    \b
+    例：campaign-bot template 花名册模板.xlsx
+    """
+    from bot.roster import write_template
+
+    write_template(Path(path))
+    click.echo(f"已写出模板：{path}")
+
+
+@cli.command()
+@click.option("--now", "now_text", default=None, metavar="ISO-TIME",
+              help="演示时钟的起点，默认 2010-05-12T09:00（活动第一阶段内）。")
+def demo(now_text):
+    """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话。
+
+    \b
+    例：campaign-bot demo
+        campaign-bot demo --now 2010-09-01T10:00
+    """
+    from bot.demo import run_demo
+
+    run_demo(now_text)
+
+
+@cli.command()
+@click.argument("cadre_ids", nargs=-1)
+@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="为这个单位的全部干部生成绑定码。")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="把绑定码写入 .xlsx 文件。")
+@now_option
+@with_config
+def invite(cadre_ids, unit_id, out_path, settings, clock):
+    """生成一次性绑定码（默认 7 天有效）。干部发送“绑定 绑定码”即可绑定。
+
+    \b
+    例：campaign-bot invite G001 G002
+        campaign-bot invite --unit U01 --out 绑定码.xlsx
+    """
+    from bot.binding_codes import invite_command
+
+    invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path)
+
+
+@cli.command()
+@now_option
+@with_config
+def run(settings, clock):
+    """启动机器人：Telegram、微信、HTTP 服务和提醒调度。
+
+    \b
+    例：campaign-bot run --config config.toml
+        campaign-bot run --config config.toml --now 2010-05-01T08:00
+    """
+    from bot.runner import run_bot
+
+    run_bot(open_app(settings, clock))
+
+
+@cli.group()
+def reminders():
+    """提醒：预览、发送、统计。"""
+
+
+@reminders.command("preview")
+@now_option
+@with_config
+def reminders_preview(settings, clock):
+    """列出在这个时刻会发出的提醒（不发送）。
+
+    \b
+    例：campaign-bot reminders preview --now 2010-05-08T09:00
+    """
+    from schedules.cli import preview
+
+    preview(open_app(settings, clock))
+
+
+@reminders.command("send")
+@now_option
+@with_config
+def reminders_send(settings, clock):
+    """发送这个时刻到期的提醒（与调度器运行同一段代码，重复运行不会重发）。
+
+    \b
+    例：campaign-bot reminders send --now 2010-05-08T09:00
+    """
+    from schedules.cli import send
+
+    send(open_app(settings, clock))
+
+
+@reminders.command("status")
+@with_config
+def reminders_status(settings):
+    """统计已发送、待发送、失败和过期的提醒。
+
+    \b
+    例：campaign-bot reminders status --config config.toml
+    """
+    from schedules.cli import status
+
+    status(open_app(settings))
+
+
+@cli.command("wechat-menu")
+@with_config
+def wechat_menu(settings):
+    """创建微信自定义菜单：活动阶段 / 截止日期 / 我的联系户 / 上报走访 / 帮助。
+
+    \b
+    例：campaign-bot wechat-menu --config config.toml
+    """
+    from bot.channels.wechat import create_menu_command
+
+    create_menu_command(open_app(settings))
+
+
+def main() -> None:
+    """Entry point of the campaign-bot command."""
+    cli(prog_name="campaign-bot")

@@ -1,0 +1,160 @@
+"""Settings: the embedded defaults, overlaid by a TOML file given with --config."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, malformed or names an unknown key."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    path: str = "data/campaign.db"
+
+
+@dataclass(frozen=True)
+class PhotoSettings:
+    dir: str = "data/photos"
+    max_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    file: str = ""  # empty: the campaign shipped with the bot (bot/data/campaign.toml)
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class BindingSettings:
+    code_ttl_days: int = 7
+
+
+@dataclass(frozen=True)
+class ReminderSettings:
+    enabled: bool = True
+    visit_interval_days: int = 30
+    offsets_days: tuple[int, ...] = (7, 3, 1, 0)
+    send_time: str = "09:00"
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+    digest_weekday: int = 1  # ISO weekday: 1 = Monday
+    dispatch_interval_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    enabled: bool = False
+    token: str = field(default="", repr=False)
+    base_url: str = ""
+    base_file_url: str = ""
+    mode: str = "polling"
+    webhook_url: str = ""
+    secret_token: str = field(default="", repr=False)
+    max_file_bytes: int = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class WeChatSettings:
+    enabled: bool = False
+    kind: str = "official"  # "official" (公众号/服务号) or "work" (企业微信)
+    app_id: str = ""
+    corp_id: str = ""
+    agent_id: str = ""
+    secret: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+    encoding_aes_key: str = field(default="", repr=False)
+    path: str = "/wechat"
+    template_id: str = ""
+    api_base_url: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot can be configured with; see config.example.toml."""
+
+    timezone: str = "Asia/Shanghai"
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    photos: PhotoSettings = field(default_factory=PhotoSettings)
+    campaign: CampaignSettings = field(default_factory=CampaignSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    binding: BindingSettings = field(default_factory=BindingSettings)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    wechat: WeChatSettings = field(default_factory=WeChatSettings)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Reads a TOML config file over the embedded defaults; None gives the defaults."""
+    if path is None:
+        return Settings()
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件：{path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件格式有误（{path}）：{exc}") from exc
+    return settings_from_dict(raw)
+
+
+def settings_from_dict(raw: dict[str, Any]) -> Settings:
+    """Builds Settings from a parsed TOML table, refusing unknown keys and wrong types."""
+    return _build(Settings, raw, "")
+
+
+def _build(cls: type, raw: dict[str, Any], prefix: str):
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values = {}
+    for key, value in raw.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(f"配置项未知：{name}")
+        default = known[key].default_factory() if known[key].default_factory is not dataclasses.MISSING else known[key].default
+        if dataclasses.is_dataclass(default):
+            if not isinstance(value, dict):
+                raise ConfigError(f"配置项 [{name}] 应当是一节（table）")
+            values[key] = _build(type(default), value, f"{name}.")
+        else:
+            values[key] = _coerce(value, default, name)
+    return cls(**values)
+
+
+def _coerce(value: Any, default: Any, name: str) -> Any:
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"配置项 {name} 应为 true 或 false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"配置项 {name} 应为整数")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise ConfigError(f"配置项 {name} 应为列表")
+        return tuple(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"配置项 {name} 应为字符串")
+    return value
+
+
+def iter_keys(settings_cls: type = Settings, prefix: str = "") -> list[str]:
+    """Lists every config key as dotted names, e.g. 'telegram.token' (used by the docs test)."""
+    keys = []
+    for f in dataclasses.fields(settings_cls):
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if dataclasses.is_dataclass(default):
+            keys.extend(iter_keys(type(default), f"{prefix}{f.name}."))
+        else:
+            keys.append(f"{prefix}{f.name}")
+    return keys

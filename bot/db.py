@@ -1,0 +1,44 @@
+"""Opening the SQLite database: WAL, foreign keys, migrations, and one transaction helper."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.migrations import migrate
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Opens (creating if needed) the database at path, migrated to the latest schema."""
+    path = Path(path)
+    if str(path) != ":memory:":
+        path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly what `transaction()` spans.
+    db.conn.isolation_level = None
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 5000")
+    if str(path) != ":memory:":
+        db.enable_wal()
+    migrate(db)
+    return db
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Runs the block in one IMMEDIATE transaction: committed whole, or rolled back whole."""
+    conn = db.conn
+    if conn.in_transaction:  # nested: the outer transaction decides
+        yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
