@@ -70,8 +70,8 @@ def cli(verbose: bool) -> None:
 
 @cli.command()
 @click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份对话；不给则是未绑定的访客。")
-@now_option
 @with_config
+@now_option
 def chat(cadre_id, settings, clock):
     """在终端里和机器人对话，逐行读标准输入直到结束（可用管道）。
 
@@ -98,8 +98,8 @@ def chat(cadre_id, settings, clock):
 @click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问。")
 @click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), default=None,
               help="逐行回答文件中的问题，每行输出一个 JSON 对象。")
-@now_option
 @with_config
+@now_option
 def ask(text, cadre_id, batch_file, settings, clock):
     """回答一个问题后退出；或用 --batch 逐行回答一个文件里的问题。
 
@@ -177,15 +177,18 @@ def demo(now_text):
     """
     from bot.demo import run_demo
 
-    run_demo(now_text)
+    try:
+        run_demo(now_text)
+    except ValueError:
+        raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
 
 
 @cli.command()
 @click.argument("cadre_ids", nargs=-1)
 @click.option("--unit", "unit_id", default=None, metavar="单位编号", help="为这个单位的全部干部生成绑定码。")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="把绑定码写入 .xlsx 文件。")
-@now_option
 @with_config
+@now_option
 def invite(cadre_ids, unit_id, out_path, settings, clock):
     """生成一次性绑定码（默认 7 天有效）。干部发送“绑定 绑定码”即可绑定。
 
@@ -199,8 +202,8 @@ def invite(cadre_ids, unit_id, out_path, settings, clock):
 
 
 @cli.command()
-@now_option
 @with_config
+@now_option
 def run(settings, clock):
     """启动机器人：Telegram、微信、HTTP 服务和提醒调度。
 
@@ -219,8 +222,8 @@ def reminders():
 
 
 @reminders.command("preview")
-@now_option
 @with_config
+@now_option
 def reminders_preview(settings, clock):
     """列出在这个时刻会发出的提醒（不发送）。
 
@@ -233,8 +236,8 @@ def reminders_preview(settings, clock):
 
 
 @reminders.command("send")
-@now_option
 @with_config
+@now_option
 def reminders_send(settings, clock):
     """发送这个时刻到期的提醒（与调度器运行同一段代码，重复运行不会重发）。
 

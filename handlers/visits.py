@@ -1,38 +1,164 @@
-"""Reporting a home visit by photo, and listing one's visits. (Being written.)"""
+"""Reporting a home visit by photo (choosing the household when there are several), and listing one's visits."""
+
+from __future__ import annotations
+
+from datetime import datetime
 
 from bot.app import Context
-from bot.messages import Incoming, Outgoing
+from bot.db import transaction
+from bot.households import PairedHousehold, households_of
+from bot.messages import Choice, Incoming, Outgoing
+from bot.photos import PhotoRejected, check_photo, store_photo
+from bot.visits import (LOCATION_WINDOW, PendingPhoto, add_photos, album_visit, find_submitted, latest_visit,
+                        recent_visits, record_visit, set_location, visit_time)
 
 CHOICE_PREFIX = "visit:"
 CANCEL_CHOICE = "visit-cancel"
 CHOOSING_HOUSEHOLD = "CHOOSING_HOUSEHOLD"
 
+NOT_BOUND = "您还没有绑定干部身份，照片没有保存。请先发送“绑定 绑定码”（绑定码向本单位管理员索取）。"
+NO_HOUSEHOLDS = "您目前没有结对联系户，无法记录走访，照片没有保存。如有出入，请联系本单位管理员。"
+STALE_CHOICE = "这个选项已经失效。请重新发送走访照片。"
+
 
 async def refuse_media(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Explains why an attachment was refused."""
-    return [Outgoing(msg.rejected_media or "")]
+    """Explains why an attachment the channel could not accept was refused."""
+    return [Outgoing(msg.rejected_media or "这个文件无法接收，请发送走访照片。")]
 
 
 async def receive_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Records a visit from a photo."""
-    return [Outgoing("建设中")]
-
-
-async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Attaches a location to the latest visit."""
-    return [Outgoing("建设中")]
+    """Checks the photos and records the visit, or asks which household it was when there are several."""
+    if not ctx.cadre:
+        return [Outgoing(NOT_BOUND)]
+    households = households_of(ctx.db, ctx.cadre["id"])
+    if not households:
+        return [Outgoing(NO_HOUSEHOLDS)]
+    photos, problems = _accept_photos(msg, ctx)
+    if not photos:
+        return [Outgoing("\n".join(problems))]
+    if msg.album_id and (visit_id := album_visit(ctx.db, ctx.cadre["id"], msg.album_id)):
+        add_photos(ctx.db, visit_id, photos, ctx.now)  # a later photo of an album already recorded
+        return [Outgoing(p) for p in problems]
+    if ctx.state == CHOOSING_HOUSEHOLD:
+        return _add_to_pending(msg, ctx, photos, problems)
+    if len(households) == 1:
+        return _record(ctx, households[0], photos, note=msg.text, album_id=msg.album_id, extra=problems)
+    return _ask_household(ctx, households, photos, msg, problems)
 
 
 async def choose_household(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Records the pending visit for the chosen household."""
-    return [Outgoing("建设中")]
+    """Records the pending visit for the household the cadre chose."""
+    if ctx.state != CHOOSING_HOUSEHOLD or not ctx.cadre:
+        return [Outgoing(STALE_CHOICE)]
+    chosen = msg.choice[len(CHOICE_PREFIX):]
+    household = next((h for h in households_of(ctx.db, ctx.cadre["id"]) if h.id == chosen), None)
+    if household is None:  # a forged or outdated button: never record against someone else's household
+        return [Outgoing("这一户不是您的联系户，不能记录。请从列出的农户中选择。")]
+    data = ctx.state_data
+    photos = [PendingPhoto(**p) for p in data["photos"]]
+    return _record(ctx, household, photos, note=data.get("note", ""), album_id=data.get("album_id"),
+                   location=tuple(data["location"]) if data.get("location") else None)
 
 
 async def cancel_pending(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Drops the pending photo."""
-    return [Outgoing("建设中")]
+    """Drops the pending photos without recording a visit."""
+    ctx.clear_state()
+    return [Outgoing("已取消，这次的照片没有计入走访。需要时请重新发送照片。")]
+
+
+async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Attaches a shared location to the visit being reported, or to the one just recorded."""
+    if not ctx.cadre:
+        return [Outgoing("请先绑定干部身份，再上报走访。发送“帮助”查看绑定方法。")]
+    point = [msg.location.latitude, msg.location.longitude]
+    if ctx.state == CHOOSING_HOUSEHOLD:
+        ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": point})
+        return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
+    visit = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    if visit is None:
+        return [Outgoing("没有找到刚上报的走访。请先发送走访照片，再发送位置。")]
+    set_location(ctx.db, visit[0], *point)
+    return [Outgoing(f"已把位置添加到对 {visit[2]} 的走访记录。")]
 
 
 async def my_visits(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Lists the cadre's recent visits."""
-    return [Outgoing("建设中")]
+    """Lists the cadre's ten latest visits."""
+    if not ctx.cadre:
+        return [Outgoing("查看走访记录需要先绑定干部身份：发送“绑定 绑定码”。")]
+    rows = recent_visits(ctx.db, ctx.cadre["id"])
+    if not rows:
+        return [Outgoing("您还没有上报过走访。走访时拍一张照片发给我即可上报。")]
+    lines = [f"您最近的 {len(rows)} 次走访："]
+    for visited_at, head, village, note, photos, located in rows:
+        when = ctx.app.local(datetime.fromisoformat(visited_at))
+        lines.append(f"· {when:%Y-%m-%d} {head}（{village}），照片 {photos} 张" + ("，有位置" if located else "")
+                     + (f"；{note}" if note else ""))
+    return [Outgoing("\n".join(lines))]
+
+
+def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], list[str]]:
+    """Checks, de-duplicates and stores the message's photos; returns those to record and what to tell the cadre."""
+    pending_shas = {p["sha256"] for p in ctx.state_data.get("photos", [])} if ctx.state == CHOOSING_HOUSEHOLD else set()
+    accepted, problems = [], []
+    for incoming in msg.photos:
+        try:
+            photo = check_photo(incoming.data, ctx.app.settings.photos.max_bytes, ctx.app.settings.timezone)
+        except PhotoRejected as exc:
+            problems.append(str(exc))
+            continue
+        prior = find_submitted(ctx.db, photo.sha256)
+        if prior is not None:
+            when = ctx.app.local(prior.visited_at)
+            problems.append(f"这张照片已经提交过（{when:%Y-%m-%d} 走访 {prior.head_name}），不重复计数。")
+        elif photo.sha256 in pending_shas or photo.sha256 in {p.sha256 for p in accepted}:
+            problems.append("这张照片刚才已经收到。")
+        else:
+            path = store_photo(photo, ctx.app.photos_dir)
+            accepted.append(PendingPhoto.of(photo, path, incoming.source_id))
+    return accepted, problems
+
+
+def _ask_household(ctx: Context, households: list[PairedHousehold], photos: list[PendingPhoto], msg: Incoming,
+                   problems: list[str]) -> list[Outgoing]:
+    """Keeps the photos pending (in the database, so a restart loses nothing) and asks which household."""
+    choices = [Choice(f"{h.head_name}（{h.village}）", CHOICE_PREFIX + h.id) for h in households]
+    choices.append(Choice("取消", CANCEL_CHOICE))
+    ctx.set_state(CHOOSING_HOUSEHOLD, {
+        "photos": [p.to_json() for p in photos], "note": msg.text.strip(), "album_id": msg.album_id,
+        "location": None, "choices": [[c.label, c.value] for c in choices],
+    })
+    question = f"收到 {len(photos)} 张照片。这次走访的是哪一户？"
+    return [Outgoing(p) for p in problems] + [Outgoing(question, choices=tuple(choices))]
+
+
+def _add_to_pending(msg: Incoming, ctx: Context, photos: list[PendingPhoto], problems: list[str]) -> list[Outgoing]:
+    """Adds more photos to the visit being reported; an album's later photos need no new question."""
+    data = ctx.state_data
+    ctx.set_state(CHOOSING_HOUSEHOLD, {**data, "photos": data["photos"] + [p.to_json() for p in photos],
+                                       "note": data.get("note") or msg.text.strip()})
+    if msg.album_id and msg.album_id == data.get("album_id"):
+        return [Outgoing(p) for p in problems]
+    total = len(ctx.state_data["photos"])
+    choices = tuple(Choice(label, value) for label, value in data["choices"])
+    return [Outgoing(p) for p in problems] + [Outgoing(f"已收到 {total} 张照片。这次走访的是哪一户？", choices=choices)]
+
+
+def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto], *, note: str,
+            album_id: str | None, location: tuple[float, float] | None = None, extra=()) -> list[Outgoing]:
+    """Records the visit and clears the pending state in one transaction, then confirms it."""
+    with transaction(ctx.db):
+        visit_id = record_visit(ctx.db, cadre_id=ctx.cadre["id"], household_id=household.id, photos=photos,
+                                received_at=ctx.now, note=note.strip(), channel=ctx.channel, chat_id=ctx.chat_id,
+                                album_id=album_id, location=location)
+        ctx.clear_state()
+    if visit_id is None:
+        return [Outgoing("这些照片已经提交过，不重复计数。")]
+    visited_at, from_exif = visit_time(photos, ctx.now)
+    lines = [f"已记录走访：{ctx.app.local(visited_at):%Y-%m-%d %H:%M} {household.head_name}（{household.place}），"
+             f"照片 {len(photos)} 张。"]
+    if note.strip():
+        lines.append(f"说明：{note.strip()}")
+    if not from_exif and any(p.exif_time for p in photos):
+        lines.append("注意：照片的拍摄时间与上报时间相差较大，已按上报时间记录。")
+    lines.append("如需补充位置，请发送位置。")
+    return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))]

@@ -1,0 +1,88 @@
+"""Looking up a cadre's households and pairings, with each household's visit record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.vocabulary import CADRE_HOUSEHOLD
+
+
+@dataclass(frozen=True)
+class PairedHousehold:
+    """A household paired with a cadre, with that cadre's visits to it."""
+
+    id: str
+    head_name: str
+    county: str | None
+    township: str | None
+    village: str
+    members: int | None
+    phone: str | None
+    notes: str | None
+    last_visit: datetime | None  # UTC
+    visit_count: int
+
+    def overdue(self, now: datetime, interval_days: int) -> bool:
+        """True when never visited, or not within interval_days of now."""
+        return self.last_visit is None or now - self.last_visit > timedelta(days=interval_days)
+
+    @property
+    def place(self) -> str:
+        """County, township and village as one line."""
+        return "".join(part for part in (self.county, self.township, self.village) if part)
+
+
+_HOUSEHOLDS_SQL = """
+SELECT h.id, h.head_name, h.county, h.township, h.village, h.members, h.phone, h.notes,
+       (SELECT MAX(v.visited_at) FROM visits v WHERE v.household_id = h.id AND v.cadre_id = p.cadre_id),
+       (SELECT COUNT(*) FROM visits v WHERE v.household_id = h.id AND v.cadre_id = p.cadre_id)
+FROM pairings p JOIN households h ON h.id = p.household_id
+WHERE p.cadre_id = ? AND p.kind = ?
+ORDER BY h.village, h.id
+"""
+
+
+def households_of(db: sqlite_utils.Database, cadre_id: str) -> list[PairedHousehold]:
+    """Every household paired with the cadre (干部联户), in village order."""
+    rows = db.execute(_HOUSEHOLDS_SQL, (cadre_id, CADRE_HOUSEHOLD)).fetchall()
+    return [
+        PairedHousehold(*row[:8], last_visit=datetime.fromisoformat(row[8]) if row[8] else None, visit_count=row[9])
+        for row in rows
+    ]
+
+
+def is_paired(db: sqlite_utils.Database, cadre_id: str, household_id: str) -> bool:
+    """Whether the household is paired with the cadre (the check behind every personal-data answer)."""
+    return db.execute(
+        "SELECT 1 FROM pairings WHERE cadre_id = ? AND household_id = ? AND kind = ?",
+        (cadre_id, household_id, CADRE_HOUSEHOLD),
+    ).fetchone() is not None
+
+
+@dataclass(frozen=True)
+class Pairing:
+    """One pairing of any kind, as shown to the cadre."""
+
+    kind: str
+    target: str
+    notes: str | None
+    by_unit: bool  # the cadre's unit is the 联系方, not the cadre
+
+
+def pairings_of(db: sqlite_utils.Database, cadre_id: str, unit_id: str) -> list[Pairing]:
+    """The cadre's own pairings of every kind and those of the cadre's unit."""
+    rows = db.execute(
+        """
+        SELECT p.kind, COALESCE(h.head_name || '户（' || h.village || '）', t.name), p.notes, p.unit_id IS NOT NULL
+        FROM pairings p
+        LEFT JOIN households h ON h.id = p.household_id
+        LEFT JOIN targets t ON t.id = p.target_id
+        WHERE p.cadre_id = ? OR p.unit_id = ?
+        ORDER BY p.unit_id IS NOT NULL, p.kind, p.id
+        """,
+        (cadre_id, unit_id),
+    ).fetchall()
+    return [Pairing(kind, target, notes, bool(by_unit)) for kind, target, notes, by_unit in rows]

@@ -1,0 +1,131 @@
+"""Checking that a photo is a real image, reading its EXIF time and GPS, and storing it once under its sha256."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from PIL import Image, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_PIXELS = 60_000_000  # well above any phone camera, far below a decompression bomb
+
+_EXIF_IFD = 0x8769
+_GPS_IFD = 0x8825
+_DATETIME_ORIGINAL = 36867
+_DATETIME = 306
+
+
+class PhotoRejected(Exception):
+    """The bytes are not a photo the bot accepts; the message says why, in Chinese, for the cadre."""
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """A photo that passed the checks, with what it says about itself."""
+
+    sha256: str
+    data: bytes
+    format: str
+    width: int
+    height: int
+    exif_time: datetime | None  # UTC
+    gps_lat: float | None
+    gps_lon: float | None
+
+    @property
+    def relative_path(self) -> str:
+        """Where it is stored under the photos folder: ab/abcdef….jpg."""
+        return f"{self.sha256[:2]}/{self.sha256}.{ACCEPTED_FORMATS[self.format]}"
+
+
+def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai") -> CheckedPhoto:
+    """Opens and fully decodes the image; raises PhotoRejected for anything but a sane JPEG, PNG or WebP."""
+    if not data:
+        raise PhotoRejected("收到的照片是空的，请重新发送。")
+    if len(data) > max_bytes:
+        raise PhotoRejected(f"照片太大（超过 {max_bytes // (1024 * 1024)} MB），请压缩后重新发送。")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in ACCEPTED_FORMATS:
+                    raise PhotoRejected("只接受 JPG、PNG 或 WebP 格式的照片，请换一张重新发送。")
+                if image.width * image.height > MAX_PIXELS:
+                    raise PhotoRejected("照片尺寸过大，请用手机相机拍摄的普通照片。")
+                image.load()  # decodes every byte: catches truncated files that verify() lets through
+                exif = image.getexif()
+                fmt, width, height = image.format, image.width, image.height
+    except PhotoRejected:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise PhotoRejected("这不是一张能打开的照片（文件损坏或不是图片），请重新拍摄后发送。") from None
+    lat, lon = _gps(exif)
+    return CheckedPhoto(
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+        format=fmt,
+        width=width,
+        height=height,
+        exif_time=_exif_time(exif, tz),
+        gps_lat=lat,
+        gps_lon=lon,
+    )
+
+
+def store_photo(photo: CheckedPhoto, photos_dir: Path) -> str:
+    """Writes the photo under photos_dir once (atomically); returns its path relative to photos_dir."""
+    target = photos_dir / photo.relative_path
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(photo.data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return photo.relative_path
+
+
+def _exif_time(exif: Image.Exif, tz: str) -> datetime | None:
+    raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        local = datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    # EXIF times carry no zone: a camera in Gannan shows local time.
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
+    gps = exif.get_ifd(_GPS_IFD)
+    try:
+        lat = _degrees(gps[2], gps.get(1, "N"), "S")
+        lon = _degrees(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None, None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None, None
+    return lat, lon
+
+
+def _degrees(dms, ref: str, negative_ref: str) -> float:
+    degrees, minutes, seconds = (float(x) for x in dms)
+    value = degrees + minutes / 60 + seconds / 3600
+    return -value if str(ref).upper().startswith(negative_ref) else value

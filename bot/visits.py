@@ -1,0 +1,134 @@
+"""Recording home visits and their photos, and reading them back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.db import transaction
+from bot.photos import CheckedPhoto
+
+# A photo taken more than this long before it was sent is not taken as the time of the visit.
+EXIF_TRUST_WINDOW = timedelta(days=7)
+# A location sent within this long after a visit belongs to that visit.
+LOCATION_WINDOW = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class PendingPhoto:
+    """A stored photo waiting for its visit, as kept in the conversation state (JSON)."""
+
+    sha256: str
+    path: str
+    bytes: int
+    format: str
+    width: int
+    height: int
+    exif_time: str | None
+    gps_lat: float | None
+    gps_lon: float | None
+    source_id: str
+
+    @classmethod
+    def of(cls, photo: CheckedPhoto, path: str, source_id: str) -> PendingPhoto:
+        """The record of a checked photo stored at path."""
+        return cls(photo.sha256, path, len(photo.data), photo.format, photo.width, photo.height,
+                   photo.exif_time.isoformat() if photo.exif_time else None, photo.gps_lat, photo.gps_lon, source_id)
+
+    def to_json(self) -> dict:
+        """A plain dict for the conversation state."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PriorSubmission:
+    """Where an already-submitted photo was counted."""
+
+    visited_at: datetime
+    head_name: str
+
+
+def find_submitted(db: sqlite_utils.Database, sha256: str) -> PriorSubmission | None:
+    """The visit an identical photo was already counted for, if any."""
+    row = db.execute(
+        "SELECT v.visited_at, h.head_name FROM photos p JOIN visits v ON v.id = p.visit_id "
+        "JOIN households h ON h.id = v.household_id WHERE p.sha256 = ?",
+        (sha256,),
+    ).fetchone()
+    return PriorSubmission(datetime.fromisoformat(row[0]), row[1]) if row else None
+
+
+def visit_time(photos: list[PendingPhoto], received_at: datetime) -> tuple[datetime, bool]:
+    """The visit's time: the earliest plausible EXIF time, else receipt; and whether EXIF was used."""
+    times = [datetime.fromisoformat(p.exif_time) for p in photos if p.exif_time]
+    plausible = [t for t in times if received_at - EXIF_TRUST_WINDOW <= t <= received_at + timedelta(minutes=10)]
+    return (min(plausible), True) if plausible else (received_at, False)
+
+
+def record_visit(db: sqlite_utils.Database, *, cadre_id: str, household_id: str, photos: list[PendingPhoto],
+                 received_at: datetime, note: str, channel: str, chat_id: str, album_id: str | None,
+                 location: tuple[float, float] | None = None) -> int | None:
+    """Records one visit with its photos in one transaction; None when every photo was already counted."""
+    visited_at, _ = visit_time(photos, received_at)
+    gps = location or next(((p.gps_lat, p.gps_lon) for p in photos if p.gps_lat is not None), (None, None))
+    with transaction(db):
+        fresh = [p for p in photos if find_submitted(db, p.sha256) is None]
+        if not fresh:
+            return None
+        cursor = db.execute(
+            "INSERT INTO visits (cadre_id, household_id, channel, chat_id, reported_at, visited_at, note, "
+            "latitude, longitude, album_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (cadre_id, household_id, channel, chat_id, received_at.isoformat(), visited_at.isoformat(),
+             note or None, gps[0], gps[1], album_id),
+        )
+        visit_id = cursor.lastrowid
+        add_photos(db, visit_id, fresh, received_at)
+    return visit_id
+
+
+def add_photos(db: sqlite_utils.Database, visit_id: int, photos: list[PendingPhoto], received_at: datetime) -> int:
+    """Attaches photos to a visit, skipping any already stored; returns how many were added."""
+    added = 0
+    for p in photos:
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO photos (sha256, visit_id, path, bytes, format, width, height, exif_time, "
+            "gps_lat, gps_lon, source_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (p.sha256, visit_id, p.path, p.bytes, p.format, p.width, p.height, p.exif_time, p.gps_lat, p.gps_lon,
+             p.source_id, received_at.isoformat()),
+        )
+        added += cursor.rowcount
+    return added
+
+
+def album_visit(db: sqlite_utils.Database, cadre_id: str, album_id: str) -> int | None:
+    """The visit already recorded for this album, if any."""
+    row = db.execute("SELECT id FROM visits WHERE cadre_id = ? AND album_id = ? ORDER BY id DESC LIMIT 1",
+                     (cadre_id, album_id)).fetchone()
+    return row[0] if row else None
+
+
+def latest_visit(db: sqlite_utils.Database, cadre_id: str, since: datetime) -> tuple[int, str, str] | None:
+    """The cadre's latest visit reported since then: (id, reported_at, head name)."""
+    return db.execute(
+        "SELECT v.id, v.visited_at, h.head_name FROM visits v JOIN households h ON h.id = v.household_id "
+        "WHERE v.cadre_id = ? AND v.reported_at >= ? ORDER BY v.reported_at DESC, v.id DESC LIMIT 1",
+        (cadre_id, since.isoformat()),
+    ).fetchone()
+
+
+def set_location(db: sqlite_utils.Database, visit_id: int, latitude: float, longitude: float) -> None:
+    """Attaches a shared location to a visit."""
+    db.execute("UPDATE visits SET latitude = ?, longitude = ? WHERE id = ?", (latitude, longitude, visit_id))
+
+
+def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> list[tuple]:
+    """The cadre's latest visits: (visited_at, head name, village, note, photo count, has location)."""
+    return db.execute(
+        "SELECT v.visited_at, h.head_name, h.village, v.note, "
+        "(SELECT COUNT(*) FROM photos p WHERE p.visit_id = v.id), v.latitude IS NOT NULL "
+        "FROM visits v JOIN households h ON h.id = v.household_id WHERE v.cadre_id = ? "
+        "ORDER BY v.visited_at DESC, v.id DESC LIMIT ?",
+        (cadre_id, limit),
+    ).fetchall()

@@ -1,0 +1,93 @@
+"""The console channel through the real CLI: a piped chat, one-shot ask, photos from a path, and clear errors."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.db import open_db
+from tests.conftest import insert_roster, jpeg
+
+
+@pytest.fixture
+def config(tmp_path):
+    """A config file on a fresh database holding the small roster."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[database]\npath = "{tmp_path / "bot.db"}"\n[photos]\ndir = "{tmp_path / "photos"}"\n',
+                    encoding="utf-8")
+    db = open_db(tmp_path / "bot.db")
+    insert_roster(db)
+    db.close()
+    return path
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_piped_chat_answers_every_line(config):
+    result = run("chat", "--as", "C1", "--config", str(config), "--now", "2010-05-12T09:00",
+                 input="我的联系户\n\n我的结对\n")
+    assert result.exit_code == 0
+    assert "您的联系户共 3 户" in result.output and "您本人的结对" in result.output
+
+
+def test_photo_from_a_path_then_numbered_choice(config, tmp_path):
+    picture = tmp_path / "走访 1.jpg"
+    picture.write_bytes(jpeg())
+    result = run("chat", "--as", "C1", "--config", str(config), "--now", "2010-05-12T09:00",
+                 input=f'/photo "{picture}" 送春联\n3\n我的走访\n')
+    assert "  3. 示例户三（西村）" in result.output and "（回复数字选择）" in result.output
+    assert "已记录走访" in result.output and "示例户三（西村），照片 1 张；送春联" in result.output
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("/photo /no/such/file.jpg", "读不到文件"),
+    ("/photo", "用法：/photo"),
+    ("/location north", "用法：/location"),
+], ids=["missing-file", "no-path", "bad-location"])
+def test_console_line_errors_are_explained(config, line, expected):
+    result = run("chat", "--as", "C1", "--config", str(config), input=line + "\n")
+    assert result.exit_code == 0 and expected in result.output
+
+
+def test_unknown_cadre_is_a_clear_error(config):
+    result = run("chat", "--as", "NOBODY", "--config", str(config), input="")
+    assert result.exit_code == 1 and "找不到干部编号“NOBODY”" in result.output
+
+
+def test_ask_prints_one_reply(config):
+    result = run("ask", "我的联系户", "--as", "C2", "--config", str(config))
+    assert result.exit_code == 0 and "示例户四" in result.output
+
+
+def test_ask_as_visitor_gets_no_personal_data(config):
+    result = run("ask", "我的联系户", "--config", str(config))
+    assert "绑定" in result.output and "示例户" not in result.output
+
+
+def test_ask_batch_prints_json_lines(config, tmp_path):
+    questions = tmp_path / "q.txt"
+    questions.write_text("现在是哪个阶段\n\n下一个截止日期\n", encoding="utf-8")
+    result = run("ask", "--batch", str(questions), "--config", str(config), "--now", "2010-05-12T09:00")
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["question"] for r in records] == ["现在是哪个阶段", "下一个截止日期"]
+    assert all({"answer", "intent", "confidence"} <= set(r) for r in records)
+    assert "第一阶段" in records[0]["answer"] or "第1阶段" in records[0]["answer"]
+
+
+def test_ask_needs_text_or_batch(config):
+    assert run("ask", "--config", str(config)).exit_code == 2
+
+
+def test_bad_now_is_refused(config):
+    result = run("ask", "hi", "--now", "yesterday", "--config", str(config))
+    assert result.exit_code == 2 and "不是 ISO 时间" in result.output
+
+
+def test_bad_config_is_refused(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[nope]\n", encoding="utf-8")
+    result = run("ask", "hi", "--config", str(bad))
+    assert result.exit_code == 1 and "配置项未知：nope" in result.output
