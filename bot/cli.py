@@ -202,6 +202,28 @@ def invite(cadre_ids, unit_id, out_path, settings, clock):
 
 
 @cli.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="写出的 .xlsx 文件。")
+@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="只含这个单位及下属单位；不给则全州。")
+@with_config
+@now_option
+def report(out_path, unit_id, settings, clock):
+    """导出走访进度报表（.xlsx）：干部走访进度、走访记录、未送达提醒、失效绑定。
+
+    \b
+    例：campaign-bot report --out 全州进度.xlsx
+        campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
+    """
+    from bot.reports import write_report
+
+    app = open_app(settings, clock)
+    if unit_id and app.db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
+        raise click.ClickException(f"找不到单位编号“{unit_id}”。")
+    counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
+                          interval_days=settings.reminders.visit_interval_days, tz=app.tz)
+    click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
+
+
+@cli.command()
 @with_config
 @now_option
 def run(settings, clock):

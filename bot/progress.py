@@ -1,0 +1,90 @@
+"""Progress of the visits programme for a unit and everything under it: who is behind, unit by unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlite_utils
+
+from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN
+
+_SUBTREE_SQL = """
+WITH RECURSIVE subtree(id) AS (
+    SELECT id FROM units WHERE id = :root
+    UNION ALL
+    SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
+)
+"""
+
+_CADRES_SQL = """
+SELECT c.id, c.name, u.name,
+       COUNT(p.household_id),
+       SUM(CASE WHEN lv.last IS NULL OR lv.last < :cutoff THEN 1 ELSE 0 END),
+       MAX(lv.last),
+       EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
+FROM cadres c
+JOIN units u ON u.id = c.unit_id
+JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+LEFT JOIN (SELECT cadre_id, household_id, MAX(visited_at) AS last FROM visits GROUP BY cadre_id, household_id) lv
+       ON lv.cadre_id = c.id AND lv.household_id = p.household_id
+WHERE {scope}
+GROUP BY c.id
+ORDER BY 5 DESC, u.id, c.id
+"""
+
+
+@dataclass(frozen=True)
+class CadreProgress:
+    """One cadre's households and how many are overdue for a visit."""
+
+    cadre_id: str
+    name: str
+    unit_name: str
+    households: int
+    overdue: int
+    last_visit: datetime | None
+    bound: bool
+
+
+def admin_scope(cadre: dict) -> str | None:
+    """The unit whose subtree an administrator oversees; None means the whole prefecture (活动办管理员)."""
+    return None if cadre["role"] == OFFICE_ADMIN else cadre["unit_id"]
+
+
+def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: datetime,
+                   interval_days: int) -> list[CadreProgress]:
+    """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first."""
+    cutoff = (now - timedelta(days=interval_days)).isoformat()
+    if root_unit is None:
+        sql, params = _CADRES_SQL.format(scope="1 = 1"), {}
+    else:
+        sql = _SUBTREE_SQL + _CADRES_SQL.format(scope="c.unit_id IN (SELECT id FROM subtree)")
+        params = {"root": root_unit}
+    rows = db.execute(sql, {**params, "cutoff": cutoff, "kind": CADRE_HOUSEHOLD}).fetchall()
+    return [
+        CadreProgress(cid, name, unit, total, overdue, datetime.fromisoformat(last) if last else None, bool(bound))
+        for cid, name, unit, total, overdue, last, bound in rows
+    ]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over a list of CadreProgress."""
+
+    cadres: int
+    cadres_behind: int
+    households: int
+    overdue: int
+    unbound: int
+
+
+def summarise(rows: list[CadreProgress]) -> Summary:
+    """Adds up cadres, those behind, households, overdue households and cadres without a bound chat."""
+    return Summary(
+        cadres=len(rows),
+        cadres_behind=sum(1 for r in rows if r.overdue),
+        households=sum(r.households for r in rows),
+        overdue=sum(r.overdue for r in rows),
+        unbound=sum(1 for r in rows if not r.bound),
+    )
