@@ -61,7 +61,7 @@ class BotApp:
         if self._answerer is None:
             from bot.understanding import Answerer
 
-            self._answerer = Answerer(self.campaign)
+            self._answerer = Answerer(self.campaign, self.settings.timezone)
         return self._answerer
 
     def local(self, moment: datetime) -> datetime:

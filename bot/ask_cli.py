@@ -8,6 +8,7 @@ from typing import IO
 
 from bot.app import BotApp
 from bot.channels.console import VISITOR_CHAT, answer_line, bind_console
+from bot.understanding import PERSONAL_INTENTS
 
 
 def _chat_for(app: BotApp, cadre_id: str | None) -> str:
@@ -25,19 +26,32 @@ def answer_one(app: BotApp, text: str, cadre_id: str | None = None) -> str:
     return "\n".join(asyncio.run(answer_line(app, text, chat_id)))
 
 
+def _unit_and_role(app: BotApp, cadre_id: str | None) -> tuple[str | None, str | None]:
+    if cadre_id is None:
+        return None, None
+    row = app.db.execute(
+        "SELECT u.kind, c.role FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = ?", (cadre_id,)
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def answer_batch(app: BotApp, lines: IO[str], out: IO[str], cadre_id: str | None = None) -> None:
-    """Answers every line as a question, writing one JSON object a line: question, answer, intent, confidence."""
-    cadre = None
-    if cadre_id is not None:
-        _chat_for(app, cadre_id)
-        cadre = app.db.execute(
-            "SELECT u.kind, c.role FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = ?", (cadre_id,)
-        ).fetchone()
-    unit_kind, role = cadre if cadre else (None, None)
+    """Answers every non-empty line as a question, writing one JSON object a line: question, answer, intent, confidence.
+
+    Campaign questions go to the answer engine at the clock's moment, for the cadre's unit; personal requests
+    (我的联系户 …) go through the router as in a chat, so a cadre's batch sees exactly what the bot would send."""
+    chat_id = _chat_for(app, cadre_id)
+    unit_kind, role = _unit_and_role(app, cadre_id)
     for line in lines:
         question = line.rstrip("\r\n")
         if not question.strip():
             continue
-        reply = app.answerer.answer(question, app.clock.now(), unit_kind=unit_kind, role=role)
-        record = {"question": question, "answer": reply.text, "intent": reply.intent, "confidence": reply.confidence}
+        reading = app.answerer.classify(question)
+        if reading.intent in PERSONAL_INTENTS and cadre_id is not None:
+            text, intent, confidence = "\n".join(asyncio.run(answer_line(app, question, chat_id))), reading.intent, \
+                reading.confidence
+        else:
+            reply = app.answerer.answer(question, app.clock.now(), unit_kind=unit_kind, role=role)
+            text, intent, confidence = reply.text, reply.intent, reply.confidence
+        record = {"question": question, "answer": text, "intent": intent, "confidence": round(confidence, 3)}
         print(json.dumps(record, ensure_ascii=False), file=out, flush=True)

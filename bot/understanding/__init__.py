@@ -1,97 +1,189 @@
 """The campaign question engine: reads a cadre's question (classify) and answers it from the campaign file (answer).
 
-This is the foundation's first version; the understanding issue replaces its insides and keeps this interface:
-    Answerer(campaign).classify(text) -> Understanding
-    Answerer(campaign).answer(text, now, unit_kind=None, role=None, intent=None) -> Answer
+Interface (the router and the handlers rely on it):
+    Answerer(campaign).classify(text) -> Understanding(intent, confidence, normalized, slots)
+    Answerer(campaign).answer(text, now, unit_kind=None, role=None, intent=None) -> Answer(text, intent, confidence,
+                                                                                            suggestions)
 Intents the router acts on itself: my_households, my_pairings, my_visits, help, unbind.
+Intents answer() answers: current_phase, phase, phases, campaign_period, days_left, deadlines, deadline, unit_tasks,
+month_tasks, topic, greeting, thanks; bad_input and unknown are declined politely with three questions to try.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+import re
+import unicodedata
+from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import opencc
-
 from bot.campaign import Campaign
+from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
+from bot.understanding.engine import engine_for
+from bot.understanding.intents import personal_intent
+from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
+from bot.understanding.normalize import MAX_QUESTION_CHARS
 
-PERSONAL_INTENTS = ("my_households", "my_pairings", "my_visits", "help", "unbind")
+__all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENCE_THRESHOLD"]
 
-_PERSONAL_KEYWORDS = (
-    ("my_households", ("联系户", "结对户", "帮扶户", "联系的农户", "我的农户", "联户")),
-    ("my_pairings", ("我的结对", "结对情况", "我们单位结对", "联系的村", "联系的学校")),
-    ("my_visits", ("我的走访", "走访记录", "走访情况")),
-    ("unbind", ("解绑", "解除绑定")),
-    ("help", ("帮助", "怎么用", "能做什么", "help")),
-)
+logger = logging.getLogger(__name__)
 
-SUGGESTIONS = ("现在是哪个阶段？", "下一个截止日期是什么？", "四联一带是什么？")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CACHE_SIZE = 512
 
-
-@dataclass(frozen=True)
-class Understanding:
-    intent: str
-    confidence: float
-    normalized: str
-    slots: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Answer:
-    text: str
-    intent: str
-    confidence: float
-    suggestions: tuple[str, ...] = ()
+BAD_INPUT_REPLIES = {
+    "empty": "您发来的是空消息。请直接打字提问。",
+    "too_long": "消息太长了，我只能回答简短的问题。请一次只问一个问题。",
+    "symbols": "没看懂您发的内容。请用文字提问。",
+    "language": "目前只能回答中文问题，请用中文提问。(Please ask in Chinese.)",
+}
+PERSONAL_REPLIES = {
+    "my_households": "查看联系户，请在聊天中发“我的联系户”（需要先绑定干部身份）。",
+    "my_pairings": "查看结对情况，请在聊天中发“我的结对”（需要先绑定干部身份）。",
+    "my_visits": "查看走访记录，请在聊天中发“我的走访”（需要先绑定干部身份）。",
+    "unbind": "解除绑定，请在聊天中发“解绑”。",
+    "help": ("我是创先争优活动助手，可以回答活动的阶段、截止日期、主要内容和四联一带等问题；"
+             "绑定干部身份后，还可以查联系户、发走访照片。"),
+}
 
 
 class Answerer:
-    """Classifies and answers questions about one campaign."""
+    """Classifies and answers questions about one campaign; builds its dictionaries and index once."""
 
     def __init__(self, campaign: Campaign, tz: str = "Asia/Shanghai"):
         self.campaign = campaign
         self.tz = ZoneInfo(tz)
-        self._t2s = opencc.OpenCC("t2s")
+        self._engine = engine_for(campaign)
+        self.index = self._engine.index
+        self._composer = Composer(campaign)
+        self._readings: OrderedDict[str, Understanding] = OrderedDict()
+
+    # ---- reading ----
 
     def normalize(self, text: str) -> str:
-        """Traditional to simplified, trimmed."""
-        return self._t2s.convert(text or "").strip()
+        """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
+        return self._engine.normalize(text)
+
+    def tokenize(self, normalized: str) -> list[str]:
+        """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""
+        return self._engine.tokenize(normalized)
 
     def classify(self, text: str) -> Understanding:
-        """What the text asks for, with a confidence in [0, 1]."""
-        norm = self.normalize(text)
-        for name, words in _PERSONAL_KEYWORDS:
-            if any(w in norm.lower() for w in words):
-                return Understanding(name, 0.9, norm)
-        if "阶段" in norm:
-            return Understanding("current_phase", 0.7, norm)
-        if "截止" in norm or "期限" in norm:
-            return Understanding("deadlines", 0.7, norm)
-        for topic in self.campaign.topics:
-            if topic.title in norm or any(a in norm for a in topic.aliases):
-                return Understanding("topic", 0.7, norm, {"topic": topic.id})
-        return Understanding("unknown", 0.0, norm)
+        """What the text asks for, with a confidence in [0, 1]; cheap, and cached for repeated texts."""
+        text = text or ""
+        reading = self._readings.get(text)
+        if reading is None:
+            reading = self._classify(text)
+            self._readings[text] = reading
+            if len(self._readings) > _CACHE_SIZE:
+                self._readings.popitem(last=False)
+        return reading
+
+    def _classify(self, text: str) -> Understanding:
+        clean = self._engine.normalizer.clean(text)
+        problem = _screen(clean)
+        if problem:
+            return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
+        norm = self.normalize(clean)
+        if not _CJK.search(norm):
+            intent = personal_intent(norm)
+            if intent:
+                return Understanding(intent, 0.95, norm)
+            return Understanding("bad_input", 0.0, norm, {"reason": "language"})
+        reading = self._engine.reader.read(norm, self.tokenize(norm))
+        if reading.intent == "unknown" and not _CJK.search(clean):
+            return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
+        return reading
+
+    # ---- answering ----
 
     def answer(self, text: str, now: datetime, unit_kind: str | None = None, role: str | None = None,
                intent: str | None = None) -> Answer:
-        """A short answer from the campaign file, its source named; declines with suggestions when unsure."""
-        reading = self.classify(text) if intent is None else Understanding(intent, 1.0, self.normalize(text))
+        """A short answer from the campaign file, its source named; declines with three suggestions when unsure."""
+        reading = self.classify(text)
+        if intent is not None and intent != reading.intent:
+            reading = Understanding(intent, 1.0, reading.normalized, {})
         today = now.astimezone(self.tz).date()
-        source = self.campaign.source
-        if reading.intent == "current_phase":
-            phase = self.campaign.phase_at(today)
-            if phase is None:
-                return Answer(f"今天（{today:%Y-%m-%d}）不在已写明的任何阶段内。", reading.intent, reading.confidence)
-            return Answer(f"现在是第{phase.number}阶段：{phase.name}（{phase.period_text}）。\n依据：{source}{phase.ref}",
-                          reading.intent, reading.confidence)
-        if reading.intent == "deadlines":
-            ahead = self.campaign.upcoming_deadlines(today, unit_kind)[:3]
-            if not ahead:
-                return Answer("没有尚未到期的截止事项。", reading.intent, reading.confidence)
-            lines = [f"{d.due:%Y-%m-%d}（{d.due_text}）：{d.task}，依据：{source}{d.ref}" for d in ahead]
-            return Answer("\n".join(lines), reading.intent, reading.confidence)
-        if reading.intent == "topic":
-            topic = self.campaign.topic(reading.slots["topic"])
-            return Answer(f"{topic.text}\n依据：{topic.source or source}{topic.ref}", reading.intent, reading.confidence)
-        return Answer("抱歉，没有找到这个问题的答案。您可以这样问：\n" + "\n".join(SUGGESTIONS),
-                      "unknown", 0.0, SUGGESTIONS)
+        if reading.intent == "bad_input":
+            reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
+            return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
+        if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD:
+            return self.decline(reading)
+        try:
+            body = self._compose(reading, today, unit_kind, role)
+        except Exception:
+            logger.exception("answer engine failed on intent %s", reading.intent)
+            return self.decline(reading)
+        return Answer(body, reading.intent, reading.confidence)
+
+    def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
+        c, slots = self._composer, reading.slots
+        said_kind = slots.get("unit_kind")
+        match reading.intent:
+            case "current_phase":
+                return c.current_phase(today, unit_kind, role)
+            case "phase":
+                return c.phase(slots["phase"], today) if "phase" in slots else c.current_phase(today, unit_kind, role)
+            case "phases":
+                return c.phases()
+            case "campaign_period":
+                return c.campaign_period(today)
+            case "days_left":
+                return c.days_left(slots.get("target"), today, unit_kind, role)
+            case "deadlines":
+                return c.deadlines(today, unit_kind, role, slots.get("count", 0))
+            case "deadline":
+                return c.named_deadlines(slots["ids"], today, said_kind or unit_kind)
+            case "unit_tasks":
+                said_kinds = tuple(slots.get("unit_kinds", ()))
+                return c.unit_tasks(today, said_kinds or tuple(filter(None, [unit_kind])), role, bool(said_kinds))
+            case "month_tasks":
+                return c.month_tasks(today, unit_kind, role)
+            case "topic":
+                return c.topic(self.campaign.topic(slots["topic"]))
+            case "greeting":
+                return "您好！我是创先争优活动助手。您可以这样问：\n" + "\n".join(f"· {q}" for q in DEFAULT_SUGGESTIONS)
+            case "thanks":
+                return "不客气！还有问题随时问我。"
+        if reading.intent in PERSONAL_REPLIES:
+            return PERSONAL_REPLIES[reading.intent]
+        raise ValueError(f"unknown intent {reading.intent}")
+
+    def decline(self, reading: Understanding) -> Answer:
+        """Says no answer was found and offers three questions the engine can answer, related ones first."""
+        return self._with_suggestions("抱歉，活动文件里没有找到这个问题的答案，我不乱猜。", reading,
+                                      self.suggestions_for(reading.normalized))
+
+    def _with_suggestions(self, reply: str, reading: Understanding, suggestions: tuple[str, ...]) -> Answer:
+        text = reply + "\n您可以这样问：\n" + "\n".join(f"· {q}" for q in suggestions)
+        return Answer(text, reading.intent if reading.intent == "bad_input" else "unknown", reading.confidence,
+                      suggestions)
+
+    def suggestions_for(self, normalized: str) -> tuple[str, ...]:
+        """Three questions the engine answers: about entries near the question first, then the defaults."""
+        related = []
+        if normalized and len(normalized) <= MAX_QUESTION_CHARS:
+            for hit in self.index.search(normalized, self.tokenize(normalized))[:3]:
+                entry = hit.entry
+                if entry.kind == "topic":
+                    related.append(f"{entry.title}是什么？")
+                elif entry.kind == "phase":
+                    related.append(f"{phase_label(int(entry.key))}是什么时候？")
+        return tuple(dict.fromkeys([*related, *DEFAULT_SUGGESTIONS]))[:3]
+
+
+def _screen(clean: str) -> str | None:
+    """Why a message cannot be a question (empty, too long, symbols only, another script), or None."""
+    if not clean:
+        return "empty"
+    if len(clean) > MAX_QUESTION_CHARS:
+        return "too_long"
+    letters = [ch for ch in clean if ch.isalnum()]
+    if not letters or all(ch.isdigit() for ch in letters):
+        return "symbols"
+    if _CJK.search(clean):
+        return None
+    if any(unicodedata.name(ch, "").startswith(("LATIN", "DIGIT")) for ch in letters):
+        return None  # English or digits: the normaliser may still find a question
+    return "language"

@@ -1,0 +1,230 @@
+"""Writes the answers: the fact first, short, then where it comes from. Every date and list comes from the file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.campaign import Campaign, Deadline, Topic
+
+CN_ORDINAL = "零一二三四五六七八九十"
+UNIT_TASKS_SHOWN = 4  # a unit's next deadlines listed; the rest come when these are done
+DEFAULT_SUGGESTIONS = ("现在是哪个阶段？", "下一个截止日期是什么？", "四联一带是什么？")
+
+
+def day_text(day: date) -> str:
+    """2010-05-10 -> 2010年5月10日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def phase_label(number: int) -> str:
+    """3 -> 第三阶段."""
+    return f"第{CN_ORDINAL[number]}阶段" if 0 < number < len(CN_ORDINAL) else "这个阶段"
+
+
+def days_phrase(days: int) -> str:
+    """How far a day is from today, in words."""
+    if days > 0:
+        return f"还有{days}天"
+    return "就是今天" if days == 0 else f"已经过去{-days}天"
+
+
+class Composer:
+    """Composes the answer text for each intent from the campaign file, for a given day and unit kind."""
+
+    def __init__(self, campaign: Campaign):
+        self.campaign = campaign
+
+    # ---- sources ----
+
+    def basis(self, ref: str, external: str = "") -> str:
+        """The closing line naming the source: 依据：《…》二(四)."""
+        own = f"{self.campaign.source}{ref}"
+        return f"依据：{external}；{own}" if external else f"依据：{own}"
+
+    # ---- phases ----
+
+    def current_phase(self, today: date, unit_kind: str | None, role: str | None) -> str:
+        """Which phase today is in, including before the start, the undescribed stretch and after the end."""
+        c = self.campaign
+        status = c.status_at(today)
+        if status == "before":
+            first = c.phase(1)
+            lead = f"今天（{day_text(today)}）活动还没有开始。活动从{c.start_text}起开展"
+            if first and first.described:
+                lead += f"，{phase_label(1)}是{first.name}（{first.period_text}）"
+            return f"{lead}。\n{self.basis(first.ref if first else c.ref)}"
+        if status == "ended":
+            return f"{self.campaign_over(today)}\n{self.basis(c.ref)}"
+        phase = c.phase_at(today)
+        if phase is None:
+            return f"{self.undescribed_stretch(today)}\n{self.basis(self._undescribed_ref())}"
+        text = f"现在（{day_text(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
+        upcoming = c.upcoming_deadlines(today, unit_kind, role)
+        if upcoming:
+            text += f"\n下一个截止：{self.deadline_line(upcoming[0], today, unit_kind)}"
+        return f"{text}\n{self.basis(phase.ref)}"
+
+    def campaign_over(self, today: date) -> str:
+        """The campaign has ended: says so in the source's words."""
+        c = self.campaign
+        return f"活动已经结束（今天是{day_text(today)}）。原文说活动从{c.start_text}起，到{c.end_text}。{self._end_note()}"
+
+    def undescribed_stretch(self, today: date) -> str:
+        """After the last described phase and before the end: exactly what the source says, nothing invented."""
+        described = [p for p in self.campaign.phases if p.described and p.end and p.end < today]
+        last = described[-1] if described else None
+        done = f"{phase_label(last.number)}已于{last.period_text.split('到')[-1]}结束。" if last else ""
+        later = next((p for p in self.campaign.phases if not p.described), None)
+        rest = later.summary if later else f"活动{self.campaign.end_text}。"
+        return f"今天是{day_text(today)}。{done}{rest}"
+
+    def _undescribed_ref(self) -> str:
+        later = next((p for p in self.campaign.phases if not p.described), None)
+        return later.ref if later else self.campaign.ref
+
+    def phase(self, number: int, today: date) -> str:
+        """What the source says about one phase, and where today stands relative to it."""
+        phase = self.campaign.phase(number)
+        total = len(self.campaign.phases)
+        if phase is None:
+            return f"没有这个阶段：活动共分{CN_ORDINAL[total] if total < 10 else total}个阶段进行。\n{self.basis(self._phases_ref())}"
+        if not phase.described:
+            return f"{phase.summary}\n{self.basis(phase.ref)}"
+        where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
+        return (f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。\n"
+                f"{phase.summary}\n{self.basis(phase.ref)}")
+
+    def phases(self) -> str:
+        """The overview of all phases, from the phases-overview topic when the file has it."""
+        topic = self.campaign.topic("phases-overview")
+        if topic:
+            return self.topic(topic)
+        lines = [f"{phase_label(p.number)}：{p.name}，{p.period_text}" for p in self.campaign.phases if p.described]
+        return "\n".join(lines + [self.basis(self._phases_ref())])
+
+    def campaign_period(self, today: date) -> str:
+        """When the campaign as a whole starts and ends."""
+        c = self.campaign
+        state = {"before": "还没有开始", "running": "正在进行", "ended": "已经结束"}[c.status_at(today)]
+        left = f"，距{day_text(c.end)}{days_phrase((c.end - today).days)}" if c.end and state == "正在进行" else ""
+        return (f"活动从{c.start_text}起，到{c.end_text}。今天（{day_text(today)}）活动{state}{left}。"
+                f"{self._end_note()}\n{self.basis(c.ref)}")
+
+    def _end_note(self) -> str:
+        return f"注：{self.campaign.end_note}。" if self.campaign.end_note else ""
+
+    # ---- deadlines ----
+
+    def deadline_line(self, d: Deadline, today: date, unit_kind: str | None, with_note: bool = False) -> str:
+        """One deadline: its date and how far it is, its task, and whom it binds when the reader has no unit."""
+        when = f"{d.due_text}（日期未定）"
+        if d.due:
+            said = "" if f"{d.due.month}月{d.due.day}日" in d.due_text else f"，原文：{d.due_text}"
+            when = f"{day_text(d.due)}前（{days_phrase((d.due - today).days)}{said}）"
+        who = "" if unit_kind else f"【{'、'.join(d.binds)}】"
+        note = f"注：{d.note}" if with_note and d.note else ""
+        return f"{when}：{d.task}{who}{note}"
+
+    def deadlines(self, today: date, unit_kind: str | None, role: str | None, count: int = 0) -> str:
+        """The deadlines ahead (the next one only when count is 1) for the unit kind."""
+        upcoming = self.campaign.upcoming_deadlines(today, unit_kind, role)
+        if not upcoming:
+            return f"{self._nothing_ahead(today, unit_kind)}\n{self.basis(self._phases_ref())}"
+        shown = upcoming[:count] if count else upcoming[:4]
+        head = "下一个截止事项：" if count == 1 else f"接下来的截止事项{self._for(unit_kind)}："
+        lines = [f"· {self.deadline_line(d, today, unit_kind)}" for d in shown]
+        return "\n".join([head, *lines, self.basis(self._refs(shown))])
+
+    def _nothing_ahead(self, today: date, unit_kind: str | None) -> str:
+        ended = " 活动已经结束。" if self.campaign.status_at(today) == "ended" else ""
+        return f"今天（{day_text(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
+
+    def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None) -> str:
+        """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind."""
+        chosen = [d for d in (self.campaign.deadline(i) for i in ids) if d]
+        mine = [d for d in chosen if unit_kind in d.binds]
+        chosen = sorted(mine or chosen, key=lambda d: (d.due is None, d.due or date.max))
+        lines = [self.deadline_line(d, today, None, with_note=True) for d in chosen]
+        return "\n".join([*lines, self.basis(self._refs(chosen))])
+
+    def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None) -> str:
+        """Days from today to a phase's end, a deadline, the campaign's end, or the next deadline."""
+        c = self.campaign
+        kind, _, key = (target or "").partition(":")
+        if kind == "phase":
+            phase = c.phase(int(key))
+            if phase is None or not phase.described:
+                return self.phase(int(key), today)
+            return (f"{phase_label(phase.number)}（{phase.name}）到{phase.period_text.split('到')[-1]}结束，"
+                    f"{days_phrase((phase.end - today).days)}。\n{self.basis(phase.ref)}")
+        if kind == "campaign":
+            return self.campaign_period(today)
+        deadline = c.deadline(key) if kind == "deadline" else None
+        if deadline is None:
+            upcoming = c.upcoming_deadlines(today, unit_kind, role)
+            if not upcoming:
+                return f"{self._nothing_ahead(today, unit_kind)}\n{self.basis(c.ref)}"
+            deadline = upcoming[0]
+        return f"{self.deadline_line(deadline, today, unit_kind, with_note=True)}\n{self.basis(deadline.ref)}"
+
+    # ---- a unit's work ----
+
+    def unit_tasks(self, today: date, kinds: tuple[str, ...], role: str | None, said_kind: bool) -> str:
+        """What kinds of unit must do next and by when; for a reader with no unit, every kind's, saying so."""
+        if not kinds:
+            head = "您还没有绑定单位，下面列出各类单位接下来的截止事项（【】里是负责的单位）："
+        elif len(kinds) > 1:
+            head = "各类单位接下来的截止事项："
+        else:
+            head = f"{kinds[0]}要做的事（按日期）：" if said_kind else f"您的单位（{kinds[0]}）要做的事（按日期）："
+        lines, shown = [head], []
+        for kind in kinds or (None,):
+            chosen = self.campaign.upcoming_deadlines(today, kind, role)[:UNIT_TASKS_SHOWN]
+            shown += chosen
+            if len(kinds) > 1:
+                lines.append(f"【{kind}】")
+            lines += [f"· {self.deadline_line(d, today, kind)}" for d in chosen]
+            if not chosen:
+                lines.append(f"· {self._nothing_ahead(today, kind)}")
+        phase = self.campaign.phase_at(today)
+        if phase:
+            lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
+        return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
+
+    def month_tasks(self, today: date, unit_kind: str | None, role: str | None) -> str:
+        """This month: the phase it falls in and the deadlines due in it."""
+        due = [d for d in self.campaign.deadlines_for(unit_kind, role)
+               if d.due and (d.due.year, d.due.month) == (today.year, today.month) and d.due >= today]
+        phase = self.campaign.phase_at(today)
+        lines = [f"本月（{today.year}年{today.month}月）{self._for(unit_kind)}："]
+        if phase:
+            lines.append(f"· 正处在{phase_label(phase.number)}（{phase.name}）：{phase.summary}")
+        elif self.campaign.status_at(today) == "running":
+            lines.append(f"· {self.undescribed_stretch(today)}")
+        else:
+            lines.append(f"· {self.campaign_over(today) if today > self.campaign.start else '活动还没有开始。'}")
+        lines += [f"· 截止：{self.deadline_line(d, today, unit_kind)}" for d in due]
+        if not due:
+            lines.append("· 本月没有截止事项。")
+        refs = self._refs(due) if due else (phase.ref if phase else self.campaign.ref)
+        return "\n".join([*lines, self.basis(refs)])
+
+    # ---- topics ----
+
+    def topic(self, topic: Topic) -> str:
+        """A topic's text, then its sources (an external source first when the topic names one)."""
+        return f"{topic.text}\n{self.basis(topic.ref, topic.source)}"
+
+    # ---- helpers ----
+
+    @staticmethod
+    def _for(unit_kind: str | None) -> str:
+        return f"（{unit_kind}）" if unit_kind else ""
+
+    def _phases_ref(self) -> str:
+        first = self.campaign.phase(1)
+        return first.ref if first else self.campaign.ref
+
+    def _refs(self, deadlines: list[Deadline]) -> str:
+        return "、".join(dict.fromkeys(d.ref for d in deadlines)) or self._phases_ref()
+

@@ -1,0 +1,37 @@
+"""The engine's reading parts for one campaign (normaliser, tokenizer, index, intent rules), built once a process."""
+
+from __future__ import annotations
+
+import functools
+
+from bot.campaign import Campaign
+from bot.understanding.intents import IntentReader
+from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, tokens
+from bot.understanding.normalize import Normalizer
+from bot.understanding.retrieval import Index
+from bot.understanding.spelling import TermCorrector
+
+
+class Engine:
+    """Normalises, tokenizes and reads questions about one campaign; read-only once built."""
+
+    def __init__(self, campaign: Campaign):
+        self.normalizer = Normalizer()
+        self._corrector = TermCorrector(correctable_terms(campaign))
+        self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
+        self.index = Index(campaign, lambda text: self.normalizer.normalize(text, limit=None), self.tokenize)
+        self.reader = IntentReader(self.index)
+
+    def normalize(self, text: str) -> str:
+        """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
+        return self._corrector.correct(self.normalizer.normalize(text))
+
+    def tokenize(self, normalized: str) -> list[str]:
+        """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""
+        return tokens(self._tokenizer, normalized)
+
+
+@functools.lru_cache(maxsize=4)
+def engine_for(campaign: Campaign) -> Engine:
+    """The engine for this campaign, shared by every Answerer of the process (campaigns are immutable values)."""
+    return Engine(campaign)

@@ -1,0 +1,180 @@
+"""Reads what a normalised question asks for: rules for the common questions, retrieval for the rest."""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
+from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
+from bot.understanding.retrieval import Hit, Index
+
+RULE_CONFIDENCE = 0.9
+NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
+
+# Cues: the words (each a regular expression) that mark what a question asks. A cue matches when any of its
+# words occurs in the normalised question.
+CUES = {
+    "first_person": ("我", "俺", "本人", "咱"),
+    "definition": ("是什么", "什么是", "什么意思", "含义", "定义", "要求", "怎么", "做什么", "要做", "怎样", "如何", "多久",
+                   "几次", "频率", "什么时候", "应该", "为什么"),
+    "unbind": ("解绑", "解除绑定", "取消绑定", "unbind"),
+    "help": ("^(帮助|help|菜单|功能|说明|使用说明|使用帮助|求助|帮我)$", "怎么用", "如何使用", "怎么使用", "使用方法",
+             "你能做什么", "能做什么", "能干什么", "你会什么", "有什么功能", "有哪些功能", "能帮我做什么", "可以做什么"),
+    "visits": ("我的走访", "走访记录", "走访情况", "走访了几次", "走访过", "我走访", "入户记录", "我的入户", "走访历史",
+               "走访次数", "我的照片"),
+    "households": ("(联系|结对|帮扶|包|联)的?(农牧户|农户|牧户|户)", "帮扶对象", "我的农户", "我联系谁", "我联系的$", "联系户"),
+    "pairings": ("我的结对", "结对情况", "结对关系", "我的帮扶关系", "我的联系点",
+                 "(我|我们|本|咱们)(单位)?(联系|结对|包)的?(村|学校|点|示范点|组织|团组织)",
+                 "单位(联系|结对)的?(村|学校|点|示范点)", "我联系的(村|学校)"),
+    "greeting": ("^(你好|您好|hi|hello|嗨|哈喽|在吗|在不在|早上好|上午好|下午好|晚上好|早)[!.~啊呀]*$",),
+    "thanks": ("^(谢谢|多谢|感谢|thanks|thank you|好的|收到|明白了|知道了|ok|好)[!.~啊呀您你了]*$",),
+    "last_phase": ("最后一?个?阶段", "最末一?个?阶段"),
+    "phases": ("几个阶段", "哪些阶段", "哪几个阶段", "多少个阶段", "四个阶段", "阶段划分", "分为", "分成", "分几", "各阶段",
+               "各个阶段", "所有阶段", "方法步骤", "活动步骤", "几步", "步骤"),
+    "current": ("现在", "目前", "当前", "现阶段", "本阶段", "这个阶段", "这阶段", "今天", "眼下", "此刻", "这会", "如今",
+                "哪个阶段", "什么阶段", "哪一阶段", "哪个时期", "进行到", "到哪", "进度", "处于", "下一阶段", "下个阶段"),
+    "progress": ("进行到哪", "到哪一步", "现在什么进度"),
+    "days": ("几天", "多少天", "多少日", "几日", "还有多久", "还剩多久", "倒计时"),
+    "month": ("这个月", "本月", "这月", "当月", "这一个月", "本周", "这周", "这个星期", "最近要做", "近期要做"),
+    "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位"),
+    "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
+    "deadlines": ("截止", "deadline"),
+    "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
+    "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
+    "campaign_span": (r"(活动|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
+                      r"(活动|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
+                      "搞到什么时候", "活动还有几天", "活动还剩几天", r"(活动|创先争优)\S*(结束|开始)了?吗",
+                      r"(活动|创先争优|整个)\S*(多长时间|多久|多长|时间跨度)"),
+}
+_CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
+_PHASE = re.compile(r"第(\d+)阶段")
+_GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
+
+
+def cue(name: str, text: str) -> bool:
+    """True when the normalised text carries the cue (see CUES)."""
+    return _CUE_PATTERNS[name].search(text) is not None
+
+
+def personal_intent(text: str) -> str | None:
+    """my_households / my_pairings / my_visits / help / unbind when the text asks for one of them, else None."""
+    bare = text.strip("?!.。，, ")
+    if cue("unbind", bare):
+        return "unbind"
+    if cue("help", bare):
+        return "help"
+    if cue("visits", bare):
+        return "my_visits"
+    mine = cue("first_person", bare)
+    households_text = bare if mine else bare.replace("干部联户", "")
+    if cue("households", households_text) and (mine or not cue("definition", bare)):
+        return "my_households"
+    if cue("pairings", bare):
+        return "my_pairings"
+    return None
+
+
+class IntentReader:
+    """Turns a normalised question and its tokens into an Understanding."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def read(self, text: str, words: list[str]) -> Understanding:
+        """The intent of the question; 'unknown' with a low confidence when nothing fits."""
+        personal = personal_intent(text)
+        if personal:
+            return Understanding(personal, 0.95, text)
+        if cue("greeting", text):
+            return Understanding("greeting", RULE_CONFIDENCE, text)
+        if cue("thanks", text):
+            return Understanding("thanks", RULE_CONFIDENCE, text)
+        return self._campaign_question(text, words)
+
+    def _campaign_question(self, text: str, words: list[str]) -> Understanding:
+        phase = _PHASE.search(text)
+        last = cue("last_phase", text)
+        if phase or last:
+            number = int(phase.group(1)) if phase else self.index.last_phase()
+            if cue("days", text):
+                return self._rule("days_left", text, target=f"phase:{number}")
+            return self._rule("phase", text, phase=number)
+        if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
+            return self._rule("phases", text)
+        if ("阶段" in text and cue("current", text) or cue("progress", text)) and not self._names_topic(text):
+            return self._rule("current_phase", text)
+        if cue("campaign_span", text):
+            return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
+        if cue("days", text):
+            return self._days_left(text, words)
+        if cue("month", text):
+            return self._rule("month_tasks", text)
+        kinds = kinds_named_in(text)
+        if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
+            named_task = self._named_deadlines(text, words)
+            return named_task or self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+        if cue("deadlines", text) or cue("next", text) and cue("when", text):
+            return self._deadlines(text, words)
+        return self._retrieve(text, words)
+
+    def _rule(self, intent: str, text: str, **slots) -> Understanding:
+        return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
+
+    def _names_topic(self, text: str) -> bool:
+        named = self.index.named_in(text)
+        return any(self.index.entries[i].kind == "topic" for i in named)
+
+    def _days_left(self, text: str, words: list[str]) -> Understanding:
+        hit = self._best(text, words, ("deadline",))
+        target = f"deadline:{hit.entry.key}" if hit else None
+        return self._rule("days_left", text, target=target)
+
+    def _deadlines(self, text: str, words: list[str]) -> Understanding:
+        hits = self._good(self.index.search(text, words, ("deadline",)))
+        if hits:
+            return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+        return self._rule("deadlines", text, count=1 if cue("next", text) else None)
+
+    def _retrieve(self, text: str, words: list[str]) -> Understanding:
+        hits = self._good(self.index.search(text, words))
+        if not hits:
+            return Understanding("unknown", round(self._best_coverage(text, words), 3), text)
+        top = hits[0]
+        confidence = round(top.coverage, 3)
+        if top.entry.kind == "deadline":
+            return Understanding("deadline", confidence, text,
+                                 self._deadline_slots(text, [h for h in hits if h.entry.kind == "deadline"]))
+        if top.entry.kind == "phase":
+            return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
+        return Understanding("topic", confidence, text, {"topic": top.entry.key})
+
+    def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
+        """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
+        task_words = [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
+        hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
+        if not hits:
+            return None
+        return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+
+    @staticmethod
+    def _deadline_slots(text: str, hits: list[Hit]) -> dict:
+        slots = {"ids": [h.entry.key for h in hits]}
+        kind = kind_named_in(text)
+        return slots | {"unit_kind": kind} if kind else slots
+
+    def _best(self, text: str, words: list[str], kinds: tuple[str, ...]) -> Hit | None:
+        hits = self._good(self.index.search(text, words, kinds))
+        return hits[0] if hits else None
+
+    def _best_coverage(self, text: str, words: list[str]) -> float:
+        hits = self.index.search(text, words)
+        return hits[0].coverage if hits else 0.0
+
+    @staticmethod
+    def _good(hits: list[Hit]) -> list[Hit]:
+        """The top hit and those about as good, when the top one clears the threshold."""
+        if not hits or hits[0].coverage < CONFIDENCE_THRESHOLD:
+            return []
+        top = hits[0]
+        return [h for h in hits if h.named == top.named and h.coverage >= top.coverage - 0.05
+                and h.score >= NEAR_SCORE * top.score]

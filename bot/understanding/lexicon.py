@@ -1,0 +1,175 @@
+"""The campaign's own words: terms jieba must keep whole, their synonyms, stop words, and how units are named."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import jieba
+
+from bot.campaign import Campaign
+from bot.vocabulary import CAMPAIGN_OFFICE, COUNTY_COMMITTEE, GRASSROOTS, PREFECTURE_COMMITTEE
+
+logger = logging.getLogger(__name__)
+
+# Terms of the campaign that are not already titles, aliases or items in the campaign file.
+CAMPAIGN_TERMS = (
+    "创先争优", "四联一带", "干部联户", "联系户", "结对户", "帮扶户", "实施方案", "动员大会", "动员会议", "动员会",
+    "党(工)委", "州直党(工)委", "县市委", "基层党组织", "活动办", "活动办公室", "领导小组", "第一责任人",
+    "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
+    "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
+    "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
+)
+
+# Variant -> the word the index uses. Applied to single tokens after segmentation.
+SYNONYMS = {
+    "截止日期": "截止", "期限": "截止", "截至": "截止", "最后期限": "截止", "到期": "截止", "deadline": "截止",
+    "动员大会": "动员会", "动员会议": "动员会",
+    "报": "上报", "报到": "上报", "报送": "上报", "提交": "上报", "交": "上报", "报给": "上报", "上交": "上报",
+    "方案": "实施方案", "计划": "实施方案",
+    "表扬": "表彰", "奖励": "表彰", "评先": "表彰", "评优": "表彰", "集中表彰": "表彰", "专项表彰": "表彰",
+    "表彰奖励": "表彰",
+    "县委": "县市委", "市委": "县市委", "县市党委": "县市委",
+    "支部": "基层党组织", "党支部": "基层党组织", "村党支部": "基层党组织", "党总支": "基层党组织",
+    "农户": "农牧户", "牧户": "农牧户", "户": "农牧户",
+    "村": "农牧村", "村子": "农牧村", "农村": "农牧村", "牧村": "农牧村",
+    "校": "学校", "目标": "目标要求", "争创主题": "主题",
+    "完": "结束", "收尾": "结束", "启动": "开始",
+    "共青团": "团建", "老师": "教职工", "教师": "教职工",
+}
+
+STOPWORDS = frozenset(
+    "的 了 吗 呢 吧 啊 呀 嘛 么 是 有 在 和 与 及 或 要 就 都 也 还 又 我 你 您 他 她 它 我们 你们 咱们 大家 "
+    "什么 哪些 哪个 哪 怎么 怎样 怎么样 如何 多少 几 几个 个 这 那 这个 那个 这些 那些 一下 请问 请 问 想 知道 "
+    "告诉 说说 讲讲 介绍 一下子 具体 主要 到底 究竟 呢 能 可以 应该 需要 得 该 会 吗 啥 咋 谁 给 把 被 让 对 "
+    "从 到 向 为 以 于 之 其 中 里 里面 上 下 时候 什么时候 时间 现在 目前 当前 今天 哪天 日期 一共 总共 共 "
+    "分别 都是 就是 还是 以及 等 等等 方面 问题 情况 事 事情 东西 意思 含义 指 指的是 叫 叫做 称 所谓 关于 "
+    "活动 创先争优 开展 工作 做 干 搞 办 安排 达到 实现 包括 属于 进行 有关 相关 怎么办 一些 应当 必须 是否 "
+    "要不要 是不是 有没有 能不能 可不可以 不要 不是 没有 一定 最晚 最迟 之前 以前 之后 以后 "
+    # every answer names its source, so asking for it adds nothing to match on
+    "来源 出处 出自 依据 根据 原文 文件 规定".split()
+)
+
+# How cadres name the kinds of unit the deadlines bind (longest first when matched).
+UNIT_KIND_WORDS = {
+    COUNTY_COMMITTEE: ("县市委", "县委", "市委", "县市党委", "县里", "县上", "市里"),
+    PREFECTURE_COMMITTEE: ("州直党(工)委", "州直党工委", "州直党委", "州直各党(工)委", "州直机关", "党工委", "州直"),
+    GRASSROOTS: ("基层党组织", "党支部", "村党支部", "党总支", "支部", "基层组织", "村里", "基层"),
+    CAMPAIGN_OFFICE: ("活动办", "活动办公室", "创先争优办"),
+}
+
+COMMON_WORD_FREQ = 20  # jieba dictionary words rarer than this are left out (faster start, same answers)
+MAX_WORD = 6  # longer items (whole clauses) are not words; jieba splits them
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# Single characters that carry grammar, time or a common verb, never part of an unknown word of their own.
+_FUNCTION_CHARS = frozenset("前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
+                            "没不别这那哪谁啥咋么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
+_LOOSE_BREAKERS = STOPWORDS | _FUNCTION_CHARS
+_QUESTION_MORPHEMES = re.compile(r"谁|什么|哪|怎|为何|几|多少|吗|呢")
+_PHRASE_CHARS = re.compile(r"[哪几什么怎为是个的各所这那]")
+
+
+def kinds_named_in(text: str) -> tuple[str, ...]:
+    """The unit kinds a (normalised) text names, in the order named: ('县市委',) for '我们县委要干什么'."""
+    found = []
+    taken: set[int] = set()
+    for kind, word in sorted(((k, w) for k, ws in UNIT_KIND_WORDS.items() for w in ws), key=lambda kw: -len(kw[1])):
+        at = text.find(word)
+        if at >= 0 and not taken.intersection(range(at, at + len(word))):
+            taken.update(range(at, at + len(word)))
+            found.append((at, kind))
+    return tuple(dict.fromkeys(kind for _, kind in sorted(found)))
+
+
+def part_of_unit_name(word: str) -> bool:
+    """True for a word that is (part of) a way of naming a kind of unit: 县委, 基层, 党组织 …"""
+    return any(word in name for names in UNIT_KIND_WORDS.values() for name in names)
+
+
+def kind_named_in(text: str) -> str | None:
+    """The first unit kind a (normalised) text names, or None."""
+    kinds = kinds_named_in(text)
+    return kinds[0] if kinds else None
+
+
+def file_terms(campaign: Campaign) -> set[str]:
+    """Every multi-character name in the campaign file: titles, aliases, items, phase names."""
+    names = set(CAMPAIGN_TERMS)
+    for topic in campaign.topics:
+        names.update((topic.title, *topic.aliases, *topic.items))
+    names.update(p.name for p in campaign.phases if p.name)
+    return {n for n in names if len(n) >= 2 and _CJK.search(n)}
+
+
+def correctable_terms(campaign: Campaign) -> set[str]:
+    """Names a one-character slip may be corrected to: proper terms, not everyday phrases such as 哪些阶段."""
+    names = set(CAMPAIGN_TERMS)
+    for topic in campaign.topics:
+        names.update((topic.title, *topic.items))
+        names.update(a for a in topic.aliases if not _PHRASE_CHARS.search(a))
+    names.update(p.name for p in campaign.phases if p.name)
+    return names
+
+
+def common_words_dictionary(min_freq: int = COMMON_WORD_FREQ) -> Path:
+    """jieba's dictionary without its rare words, written once to the temporary folder (jieba caches it there too).
+
+    The full dictionary takes about a second to load; the common fifth of it loads in a fraction of that and still
+    tells everyday words (天气, 州长) from the campaign's."""
+    source = Path(jieba.__file__).parent / "dict.txt"
+    stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}-{min_freq}"
+    target = Path(tempfile.gettempdir()) / f"campaign-bot-jieba-{stamp}.txt"
+    if target.exists():
+        return target
+    try:
+        with open(source, encoding="utf-8") as fh:
+            kept = [line for line in fh if int(line.split(" ", 2)[1]) >= min_freq]
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text("".join(kept), encoding="utf-8")
+        os.replace(partial, target)  # atomic: a concurrent start never reads half a file
+    except OSError as exc:
+        logger.warning("cannot write the trimmed jieba dictionary (%s); using the full one", exc)
+        return source
+    return target
+
+
+@functools.lru_cache(maxsize=4)
+def build_tokenizer(terms: frozenset[str]) -> jieba.Tokenizer:
+    """A jieba tokenizer (default dictionary from jieba's cache) that keeps every campaign term whole.
+
+    Loading jieba's dictionary is most of the engine's start-up, so one tokenizer serves every Answerer of the
+    process built with the same terms; it is only read after it is built."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer(str(common_words_dictionary()))
+    tokenizer.initialize()
+    for term in sorted(terms):
+        # jieba's dictionary cannot hold words with spaces or punctuation splitting them; keep the pieces.
+        for piece in re.split(r"[\s，、,。“”\"()（）]+", term):
+            if 2 <= len(piece) <= MAX_WORD:
+                tokenizer.add_word(piece, freq=200000)
+    return tokenizer
+
+
+def tokens(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
+    """Search-mode tokens of a normalised text, synonyms unified; stop words, question words dropped.
+
+    Characters jieba leaves single (words it does not know, such as 党费) are joined back into one word, so an
+    unknown word still counts against a match instead of vanishing."""
+    out: list[str] = []
+    loose: list[str] = []
+    for word in [*tokenizer.cut_for_search(text, HMM=False), ""]:
+        mapped = SYNONYMS.get(word, word)
+        if len(word) == 1 and mapped == word and word.isalnum() and word not in _LOOSE_BREAKERS:
+            loose.append(word)
+            continue
+        if len(loose) >= 2:
+            out.append("".join(loose))
+        loose = []
+        if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum():
+            continue
+        out.append(mapped)
+    return out

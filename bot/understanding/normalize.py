@@ -1,0 +1,107 @@
+"""Puts a cadre's question into one canonical form: simplified script, half-width, Arabic numerals, plain words."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import opencc
+
+MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = "[零〇一二两三四五六七八九十]+"
+
+# Scanning errors of the source and slips cadres make, fixed before anything else (order matters).
+TYPOS = (
+    ("讲儿点", "讲几点"), ("永藻", "永葆"), ("叁与", "参与"), ("促迸", "促进"), ("惟迸", "推进"), ("争刨", "争创"),
+    ("深人基层", "深入基层"), ("限朗", "限期"), ("面临著", "面临着"), ("整政落实", "整改落实"), ("耍", "要"),
+    ("四连一带", "四联一带"), ("创先争忧", "创先争优"), ("五代头", "五带头"), ("截至", "截止"), ("动原", "动员"),
+)
+
+# Spoken forms -> the words the rules and the index know (longest first).
+SPOKEN = (
+    ("几月几号", "什么时候"), ("几月几日", "什么时候"), ("多会儿", "什么时候"), ("多会", "什么时候"),
+    ("啥时候", "什么时候"), ("啥时", "什么时候"), ("几时", "什么时候"), ("何时", "什么时候"), ("哪一天", "什么时候"),
+    ("哪天", "什么时候"), ("几号", "什么时候"), ("什么时间", "什么时候"), ("什么日子", "什么时候"),
+    ("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
+    ("啥", "什么"), ("咋", "怎么"), ("要干", "要做"), ("甚么", "什么"), ("神马", "什么"),
+)
+
+# A few English phrases, so that a short English question still reaches the campaign file.
+ENGLISH = (
+    (r"\b(current|which|what) (phase|stage)\b|\bphase (is it )?now\b", "现在是哪个阶段"),
+    (r"\b(phase|stage) ?(\d)\b", r"第\2阶段"),
+    (r"\bnext deadlines?\b", "下一个截止日期"), (r"\bdeadlines?\b", "截止日期"),
+    (r"\bdays? left\b", "还剩几天"), (r"\bhow many phases\b", "几个阶段"),
+    (r"\bfour links?( and one (drive|lead))?\b", "四联一带"), (r"\bfive goods?\b", "五个好"),
+    (r"\bthree educations?\b", "三项教育"), (r"\bthree projects?\b", "三大工程"),
+    (r"\btheme\b", "主题"), (r"\bgoals?\b", "目标要求"), (r"\bwhen\b", "什么时候"), (r"\bend\b", "结束"),
+    (r"\bcampaign\b", "活动"), (r"\bwhat is\b", "什么是"),
+)
+
+_PHASE_WITH_DI = re.compile(rf"第\s*({_CN_NUMBER}|\d+)\s*个?\s*阶段")
+_PHASE_BARE = re.compile(rf"(?<![第\d几下上这该本每哪同前后])({_CN_NUMBER}|\d)阶段")
+_PHASE_AFTER = re.compile(rf"阶段\s*({_CN_NUMBER}|\d)(?![个月日号年天])")
+_MONTH_DAY = re.compile(rf"({_CN_NUMBER})(?=月|日|号|天)")
+_DAY_HAO = re.compile(r"(\d{1,2})号")
+_LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
+_SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")  # terminal colour codes pasted along with text
+_QUOTES = re.compile(r"[“”‘’\"'「」『』《》]")
+
+
+def cn_to_int(text: str) -> int | None:
+    """'二' -> 2, '十五' -> 15, '二十八' -> 28, '12' -> 12; None when it is not a number below 100."""
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if len(ones) > 1 or len(tens) > 1:
+            return None
+        high = _CN_DIGITS.get(tens, None) if tens else 1
+        low = _CN_DIGITS.get(ones, None) if ones else 0
+        return None if high is None or low is None else high * 10 + low
+    if len(text) == 1:
+        return _CN_DIGITS.get(text)
+    return None
+
+
+def _arabic(match: re.Match, template: str) -> str:
+    value = cn_to_int(match.group(1))
+    return match.group(0) if value is None else template.format(value)
+
+
+class Normalizer:
+    """Turns raw text into the canonical form the rules and the index read."""
+
+    def __init__(self):
+        self._t2s = opencc.OpenCC("t2s")
+
+    def clean(self, text: str) -> str:
+        """Control characters and zero-width marks removed, full width folded to half width, spaces squeezed."""
+        text = _CONTROL.sub(" ", _ANSI.sub("", text or ""))
+        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+        return _SPACES.sub(" ", text).strip()
+
+    def normalize(self, text: str, limit: int | None = MAX_QUESTION_CHARS * 2) -> str:
+        """The canonical form: simplified, half-width, lower case, typos fixed, spoken forms and numerals unified."""
+        text = self._t2s.convert(self.clean(text)[:limit]).lower()
+        text = _LETTER_O.sub("0", text)
+        for pattern, repl in ENGLISH:
+            text = re.sub(pattern, repl, text)
+        for wrong, right in TYPOS:
+            text = text.replace(wrong, right)
+        for spoken, plain in SPOKEN:
+            text = text.replace(spoken, plain)
+        text = re.sub(r"什么时候完(?![成善整全])", "什么时候结束", text)
+        text = _PHASE_WITH_DI.sub(lambda m: _arabic(m, "第{}阶段"), text)
+        text = _PHASE_BARE.sub(lambda m: _arabic(m, "第{}阶段"), text)
+        text = _PHASE_AFTER.sub(lambda m: _arabic(m, "第{}阶段"), text)
+        text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
+        text = _DAY_HAO.sub(r"\1日", text)
+        text = _QUOTES.sub("", text)
+        return text.replace(" ", "") if re.search(r"[\u4e00-\u9fff]", text) else text

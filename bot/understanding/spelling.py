@@ -1,0 +1,57 @@
+"""Fixes a campaign term typed with one wrong character (四连一带 -> 四联一带, 实施方按 -> 实施方案)."""
+
+from __future__ import annotations
+
+import re
+
+MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
+MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+class TermCorrector:
+    """Knows every term of at least four characters and the one-character slips that map to exactly one of them."""
+
+    def __init__(self, terms: set[str]):
+        self.terms = {t for t in terms if len(t) >= MIN_TERM and _CJK_RUN.fullmatch(t)}
+        patterns: dict[str, set[str]] = {}
+        for term in self.terms:
+            for i in range(len(term)):
+                patterns.setdefault(term[:i] + "?" + term[i + 1:], set()).add(term)
+        self._patterns = {p: next(iter(ts)) for p, ts in patterns.items() if len(ts) == 1}
+        self._lengths = sorted({len(t) for t in self.terms}, reverse=True)
+
+    def correct(self, text: str) -> str:
+        """The text with each one-slip term replaced by the term; everything else untouched."""
+        if len(text) > MAX_TEXT or not self._patterns:
+            return text
+        return _CJK_RUN.sub(lambda m: self._correct_run(m.group(0)), text)
+
+    def _correct_run(self, run: str) -> str:
+        covered = self._covered(run)
+        for length in self._lengths:
+            for start in range(len(run) - length + 1):
+                if covered.intersection(range(start, start + length)):
+                    continue  # overlaps a term written correctly: not a slip
+                term = self._match(run[start:start + length])
+                if term:
+                    fixed = run[:start] + term + run[start + length:]
+                    return fixed if fixed == run else self._correct_run(fixed)
+        return run
+
+    def _covered(self, run: str) -> set[int]:
+        """Positions of run that belong to a correctly written term."""
+        covered: set[int] = set()
+        for term in self.terms:
+            at = run.find(term)
+            while at != -1:
+                covered.update(range(at, at + len(term)))
+                at = run.find(term, at + 1)
+        return covered
+
+    def _match(self, window: str) -> str | None:
+        for i in range(len(window)):
+            term = self._patterns.get(window[:i] + "?" + window[i + 1:])
+            if term:
+                return term
+        return None

@@ -1,0 +1,286 @@
+"""The answer engine: normalisation, intents, the question set (≥ 95 % right), time and unit, figures, bad input."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.ask_cli import answer_batch
+from bot.campaign import load_campaign
+from bot.understanding import CONFIDENCE_THRESHOLD, Answerer
+from bot.understanding.figures import CampaignFigures
+from bot.understanding.spelling import TermCorrector
+from tests.question_set import DECLINED, ask, judge, load_questions
+
+TZ = ZoneInfo("Asia/Shanghai")
+REQUIRED_ACCURACY = 0.95
+
+
+def at(day: str, hour: int = 9) -> datetime:
+    """A local moment on that day."""
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
+
+
+@pytest.fixture(scope="module")
+def campaign():
+    return load_campaign()
+
+
+@pytest.fixture(scope="module")
+def answerer(campaign) -> Answerer:
+    return Answerer(campaign)
+
+
+@pytest.fixture(scope="module")
+def figures(campaign) -> CampaignFigures:
+    return CampaignFigures(campaign)
+
+
+@pytest.fixture(scope="module")
+def question_set():
+    return load_questions()
+
+
+# ---- the question set ----
+
+def test_question_set_is_large_and_varied(question_set):
+    texts = [q.text for q in question_set]
+    assert len(question_set) >= 150
+    assert sum(q.decline for q in question_set) >= 15
+    assert any(ch in "".join(texts) for ch in "個幾麼聯階")  # traditional script
+    assert sum(t.isascii() and any(c.isalpha() for c in t) for t in texts) >= 5  # English
+
+
+def test_question_set_is_answered_right(answerer, question_set):
+    failures = []
+    for q in question_set:
+        why = judge(q, ask(answerer, q), answerer.classify(q.text).intent)
+        if why:
+            failures.append(f"{q.label()}: {why}")
+    accuracy = 1 - len(failures) / len(question_set)
+    assert accuracy >= REQUIRED_ACCURACY, f"{accuracy:.1%} right; wrong:\n" + "\n".join(failures)
+
+
+def test_no_answer_carries_a_figure_the_file_does_not_state(answerer, question_set, figures):
+    invented = {}
+    for q in question_set:
+        found = figures.unsupported(ask(answerer, q).text, q.now.astimezone(TZ).date())
+        if found:
+            invented[q.label()] = found
+    assert not invented
+
+
+def test_every_campaign_answer_names_its_source(answerer, question_set):
+    unsourced = [q.label() for q in question_set
+                 if (a := ask(answerer, q)).intent not in (*DECLINED, "greeting", "thanks", "my_households",
+                                                           "my_pairings", "my_visits", "help", "unbind")
+                 and "依据：" not in a.text]
+    assert not unsourced
+
+
+# ---- the figures checker itself ----
+
+@pytest.mark.parametrize("text, bad", [
+    ("2010年5月16日前上报", ["2010年5月16日"]),
+    ("2010-05-16 截止", ["2010-05-16"]),
+    ("2013年7月开始", ["2013年7月"]),
+    ("还有4天", ["4天"]),
+    ("共有37个阶段", ["37"]),
+    ("2010年5月15日前（还有3天）：依据二(四)", []),
+    ("今天是2010年5月12日，2011年6月底结束，建党90周年", []),
+], ids=["wrong-day", "wrong-iso-day", "wrong-month", "wrong-count", "wrong-number", "right", "today-and-file"])
+def test_figures_checker_flags_what_the_file_does_not_say(figures, text, bad):
+    assert figures.unsupported(text, date(2010, 5, 12)) == bad
+
+
+# ---- normalisation ----
+
+@pytest.mark.parametrize("raw, normal", [
+    ("實施方案幾號前要報", "实施方案什么时候前要报"),
+    ("二阶段啥时候完", "第2阶段什么时候结束"),
+    ("第二阶段", "第2阶段"), ("第2阶段", "第2阶段"), ("阶段二", "第2阶段"), ("第三个阶段", "第3阶段"),
+    ("下一阶段", "下一阶段"), ("四个阶段", "四个阶段"),
+    ("ＡＢＣ１２３？", "abc123?"), ("多会儿开会", "什么时候开会"), ("咋办", "怎么办"),
+    ("五月十号", "5月10日"), ("2O11年", "2011年"), ("四连一带", "四联一带"), ("实施方按", "实施方案"),
+    ("现在是哪个阶段", "现在是哪个阶段"), ("“五个好”", "五个好"),
+], ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None)
+def test_normalize(answerer, raw, normal):
+    assert answerer.normalize(raw) == normal
+
+
+def test_corrector_leaves_correct_terms_and_fixes_one_slip():
+    corrector = TermCorrector({"四联一带", "干部联户", "机关联村"})
+    assert corrector.correct("四连一带和干部联户") == "四联一带和干部联户"
+    assert corrector.correct("干部联户") == "干部联户"
+    assert corrector.correct("干部连连") == "干部连连"  # two slips: not corrected
+
+
+# ---- intents the router acts on ----
+
+@pytest.mark.parametrize("text, intent", [
+    ("我的联系户", "my_households"), ("结对户", "my_households"), ("帮扶户", "my_households"),
+    ("联系的农户", "my_households"), ("我联系的户", "my_households"), ("我的結對戶", "my_households"),
+    ("联系户有哪些", "my_households"), ("我的干部联户", "my_households"),
+    ("我的结对", "my_pairings"), ("我们单位结对的村", "my_pairings"),
+    ("我的走访", "my_visits"), ("走访记录", "my_visits"),
+    ("帮助", "help"), ("怎么用", "help"), ("help", "help"), ("你能做什么", "help"),
+    ("解绑", "unbind"), ("解除绑定", "unbind"),
+])
+def test_personal_intents(answerer, text, intent):
+    assert answerer.classify(text).intent == intent
+
+
+@pytest.mark.parametrize("text", [
+    "干部联户是什么", "四联一带有哪些", "干部联户要做什么", "联系户是什么意思", "技术上常帮助是什么意思",
+    "干部联户", "机关联村是什么", "四联一带中的干部联户",
+])
+def test_questions_about_pairing_are_not_personal(answerer, text):
+    assert answerer.classify(text).intent not in ("my_households", "my_pairings", "my_visits", "help", "unbind")
+
+
+# ---- time ----
+
+@pytest.mark.parametrize("day, expected", [
+    ("2010-03-31", "还没有开始"),
+    ("2010-04-01", "第一阶段"),
+    ("2010-05-31", "第一阶段"),
+    ("2010-06-01", "第二阶段"),
+    ("2011-06-30", "第二阶段"),
+    ("2011-07-01", "第三阶段"),
+    ("2012-06-30", "第三阶段"),
+    ("2012-07-01", "没有写第四阶段"),
+    ("2012-11-07", "没有写第四阶段"),
+    ("2012-11-08", "活动已经结束"),
+])
+def test_current_phase_follows_the_clock(answerer, day, expected):
+    assert expected in answerer.answer("现在是哪个阶段", at(day)).text
+
+
+def test_time_of_day_is_local(answerer):
+    """23:30 UTC on 31 May is already 1 June in Gannan: phase two."""
+    late = datetime(2010, 5, 31, 23, 30, tzinfo=ZoneInfo("UTC"))
+    assert "第二阶段" in answerer.answer("现在是哪个阶段", late).text
+
+
+def test_days_left_counts_from_now(answerer):
+    assert "还有3天" in answerer.answer("还有几天截止", at("2010-05-12"), unit_kind="基层党组织").text
+    assert "还有8天" in answerer.answer("还有几天截止", at("2010-05-02"), unit_kind="县市委").text
+
+
+# ---- unit ----
+
+def test_unit_kind_changes_the_deadlines(answerer):
+    county = answerer.answer("我们单位要做什么", at("2010-05-02"), unit_kind="县市委").text
+    grassroots = answerer.answer("我们单位要做什么", at("2010-05-02"), unit_kind="基层党组织").text
+    assert "2010年5月10日前" in county and "2010年5月10日前" not in grassroots
+    assert "将实施方案上报" in county and "将实施方案上报" not in grassroots
+
+
+def test_visitor_gets_every_unit_kind_and_is_told_why(answerer):
+    text = answerer.answer("我们单位要做什么", at("2010-05-02")).text
+    assert "还没有绑定单位" in text
+    assert "【县市委、州直党(工)委】" in text and "基层党组织" in text
+
+
+# ---- answers' form ----
+
+def test_fact_comes_first_and_source_last(answerer):
+    text = answerer.answer("实施方案几号前要报", at("2010-05-12")).text
+    assert text.startswith("2010年5月15日前")
+    assert text.splitlines()[-1] == "依据：《州创先争优动员部署会议纪要》四(一)"
+
+
+def test_five_good_names_the_central_opinion_and_is_not_the_teachers_five_good(answerer):
+    text = answerer.answer("五个好是什么", at("2010-05-12")).text
+    assert "中共中央办公厅《关于在党的基层组织和党员中深入开展创先争优活动的意见》" in text
+    assert "师表作用好" not in text
+    teachers = answerer.answer("教师五好是什么", at("2010-05-12")).text
+    assert "师表作用好" in teachers and "中共中央办公厅" not in teachers
+
+
+def test_decline_offers_three_questions_the_engine_answers(answerer):
+    declined = answerer.answer("明天天气怎么样", at("2010-05-12"))
+    assert declined.intent == "unknown" and "没有找到" in declined.text
+    assert len(declined.suggestions) == 3
+    for question in declined.suggestions:
+        assert question in declined.text
+        assert answerer.answer(question, at("2010-05-12")).intent not in DECLINED
+
+
+def test_related_suggestions_come_first(answerer):
+    declined = answerer.answer("五好家庭怎么评", at("2010-05-12"))
+    assert declined.intent == "unknown"
+    assert any("五好" in s for s in declined.suggestions)
+    for question in declined.suggestions:
+        assert answerer.classify(question).confidence >= CONFIDENCE_THRESHOLD
+
+
+def test_router_intent_overrides_reading(answerer):
+    answer = answerer.answer("/phase", at("2010-08-01"), intent="current_phase")
+    assert answer.intent == "current_phase" and "第二阶段" in answer.text
+
+
+def test_answers_follow_the_campaign_file(campaign):
+    """Change a phase's dates in the file and the answer changes: no date lives in the code."""
+    moved = dataclasses.replace(campaign.phases[1], period_text="2010年7月到2011年6月底")
+    edited = dataclasses.replace(campaign, phases=(campaign.phases[0], moved, *campaign.phases[2:]))
+    assert "2010年7月到2011年6月底" in Answerer(edited).answer("第二阶段是什么时候", at("2010-05-12")).text
+
+
+# ---- bad input ----
+
+@pytest.mark.parametrize("text, reason", [
+    ("", "empty"), ("  \n\t ", "empty"), ("问" * 10_000, "too_long"), ("😀" * 3, "symbols"),
+    ("\x00\x01\x1b[31m", "empty"), ("ད་ལྟ་རིམ་པ་གང་ཡིན།", "language"), ("Как дела?", "language"),
+    ("What is the meaning of life", "language"), ("42", "symbols"),
+], ids=["empty", "blank", "10000-chars", "emoji", "control", "tibetan", "russian", "english-unknown", "digits"])
+def test_bad_input_gets_a_polite_answer(answerer, text, reason):
+    reading = answerer.classify(text)
+    answer = answerer.answer(text, at("2010-05-12"))
+    assert (reading.intent, reading.slots.get("reason")) == ("bad_input", reason)
+    assert answer.intent == "bad_input" and "请" in answer.text and len(answer.suggestions) == 3
+    assert len(answer.text) < 200
+
+
+def test_control_characters_inside_a_question_are_ignored(answerer):
+    assert answerer.classify("现在是\u200b哪个阶段\x07").intent == "current_phase"
+
+
+# ---- through the bot: the ask handler and `ask --batch` ----
+
+async def test_ask_handler_answers_for_the_cadres_unit(chat):
+    grassroots = await chat("C1").text("我们单位要做什么")  # C1 sits in a village branch
+    county = await chat("C3").text("我们单位要做什么")  # C3 sits in the county committee
+    assert "您的单位（基层党组织）" in grassroots and "将实施方案上报" not in grassroots
+    assert "您的单位（县市委）" in county and "将实施方案上报" in county
+
+
+async def test_ask_handler_answers_a_visitor_with_public_information(chat):
+    reply = await chat("someone").text("四联一带是哪四联")
+    assert "领导联校抓源头" in reply and "依据：《州创先争优动员部署会议纪要》三(二)3" in reply
+
+
+async def test_phase_command_uses_the_clock(chat, roster):
+    assert "第一阶段" in await chat("C1").text("/phase")
+
+
+def test_ask_batch_prints_one_json_object_a_line(roster):
+    out = io.StringIO()
+    answer_batch(roster, io.StringIO("现在是哪个阶段\n\n明天天气怎么样\n實施方案幾號前要報\n"), out, cadre_id="C3")
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["intent"] for r in records] == ["current_phase", "unknown", "deadline"]
+    assert set(records[0]) == {"question", "answer", "intent", "confidence"}
+    assert "第一阶段" in records[0]["answer"] and records[1]["confidence"] < CONFIDENCE_THRESHOLD
+    assert records[2]["answer"].startswith("2010年5月15日前")
+
+
+def test_ask_batch_sends_personal_requests_through_the_router(roster):
+    out = io.StringIO()
+    answer_batch(roster, io.StringIO("我的联系户\n"), out, cadre_id="C1")
+    record = json.loads(out.getvalue())
+    assert record["intent"] == "my_households" and "请在聊天中发" not in record["answer"]
