@@ -148,7 +148,8 @@ def import_(path, dry_run, settings):
 def _progress_printer():
     if not sys.stderr.isatty():
         return None
-    return lambda done, total: click.echo(f"\r已处理 {done}/{total} 行", nl=False, err=True)
+    # done/total counts each row twice (checked, then written), so a percentage is what means something
+    return lambda done, total: click.echo(f"\r导入进度 {done * 100 // total}%", nl=done >= total, err=True)
 
 
 @cli.command()

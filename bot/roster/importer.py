@@ -1,0 +1,77 @@
+"""import_roster: read, check every row, then write all or nothing (or, on a dry run, only check)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.roster.checking import CheckedRoster, Progress, check_roster
+from bot.roster.reading import RosterSource, open_source
+from bot.roster.report import ImportReport, RosterError, rejection
+from bot.roster.writing import bulk_write, write_roster
+
+logger = logging.getLogger(__name__)
+
+
+def import_roster(
+    db: sqlite_utils.Database,
+    path: str | Path,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Imports the roster at path (an .xlsx or a folder of CSVs); raises RosterError, writing nothing, on any bad row."""
+    path = Path(path)
+    if not path.exists():
+        raise RosterError(f"找不到 {path}。请检查路径。")
+    with open_source(path) as source:
+        if source.errors:
+            raise rejection(source.errors)
+        phases = 1 if dry_run else 2  # every row is counted once when checked and once when written
+        counter = Progress(progress, phases * sum(sheet.estimated_rows for sheet in source.sheets.values()))
+        report = ImportReport(source.label, dry_run, warnings=list(source.warnings))
+        if dry_run:
+            _check(db, source, counter, report)
+        else:
+            with _database_errors(path), bulk_write(db):  # the check sees exactly the database it writes to
+                checked = _check(db, source, counter, report)
+                counter.total = counter.done + sum(len(rows) for rows in
+                                                   (checked.units, checked.cadres, checked.households, checked.pairings))
+                write_started = time.perf_counter()
+                write_roster(db, checked, counter)
+            report.write_seconds = time.perf_counter() - write_started  # with the commit
+    counter.finish()
+    logger.info("roster %s %s: %d rows in %.1f s", path, "checked" if dry_run else "imported", report.rows,
+                report.check_seconds + report.write_seconds)
+    return report
+
+
+def _check(db: sqlite_utils.Database, source: RosterSource, counter: Progress, report: ImportReport) -> CheckedRoster:
+    """Checks every row into the report's counts; raises RosterError listing every problem found."""
+    started = time.perf_counter()
+    checked = check_roster(db, source, counter)
+    if checked.errors:
+        logger.info("roster %s refused: %d problems", source.label, len(checked.errors))
+        raise rejection(checked.errors)
+    report.counts = checked.counts
+    report.warnings += checked.warnings
+    report.check_seconds = time.perf_counter() - started
+    return checked
+
+
+@contextlib.contextmanager
+def _database_errors(path: Path) -> Iterator[None]:
+    """Turns SQLite's errors while importing into a RosterError; the transaction has been rolled back by then."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        logger.warning("roster %s not written: %s", path, exc)
+        raise RosterError("数据库正忙或无法写入，没有导入任何数据。请稍后再试（如机器人正在运行，可等它空闲时再导入）。") from None
+    except sqlite3.DatabaseError as exc:
+        logger.error("roster %s not written: %s", path, exc)
+        raise RosterError(f"写入数据库时出错，已全部撤销，没有导入任何数据：{exc}") from None
