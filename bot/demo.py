@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,9 +24,13 @@ def demo_settings() -> Settings:
 
 
 def open_demo(now_text: str | None = None) -> BotApp:
-    """Creates (or refreshes) the demo database from the shipped roster, on a clock inside the campaign."""
+    """Creates the demo database afresh from the shipped roster, on a clock inside the campaign."""
     settings = demo_settings()
-    app = BotApp.create(settings, Clock(parse_moment(now_text or DEMO_MOMENT, settings.timezone)))
+    clock = Clock(parse_moment(now_text or DEMO_MOMENT, settings.timezone))  # a bad --now fails before deleting
+    for suffix in ("", "-wal", "-shm"):  # each demo starts from the same state
+        Path(settings.database.path + suffix).unlink(missing_ok=True)
+    shutil.rmtree(settings.photos.dir, ignore_errors=True)
+    app = BotApp.create(settings, clock)
     import_roster(app.db, DEMO_DIR)
     bind_console(app, DEMO_CADRE)
     return app
