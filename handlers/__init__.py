@@ -13,10 +13,11 @@ from bot.router import (
     intent,
     text_starts_with,
 )
-from handlers import ask, binding, households, start, visits
+from handlers import admin, ask, binding, households, start, visits
 
 ROUTES: list[Route] = [
     Route("bind by contact", has_contact, binding.bind_by_contact),
+    Route("start with code", binding.start_with_code, binding.bind_by_code),
     Route("start", command("start"), start.start),
     Route("help", command("help"), start.show_help),
     Route("rejected media", has_rejected_media, visits.refuse_media),
@@ -33,6 +34,7 @@ ROUTES: list[Route] = [
     Route("visits", command("visits"), visits.my_visits),
     Route("my visits", intent("my_visits"), visits.my_visits),
     Route("help by words", intent("help"), start.show_help),
+    Route("progress", admin.asks_progress, admin.progress),
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),

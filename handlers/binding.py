@@ -1,21 +1,77 @@
-"""Binding a chat to a cadre and unbinding it. (Placeholder: the Telegram issue builds codes and contacts.)"""
+"""Binding a chat to a cadre (by shared phone number or one-time code) and unbinding it, on any channel."""
 
 from bot.app import Context
+from bot.binding_codes import CodeProblem, redeem_code
+from bot.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
+from bot.db import transaction
 from bot.messages import Incoming, Outgoing
+from bot.router import parse_command
 
-NOT_YET = "绑定功能正在建设中，请联系本单位管理员。"
+ASK_ADMIN = "请向本单位管理员索取绑定码，然后发送“绑定 绑定码”。"
+CODE_PROBLEMS = {
+    CodeProblem.UNKNOWN: "绑定码“{code}”不存在，请核对后重发（绑定码为 8 位字母和数字）。",
+    CodeProblem.USED: "绑定码“{code}”已经用过，每个绑定码只能用一次。" + ASK_ADMIN,
+    CodeProblem.EXPIRED: "绑定码“{code}”已过期。请向本单位管理员索取新的绑定码。",
+}
+
+
+def start_with_code(msg: Incoming, ctx: Context) -> bool:
+    """Matches a /start deep link that carries a code: '/start ABCD2345'."""
+    parsed = parse_command(msg.text)
+    return parsed is not None and parsed[0] == "start" and bool(parsed[1])
+
+
+def bound_reply(name: str, unit_name: str) -> Outgoing:
+    """The confirmation after a successful binding."""
+    return Outgoing(f"绑定成功！{name}同志（{unit_name}），您好。\n"
+                    "现在可以查看联系户、拍照上报走访、接收提醒了。发送“帮助”查看可以做什么。")
+
+
+def masked(phone: str) -> str:
+    """'13800001234' -> '138****1234', for messages."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else phone
 
 
 async def bind_by_contact(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Binds the chat to the cadre whose phone number the user shared."""
-    return [Outgoing(NOT_YET)]
+    """Binds the chat to the cadre whose phone number the user shared, if it is the user's own number."""
+    contact = msg.contact
+    if contact.user_id is None or contact.user_id != msg.user_id:
+        return [Outgoing("只能用您本人的手机号绑定。请点下方“分享我的手机号”按钮，不要转发别人的名片。", ask_contact=True)]
+    phone = normalise_phone(contact.phone)
+    cadres = cadres_with_phone(ctx.db, phone)
+    if len(cadres) != 1:
+        problem = "不在花名册中" if not cadres else "在花名册中对应多名干部"
+        return [Outgoing(f"手机号 {masked(phone)} {problem}，无法自动绑定。{ASK_ADMIN}"
+                         "如手机号有误，请联系管理员更正花名册。")]
+    with transaction(ctx.db):
+        bind_chat(ctx.db, msg.channel, msg.chat_id, msg.user_id, cadres[0]["id"], ctx.now)
+        ctx.clear_state()
+    return [bound_reply(cadres[0]["name"], cadres[0]["unit_name"])]
 
 
 async def bind_by_code(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Binds the chat to a cadre with a one-time code."""
-    return [Outgoing(NOT_YET)]
+    """Binds the chat to a cadre with a one-time code ('绑定 CODE' or '/start CODE')."""
+    parsed = parse_command(msg.text)
+    code = parsed[1] if parsed else msg.text.strip()[2:]
+    code = code.lstrip("码碼").strip(" ：:")
+    if not code:
+        return [Outgoing("请在“绑定”后面加上绑定码，例如：绑定 ABCD2345。绑定码向本单位管理员索取。")]
+    with transaction(ctx.db):
+        result = redeem_code(ctx.db, code, msg.channel, msg.chat_id, ctx.now)
+        if isinstance(result, CodeProblem):
+            return [Outgoing(CODE_PROBLEMS[result].format(code=code[:20]))]
+        bind_chat(ctx.db, msg.channel, msg.chat_id, msg.user_id, result, ctx.now)
+        ctx.clear_state()
+        row = ctx.db.execute("SELECT c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = ?",
+                             (result,)).fetchone()
+    return [bound_reply(row[0], row[1])]
 
 
 async def unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Unbinds the chat from its cadre."""
-    return [Outgoing(NOT_YET)]
+    if not ctx.cadre:
+        return [Outgoing("本聊天还没有绑定干部身份，不需要解绑。")]
+    with transaction(ctx.db):
+        deactivate_chat(ctx.db, msg.channel, msg.chat_id, UNBOUND_REASON)
+        ctx.clear_state()
+    return [Outgoing(f"已解除本聊天与{ctx.cadre['name']}的绑定，不会再收到提醒。需要时可发送“绑定 绑定码”重新绑定。")]

@@ -1,0 +1,140 @@
+"""One-time binding codes: issued by `campaign-bot invite`, redeemed once with “绑定 CODE” or a /start deep link."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+import sqlite_utils
+
+from bot.db import transaction
+
+logger = logging.getLogger(__name__)
+
+# No 0/O, 1/I/L: a code read aloud or copied by hand cannot be mistaken.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+XLSX_HEADERS = ("干部编号", "姓名", "绑定码", "有效期至")
+
+
+class CodeProblem(enum.Enum):
+    """Why a code did not bind."""
+
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just issued for one cadre."""
+
+    cadre_id: str
+    name: str
+    code: str
+    expires_at: datetime  # UTC
+
+
+def new_code() -> str:
+    """A random code of CODE_LENGTH characters from ALPHABET."""
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def clean_code(text: str) -> str:
+    """What the user typed, as a code: upper case, without spaces or dashes."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isascii() and ch.isalnum())
+
+
+def issue_codes(db: sqlite_utils.Database, cadre_ids: list[str], now: datetime, ttl_days: int) -> list[IssuedCode]:
+    """Issues one fresh code per cadre, all or none; unknown cadre ids raise LookupError."""
+    names = dict(db.execute(
+        f"SELECT id, name FROM cadres WHERE id IN ({','.join('?' * len(cadre_ids))})", list(cadre_ids)
+    ).fetchall()) if cadre_ids else {}
+    missing = [c for c in cadre_ids if c not in names]
+    if missing:
+        raise LookupError(f"找不到干部编号：{'、'.join(missing)}。请检查编号，或先导入花名册。")
+    expires = now + timedelta(days=ttl_days)
+    issued = []
+    with transaction(db):
+        for cadre_id in dict.fromkeys(cadre_ids):
+            code = _insert_unique_code(db, cadre_id, now, expires)
+            issued.append(IssuedCode(cadre_id, names[cadre_id], code, expires))
+    logger.info("issued %d binding codes", len(issued))
+    return issued
+
+
+def _insert_unique_code(db: sqlite_utils.Database, cadre_id: str, now: datetime, expires: datetime) -> str:
+    while True:
+        code = new_code()
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO binding_codes (code, cadre_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            (code, cadre_id, now.isoformat(), expires.isoformat()),
+        )
+        if cursor.rowcount:
+            return code
+
+
+def unit_cadre_ids(db: sqlite_utils.Database, unit_id: str) -> list[str]:
+    """The ids of every cadre of the unit, in id order; LookupError for an unknown unit."""
+    if db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
+        raise LookupError(f"找不到单位编号：{unit_id}。")
+    return [r[0] for r in db.execute("SELECT id FROM cadres WHERE unit_id = ? ORDER BY id", (unit_id,)).fetchall()]
+
+
+def redeem_code(db: sqlite_utils.Database, code: str, channel: str, chat_id: str, now: datetime) -> str | CodeProblem:
+    """Uses the code for this chat, once: returns the cadre id, or why it cannot be used."""
+    code = clean_code(code)
+    cursor = db.execute(
+        "UPDATE binding_codes SET used_at = ?, used_channel = ?, used_chat_id = ? "
+        "WHERE code = ? AND used_at IS NULL AND expires_at > ?",
+        (now.isoformat(), channel, chat_id, code, now.isoformat()),
+    )
+    row = db.execute("SELECT cadre_id, used_at, used_channel, used_chat_id FROM binding_codes WHERE code = ?",
+                     (code,)).fetchone()
+    if cursor.rowcount:
+        return row[0]
+    if row is None:
+        return CodeProblem.UNKNOWN
+    return CodeProblem.USED if row[1] is not None else CodeProblem.EXPIRED
+
+
+def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:
+    """Writes the codes to a workbook: 干部编号, 姓名, 绑定码, 有效期至 (local time)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "绑定码"
+    sheet.append(XLSX_HEADERS)
+    for item in issued:
+        sheet.append((item.cadre_id, item.name, item.code, f"{local(item.expires_at):%Y-%m-%d %H:%M}"))
+    for column, width in zip("ABCD", (12, 12, 14, 18)):
+        sheet.column_dimensions[column].width = width
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book.save(path)
+
+
+def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
+    """The `campaign-bot invite` command: issues codes and prints them or writes them to a workbook."""
+    if not cadre_ids and not unit_id:
+        raise click.UsageError("请给出干部编号，或用 --unit 给出单位编号。")
+    try:
+        ids = list(cadre_ids) + (unit_cadre_ids(app.db, unit_id) if unit_id else [])
+        if not ids:
+            raise LookupError(f"单位 {unit_id} 下没有干部。")
+        issued = issue_codes(app.db, ids, app.clock.now(), app.settings.binding.code_ttl_days)
+    except LookupError as exc:
+        raise click.ClickException(str(exc.args[0])) from None
+    if out_path:
+        write_codes_xlsx(Path(out_path), issued, app.local)
+        click.echo(f"已为 {len(issued)} 名干部生成绑定码，写入 {out_path}")
+        return
+    for item in issued:
+        click.echo(f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local(item.expires_at):%Y-%m-%d %H:%M}")
+    click.echo("干部发送“绑定 绑定码”即可绑定，每个绑定码只能用一次。")

@@ -1,0 +1,68 @@
+"""Which chat speaks for which cadre: binding, rebinding and deactivating chats, on any channel."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime
+
+import sqlite_utils
+
+logger = logging.getLogger(__name__)
+
+BLOCKED_REASON = "用户屏蔽了机器人"
+UNBOUND_REASON = "用户自行解绑"
+
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+
+
+def normalise_phone(text: str) -> str:
+    """'+86 138-0000-1234' -> '13800001234': the form cadres.phone is stored in."""
+    digits = _PHONE_NOISE.sub("", text or "")
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+            return digits[len(prefix):]
+    return digits.lstrip("+")
+
+
+def cadres_with_phone(db: sqlite_utils.Database, phone: str) -> list[dict]:
+    """The cadres whose stored phone equals the normalised number (normally one)."""
+    rows = db.execute(
+        "SELECT c.id, c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.phone = ?",
+        (normalise_phone(phone),),
+    ).fetchall()
+    return [{"id": r[0], "name": r[1], "unit_name": r[2]} for r in rows]
+
+
+def bind_chat(db: sqlite_utils.Database, channel: str, chat_id: str, user_id: str | None, cadre_id: str,
+              now: datetime) -> None:
+    """Binds the chat to the cadre, replacing whatever binding the chat had."""
+    db.execute(
+        "INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at, last_seen_at, inactive_reason) "
+        "VALUES (?, ?, ?, ?, 1, ?, ?, NULL) ON CONFLICT (channel, chat_id) DO UPDATE SET "
+        "user_id = excluded.user_id, cadre_id = excluded.cadre_id, active = 1, bound_at = excluded.bound_at, "
+        "last_seen_at = excluded.last_seen_at, inactive_reason = NULL",
+        (channel, chat_id, user_id, cadre_id, now.isoformat(), now.isoformat()),
+    )
+    logger.info("%s chat %s bound to cadre %s", channel, chat_id, cadre_id)
+
+
+def deactivate_chat(db: sqlite_utils.Database, channel: str, chat_id: str, reason: str) -> bool:
+    """Marks the chat's active binding inactive with a reason; False when it had none."""
+    cursor = db.execute(
+        "UPDATE bindings SET active = 0, inactive_reason = ? WHERE channel = ? AND chat_id = ? AND active = 1",
+        (reason, channel, chat_id),
+    )
+    if cursor.rowcount:
+        logger.info("%s chat %s binding deactivated: %s", channel, chat_id, reason)
+    return cursor.rowcount > 0
+
+
+def reactivate_blocked_chat(db: sqlite_utils.Database, channel: str, chat_id: str) -> bool:
+    """Reactivates a binding that went inactive only because the user blocked the bot (not one they unbound)."""
+    cursor = db.execute(
+        "UPDATE bindings SET active = 1, inactive_reason = NULL "
+        "WHERE channel = ? AND chat_id = ? AND active = 0 AND inactive_reason = ?",
+        (channel, chat_id, BLOCKED_REASON),
+    )
+    return cursor.rowcount > 0

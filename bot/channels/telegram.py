@@ -1,0 +1,417 @@
+"""The Telegram channel: python-telegram-bot for transport; every update goes through the neutral router."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.app import BotApp
+from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
+from bot.channels.base import ChannelConfigError
+from bot.channels.splitting import numbered_choices, split_text, utf16_len
+from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
+from bot.router import dispatch
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+COMMANDS = (
+    ("phase", "现在是哪个阶段"),
+    ("deadlines", "近期截止日期"),
+    ("pairing", "我的结对"),
+    ("households", "我的联系户"),
+    ("visits", "我的走访记录"),
+    ("help", "能做什么、怎么用"),
+)
+SHARE_PHONE_BUTTON = "📱 分享我的手机号"
+GROUP_REPLY = "为保护个人信息，请在与我的私聊中使用本助手。"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+REPLY_ATTEMPTS = 3
+MAX_REPLY_WAIT = 60.0  # seconds: longer flood waits are logged, not slept through while answering a user
+TEXT_MAX = 4096  # Bot API limits, in UTF-16 code units / bytes
+CAPTION_MAX = 1024
+CALLBACK_DATA_MAX_BYTES = 64
+UNSUPPORTED_KINDS = (  # attribute of Message -> what to call it (checked before `document`: a GIF is both)
+    ("animation", "动图"), ("sticker", "贴纸"), ("voice", "语音"), ("audio", "音频"), ("video", "视频"),
+    ("video_note", "视频消息"), ("poll", "投票"), ("dice", "骰子"), ("game", "游戏"), ("story", "转发的动态"),
+    ("paid_media", "付费内容"), ("checklist", "清单"),
+)
+TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.Updater", "telegram.ext.Application")
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One Bot API call rendering (part of) an Outgoing."""
+
+    text: str
+    markup: object | None = None
+    document: Path | None = None
+
+
+class TelegramChannel:
+    """Serves the bot on Telegram, by long polling or through the shared HTTP server's webhook route."""
+
+    name = CHANNEL
+
+    def __init__(self, app: BotApp, *, poll_timeout: float = 10.0, poll_interval: float = 0.0):
+        settings = app.settings.telegram
+        if not settings.token:
+            raise ChannelConfigError("[telegram] token 未设置")
+        if settings.mode not in ("polling", "webhook"):
+            raise ChannelConfigError(f"[telegram] mode 应为 polling 或 webhook，而不是 {settings.mode!r}")
+        if settings.mode == "webhook" and not (settings.webhook_url and settings.secret_token):
+            raise ChannelConfigError("[telegram] webhook 模式需要 webhook_url 和 secret_token")
+        hide_in_logs(settings.token)
+        self.app = app
+        self.settings = settings
+        self.poll_timeout = poll_timeout
+        self.poll_interval = poll_interval
+        self.application = build_application(settings.token, settings.base_url, settings.base_file_url,
+                                              polling=settings.mode == "polling")
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of the webhook route: the path of webhook_url, or /telegram."""
+        return urlsplit(self.settings.webhook_url).path or "/telegram"
+
+    def routes(self) -> list[BaseRoute]:
+        """The webhook route in webhook mode; none when polling."""
+        if self.settings.mode != "webhook":
+            return []
+        return [Route(self.webhook_path, self._webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connects, registers the commands, then polls or sets the webhook."""
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            raise ChannelConfigError("[telegram] token 无效：Telegram 不认这个 token，请向 @BotFather 核对。") from None
+        except NetworkError as exc:
+            raise ChannelConfigError(f"[telegram] 连不上 Bot API（{exc.message}）：请检查网络或 base_url。") from None
+        await self.application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await self.application.start()  # before updates can arrive: a webhook answers 503 until then
+        if self.settings.mode == "webhook":
+            await self.application.bot.set_webhook(self.settings.webhook_url, secret_token=self.settings.secret_token,
+                                                   allowed_updates=ALLOWED_UPDATES)
+        else:
+            await self.application.updater.start_polling(
+                poll_interval=self.poll_interval, timeout=timedelta(seconds=self.poll_timeout),
+                allowed_updates=ALLOWED_UPDATES, error_callback=self._on_polling_error)
+        logger.info("telegram channel started (%s)", self.settings.mode)
+
+    async def stop(self) -> None:
+        """Stops polling and processing, and closes the connections."""
+        if self.application.updater and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        logger.info("telegram channel stopped")
+
+    async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Sends one message once; the caller (the reminders dispatcher) paces and retries by the outcome."""
+        return await self._attempt(chat_id, render(message))
+
+    # ---- receiving ----
+
+    async def _webhook(self, request: Request) -> Response:
+        supplied = request.headers.get(SECRET_HEADER, "")
+        if not secrets.compare_digest(supplied.encode(), self.settings.secret_token.encode()):
+            logger.warning("telegram webhook request without the right secret token from %s",
+                           request.client.host if request.client else "?")
+            return JSONResponse({"ok": False}, status_code=403)
+        if not self.application.running:
+            return JSONResponse({"ok": False}, status_code=503)
+        try:
+            update = Update.de_json(await request.json(), self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return JSONResponse({"ok": False, "error": "not an update"}, status_code=400)
+        await self.application.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.callback_query is not None:
+            await self._on_callback(update)
+        elif update.message is not None:
+            await self._on_message(update.message)
+        elif update.my_chat_member is not None:
+            self._on_member_status(update)
+        else:
+            logger.debug("ignored telegram update %s of another kind", update.update_id)
+
+    async def _on_message(self, message: Message) -> None:
+        if message.from_user is None or message.from_user.is_bot:
+            return
+        chat_id = str(message.chat.id)
+        if message.chat.type != "private":
+            if self._addressed_command(message.text or ""):
+                await self._deliver(chat_id, [_Part(GROUP_REPLY)])
+            return
+        if not self._first_time(f"{chat_id}:{message.message_id}"):
+            return
+        incoming = await self._incoming(message)
+        if incoming is None:
+            logger.debug("ignored a telegram service message in chat %s", chat_id)
+            return
+        replies = await dispatch(self.app, incoming)
+        parts = [part for reply in replies for part in render(reply, after_contact=incoming.contact is not None)]
+        await self._deliver(chat_id, parts)
+
+    async def _on_callback(self, update: Update) -> None:
+        query = update.callback_query
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            logger.info("could not answer a callback query: %s", exc)
+        chat = query.message.chat if query.message else None
+        if (chat is not None and chat.type != "private") or not query.data:
+            return
+        chat_id = str(chat.id if chat else query.from_user.id)
+        if not self._first_time(f"cb:{query.id}"):
+            return
+        incoming = Incoming(channel=CHANNEL, chat_id=chat_id, user_id=str(query.from_user.id),
+                            sent_at=self.app.clock.now(), choice=query.data, message_id=f"cb:{query.id}")
+        replies = await dispatch(self.app, incoming)
+        await self._deliver(chat_id, [part for reply in replies for part in render(reply)])
+
+    def _addressed_command(self, text: str) -> bool:
+        """Whether a group message is a /command for this bot (not '/help@SomeOtherBot')."""
+        if not text.startswith("/"):
+            return False
+        target = text.split(maxsplit=1)[0].partition("@")[2]
+        return not target or target.lower() == (self.application.bot.username or "").lower()
+
+    def _on_member_status(self, update: Update) -> None:
+        change = update.my_chat_member
+        if change.chat.type != "private":
+            return
+        chat_id, status = str(change.chat.id), change.new_chat_member.status
+        if status == "kicked":
+            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+        elif status == "member":
+            reactivate_blocked_chat(self.app.db, CHANNEL, chat_id)
+
+    def _first_time(self, key: str) -> bool:
+        """Records the message as seen; False when it was seen before (a redelivered update)."""
+        cursor = self.app.db.execute(
+            "INSERT OR IGNORE INTO processed_messages (channel, message_key, received_at) VALUES (?, ?, ?)",
+            (CHANNEL, key, self.app.clock.now().isoformat()),
+        )
+        return cursor.rowcount > 0
+
+    async def _incoming(self, message: Message) -> Incoming | None:
+        """The neutral form of a private message; None for service messages the bot ignores."""
+        base = dict(channel=CHANNEL, chat_id=str(message.chat.id), user_id=str(message.from_user.id),
+                    sent_at=message.date, text=message.text or message.caption or "",
+                    message_id=f"{message.chat.id}:{message.message_id}", album_id=message.media_group_id)
+        if message.contact is not None:
+            c = message.contact
+            contact = Contact(phone=c.phone_number, user_id=str(c.user_id) if c.user_id else None,
+                              name=" ".join(filter(None, (c.first_name, c.last_name))))
+            return Incoming(**base, contact=contact)
+        if message.location is not None:
+            label = message.venue.title if message.venue else ""
+            return Incoming(**base, location=Location(message.location.latitude, message.location.longitude, label))
+        if message.photo:
+            largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+            return await self._with_photo(base, largest, filename=None, as_file=False)
+        refusal = unsupported_refusal(message)
+        if refusal is not None:
+            return Incoming(**base, rejected_media=refusal)
+        if message.document is not None:
+            return await self._with_photo(base, message.document, message.document.file_name, as_file=True)
+        if message.text:
+            return Incoming(**base)
+        return None
+
+    async def _with_photo(self, base: dict, media, filename: str | None, as_file: bool) -> Incoming:
+        limit = self.settings.max_file_bytes
+        if media.file_size and media.file_size > limit:
+            return Incoming(**base, rejected_media=too_large(limit))
+        try:
+            data = bytes(await (await self.application.bot.get_file(media.file_id)).download_as_bytearray())
+        except TelegramError as exc:
+            logger.warning("could not download a telegram file: %s", exc)
+            return Incoming(**base, rejected_media="照片没能下载下来，没有保存。请再发一次。")
+        if len(data) > limit:
+            return Incoming(**base, rejected_media=too_large(limit))
+        photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
+                              sent_as_file=as_file)
+        return Incoming(**base, photos=(photo,))
+
+    # ---- sending ----
+
+    async def _deliver(self, chat_id: str, parts: list[_Part]) -> None:
+        """Sends a reply, waiting out flood limits and network trouble a few times before giving up loudly."""
+        for attempt in range(1, REPLY_ATTEMPTS + 1):
+            result = await self._attempt(chat_id, parts)
+            if result.outcome is not DeliveryOutcome.RETRY or attempt == REPLY_ATTEMPTS:
+                break
+            wait = result.retry_after if result.retry_after is not None else 0.5 * 2 ** attempt
+            if wait > MAX_REPLY_WAIT:
+                break
+            parts = parts[len(result.message_ids):]  # what went out already is not sent twice
+            await asyncio.sleep(wait)
+        if result.outcome is not DeliveryOutcome.SENT:
+            logger.error("reply to telegram chat %s not delivered: %s %s", chat_id, result.outcome.value, result.reason)
+
+    async def _attempt(self, chat_id: str, parts: list[_Part]) -> DeliveryResult:
+        """Makes the Bot API calls for the parts and maps Telegram's errors to a delivery outcome."""
+        sent: list[str] = []
+        if not chat_id.lstrip("-").isdigit():
+            return DeliveryResult(DeliveryOutcome.FAILED, f"not a Telegram chat id: {chat_id[:20]!r}")
+        try:
+            for part in parts:
+                sent.append(str((await self._call(int(chat_id), part)).message_id))
+        except RetryAfter as exc:
+            return DeliveryResult(DeliveryOutcome.RETRY, "rate limited", retry_seconds(exc), tuple(sent))
+        except Forbidden as exc:
+            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+            return DeliveryResult(DeliveryOutcome.BLOCKED, exc.message, message_ids=tuple(sent))
+        except BadRequest as exc:  # a NetworkError subclass, but permanent
+            return DeliveryResult(DeliveryOutcome.FAILED, exc.message, message_ids=tuple(sent))
+        except (TimedOut, NetworkError) as exc:
+            return DeliveryResult(DeliveryOutcome.RETRY, exc.message, message_ids=tuple(sent))
+        except TelegramError as exc:
+            return DeliveryResult(DeliveryOutcome.FAILED, exc.message, message_ids=tuple(sent))
+        return DeliveryResult(DeliveryOutcome.SENT, message_ids=tuple(sent))
+
+    async def _call(self, chat_id: int, part: _Part) -> Message:
+        bot = self.application.bot
+        if part.document is None:
+            return await bot.send_message(chat_id, part.text, reply_markup=part.markup)
+        with part.document.open("rb") as fh:
+            return await bot.send_document(chat_id, fh, caption=part.text or None, filename=part.document.name,
+                                           reply_markup=part.markup)
+
+    # ---- errors ----
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("telegram update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+    def _on_polling_error(self, error: TelegramError) -> None:
+        logger.warning("telegram polling: %s", error)
+
+
+class _TokenRedactor(logging.Filter):
+    """Rewrites log records that contain the bot token (Bot API URLs carry it) so the token never reaches a log."""
+
+    def __init__(self, token: str):
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token in message:
+            record.msg, record.args = message.replace(self.token, "<token>"), ()
+        return True
+
+
+def hide_in_logs(token: str) -> None:
+    """Redacts the token from the loggers that print Bot API URLs: httpx (each request, at INFO) and PTB's."""
+    for name in TOKEN_LOGGERS:
+        target = logging.getLogger(name)
+        if not any(isinstance(f, _TokenRedactor) and f.token == token for f in target.filters):
+            target.addFilter(_TokenRedactor(token))
+
+
+def build_application(token: str, base_url: str, base_file_url: str, polling: bool) -> Application:
+    """A PTB Application talking to base_url/base_file_url when set, with timeouts for a slow network."""
+    builder = (
+        Application.builder()
+        .token(token)
+        .request(HTTPXRequest(connect_timeout=10.0, read_timeout=20.0, write_timeout=20.0,
+                              media_write_timeout=60.0, pool_timeout=5.0, connection_pool_size=16))
+        .get_updates_request(HTTPXRequest(connect_timeout=10.0, read_timeout=10.0, pool_timeout=5.0,
+                                          connection_pool_size=2))
+    )
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def render(message: Outgoing, after_contact: bool = False) -> list[_Part]:
+    """The Bot API calls for an Outgoing: text split at 4096, choices as inline buttons, files as documents."""
+    text, markup = message.text, None
+    if message.choices and all(len(c.value.encode()) <= CALLBACK_DATA_MAX_BYTES for c in message.choices):
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(c.label, callback_data=c.value)]
+                                       for c in message.choices])
+    elif message.choices:
+        logger.warning("a choice value is longer than Telegram's 64 bytes; offering numbered choices instead")
+        text = text + "\n" + numbered_choices(message.choices)
+    elif message.ask_contact:
+        markup = ReplyKeyboardMarkup([[KeyboardButton(SHARE_PHONE_BUTTON, request_contact=True)]],
+                                     resize_keyboard=True, one_time_keyboard=True)
+    elif after_contact:
+        markup = ReplyKeyboardRemove()
+    if message.file is not None and utf16_len(text) <= CAPTION_MAX:
+        return [_Part(text, markup, message.file)]
+    chunks = split_text(text, TEXT_MAX) if text.strip() else []
+    parts = [_Part(chunk) for chunk in chunks]
+    if parts and message.file is None:
+        parts[-1] = _Part(parts[-1].text, markup)
+    if message.file is not None:
+        parts.append(_Part("", markup, message.file))
+    return parts
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """How long Telegram said to wait, in seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB warns that retry_after will become a timedelta
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def unsupported_refusal(message: Message) -> str | None:
+    """The refusal for an attachment that is not a photo, a location or a contact; None when there is none."""
+    for attribute, what in UNSUPPORTED_KINDS:
+        if getattr(message, attribute, None):
+            return f"暂时不能处理{what}，没有保存。请用文字提问；上报走访请发送照片。"
+    document = message.document
+    if document is not None and not is_image(document.mime_type, document.file_name):
+        return f"只能接收图片。“{(document.file_name or '这个文件')[:40]}”不是图片，没有保存；请发送走访照片。"
+    return None
+
+
+def is_image(mime_type: str | None, file_name: str | None) -> bool:
+    """Whether a document is an image, by its MIME type or, when that says nothing, its name."""
+    if mime_type and mime_type != "application/octet-stream":
+        return mime_type.startswith("image/")
+    return (file_name or "").lower().endswith(IMAGE_SUFFIXES)
+
+
+def too_large(limit: int) -> str:
+    """The refusal for a file over the size limit."""
+    return f"文件太大（超过 {limit // (1024 * 1024)} MB），没有保存。请直接以“照片”方式发送，或压缩后再发。"
