@@ -18,5 +18,9 @@ demo: install
 test: install
 	$(BIN)/pytest -q
 
+# Speed measurements (not tests); each script prints its figures. See README, "Benchmarks".
 bench: install
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_answers.py
+	$(BIN)/python benchmarks/bench_roster.py --scale 0.1
+	$(BIN)/python benchmarks/bench_dispatch.py
+	$(BIN)/python benchmarks/bench_wechat.py
