@@ -165,10 +165,23 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db.conn.executescript(SCHEMA_V1)
 
 
+def _v4_reminder_lifecycle(db: sqlite_utils.Database) -> None:
+    # series: reminders that replace one another (deadline:<id>, visit, digest); expires_at: after it, never sent;
+    # claimed_at: when a dispatcher took the row, so an interrupted send is recognised.
+    for statement in (
+        "ALTER TABLE deliveries ADD COLUMN series TEXT",
+        "ALTER TABLE deliveries ADD COLUMN expires_at TEXT",
+        "ALTER TABLE deliveries ADD COLUMN claimed_at TEXT",
+        "CREATE INDEX idx_deliveries_series ON deliveries(series, cadre_id, due_at)",
+    ):  # one statement at a time: executescript would commit the migration's transaction early
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1_initial),
+    (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
 ]
 
 

@@ -1,0 +1,170 @@
+"""Sending due deliveries through app.senders: claimed and committed before each send, so none goes out twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.app import BotApp
+from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
+from schedules.lifecycle import prepare_dispatch
+from schedules.quiet_hours import QuietHours
+from schedules.ratelimit import RateLimiter, channel_limits
+from schedules.recipients import deactivate_binding
+from schedules.store import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
+from schedules.timekeeping import iso
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+BATCH = 500
+HELD = "held for quiet hours"
+NOT_CLAIMED = "not claimed"
+CONCURRENCY = 64  # enough sends in flight to hold 30 a second against a server that takes up to 2 s to answer
+
+
+@dataclass(frozen=True)
+class Due:
+    """A delivery row ready to go."""
+
+    id: int
+    channel: str
+    chat_id: str
+    text: str
+    attempts: int
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch run did: bookkeeping counts, outcomes of sends, rows left for want of a sender."""
+
+    housekeeping: Counter = field(default_factory=Counter)
+    outcomes: Counter = field(default_factory=Counter)
+    no_sender: Counter = field(default_factory=Counter)
+    quiet: bool = False
+
+
+def backoff(attempts: int, retry_after: float | None) -> timedelta:
+    """How long to wait before the next attempt: what the platform asked, else doubling from 30 seconds."""
+    if retry_after:
+        return timedelta(seconds=retry_after)
+    return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
+
+
+def _due_rows(app: BotApp, now: datetime, after_id: int) -> list[Due]:
+    rows = app.db.execute(
+        "SELECT id, channel, chat_id, text, attempts FROM deliveries "
+        "WHERE status = ? AND chat_id IS NOT NULL AND due_at <= ? "
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? ORDER BY id LIMIT ?",
+        (PENDING, iso(now), iso(now), after_id, BATCH),
+    ).fetchall()
+    return [Due(*row) for row in rows]
+
+
+def claim(app: BotApp, due: Due) -> bool:
+    """Takes the row for this process and commits that before anything is sent.
+
+    False if another run took it, or the chat is no longer the cadre's (the next run re-addresses the row).
+    """
+    return app.db.execute(
+        "UPDATE deliveries SET status = ?, attempts = attempts + 1, claimed_at = ? WHERE id = ? AND status = ? "
+        "AND EXISTS (SELECT 1 FROM bindings b WHERE b.channel = deliveries.channel AND b.chat_id = deliveries.chat_id"
+        "            AND b.cadre_id = deliveries.cadre_id AND b.active = 1)",
+        (SENDING, iso(app.clock.now()), due.id, PENDING),
+    ).rowcount == 1
+
+
+def record(app: BotApp, due: Due, result: DeliveryResult, limiter: RateLimiter) -> str:
+    """Writes what became of a send; returns the row's new status."""
+    now = app.clock.now()
+    outcome, reason = result.outcome, result.reason
+    if outcome is DeliveryOutcome.SENT:
+        app.db.execute("UPDATE deliveries SET status = ?, sent_at = ?, last_error = NULL WHERE id = ?",
+                       (SENT, iso(now), due.id))
+        return SENT
+    if outcome is DeliveryOutcome.RETRY and due.attempts + 1 < MAX_ATTEMPTS:
+        if result.retry_after:  # that chat waits; the channel's own spacing already keeps the overall rate
+            limiter.pause(due.channel, result.retry_after, due.chat_id)
+        app.db.execute("UPDATE deliveries SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+                       (PENDING, iso(now + backoff(due.attempts + 1, result.retry_after)), reason or "稍后重试", due.id))
+        return PENDING
+    if outcome is DeliveryOutcome.BLOCKED:
+        deactivate_binding(app.db, due.channel, due.chat_id, reason or "用户已屏蔽机器人")
+        status, reason = FAILED, f"用户已屏蔽或退订：{reason}" if reason else "用户已屏蔽或退订"
+    elif outcome is DeliveryOutcome.UNDELIVERABLE:
+        status = UNDELIVERABLE
+    elif outcome is DeliveryOutcome.RETRY:
+        status, reason = FAILED, f"重试{MAX_ATTEMPTS}次仍未送达：{reason}"
+    else:
+        status = FAILED
+    app.db.execute("UPDATE deliveries SET status = ?, last_error = ? WHERE id = ?", (status, reason or outcome.value,
+                                                                                     due.id))
+    return status
+
+
+async def send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours) -> str | None:
+    """Waits for a slot, claims the row, sends it, records the outcome; None when the row could not be claimed."""
+    await limiter.acquire(due.channel, due.chat_id)
+    if quiet.contains(app.clock.now()):  # a long run went on into the night: the rest waits for the morning
+        return HELD
+    if not claim(app, due):
+        return None
+    await limiter.admit(due.channel, due.chat_id)  # after the claim's write, so its time does not bunch sends
+    try:
+        result = await app.senders[due.channel].send(due.chat_id, Outgoing(text=due.text))
+    except Exception as exc:  # it may have reached the chat: never retried, recorded with the error's name
+        logger.warning("reminder %d: sender raised %s", due.id, exc.__class__.__name__)
+        result = DeliveryResult(DeliveryOutcome.FAILED, f"发送出错，未确认是否送达（{exc.__class__.__name__}）")
+    # A cancellation (shutdown, crash) passes through: the row stays 'sending' and is closed as interrupted.
+    return record(app, due, result, limiter)
+
+
+async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
+                   concurrency: int = CONCURRENCY) -> DispatchReport:
+    """Sends every delivery due by now through app.senders, within each channel's limits; outside quiet hours only."""
+    if app.db.conn.in_transaction:
+        raise RuntimeError("dispatch needs autocommit: each claim must be committed before its send")
+    now = now or app.clock.now()
+    report = DispatchReport(housekeeping=prepare_dispatch(app, now))
+    quiet = QuietHours.from_settings(app.settings)
+    if quiet.contains(now):
+        report.quiet = True
+        logger.info("reminders: quiet hours, nothing sent")
+        return report
+    limiter = limiter or RateLimiter(channel_limits(app.settings))
+    queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
+
+    async def worker() -> None:
+        """Sends queued rows one after another until it is handed None."""
+        while (due := await queue.get()) is not None:
+            try:
+                status = await send_one(app, due, limiter, quiet)
+            except Exception:  # e.g. the database is locked: the row stays 'sending' and is closed as interrupted
+                logger.exception("reminder %d: recording the send failed", due.id)
+                status = "error"
+            report.outcomes[status or NOT_CLAIMED] += 1
+
+    workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
+    try:
+        after_id = 0
+        while rows := _due_rows(app, now, after_id):
+            after_id = rows[-1].id
+            for due in rows:
+                if due.channel in app.senders:
+                    await queue.put(due)
+                else:
+                    report.no_sender[due.channel] += 1
+        for _ in workers:
+            await queue.put(None)
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+    for channel, count in report.no_sender.items():
+        logger.warning("reminders: %d deliveries wait for channel %s, which is not running", count, channel)
+    return report

@@ -1,0 +1,44 @@
+"""The scheduler's jobs: thin coroutines that call the planning and dispatch functions with the bot's clock."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import BotApp
+from schedules.dispatch import dispatch
+from schedules.plan import plan
+from schedules.ratelimit import RateLimiter, channel_limits
+
+logger = logging.getLogger(__name__)
+
+
+class ReminderJobs:
+    """The jobs of one running bot; the rate limiter lives here so its spacing holds across dispatch runs."""
+
+    def __init__(self, app: BotApp):
+        self.app = app
+        self.limiter = RateLimiter(channel_limits(app.settings))
+
+    # Coroutines on purpose: APScheduler runs plain functions in a thread, and the SQLite connection is the loop's.
+    async def plan_deadlines(self) -> None:
+        """Plans deadline reminders due by now (also catches cadres bound since the last run)."""
+        self._plan("deadline")
+
+    async def scan_visits(self) -> None:
+        """Plans this week's visit reminders for cadres with overdue households."""
+        self._plan("visit")
+
+    async def weekly_digest(self) -> None:
+        """Plans this week's digest for administrators, once its day and time have come."""
+        self._plan("digest")
+
+    async def dispatch(self) -> None:
+        """Plans deadline reminders that have just come due, then sends everything due."""
+        now = self.app.clock.now()
+        plan(self.app, now, only_new=True, kinds=("deadline",)).log()
+        report = await dispatch(self.app, now, self.limiter)
+        if report.outcomes:
+            logger.info("reminders dispatched: %s", dict(report.outcomes))
+
+    def _plan(self, kind: str) -> None:
+        plan(self.app, self.app.clock.now(), kinds=(kind,)).log()

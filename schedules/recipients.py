@@ -1,0 +1,33 @@
+"""Where a cadre's reminders go: the most recently seen active binding, one per cadre."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+# The binding a cadre's reminders go to: the active one the cadre used last (then the newest bound), so a cadre
+# bound on Telegram and WeChat gets each reminder once, on the channel they actually read.
+_LATEST_ACTIVE = ("SELECT rowid FROM bindings WHERE cadre_id = {cadre} AND active = 1 "
+                  "ORDER BY COALESCE(last_seen_at, bound_at) DESC, bound_at DESC, channel, chat_id LIMIT 1")
+
+
+def chosen_binding_join(cadre_column: str, alias: str = "ch") -> str:
+    """A LEFT JOIN clause giving, as `alias`, the chosen binding of the cadre in cadre_column (NULLs if none)."""
+    return f"LEFT JOIN bindings {alias} ON {alias}.rowid = ({_LATEST_ACTIVE.format(cadre=cadre_column)})"
+
+
+NOT_BOUND = "未绑定"
+
+
+def chosen_binding(db: sqlite_utils.Database, cadre_id: str) -> tuple[str, str] | None:
+    """(channel, chat_id) the cadre's reminders go to now, or None when the cadre has no active binding."""
+    row = db.execute(f"SELECT channel, chat_id FROM bindings WHERE rowid = ({_LATEST_ACTIVE.format(cadre='?')})",
+                     (cadre_id,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def deactivate_binding(db: sqlite_utils.Database, channel: str, chat_id: str, reason: str) -> None:
+    """Marks a chat's binding inactive (the user blocked the bot); doing it twice changes nothing."""
+    db.execute(
+        "UPDATE bindings SET active = 0, inactive_reason = ? WHERE channel = ? AND chat_id = ? AND active = 1",
+        (reason, channel, chat_id),
+    )

@@ -1,0 +1,67 @@
+"""Visit reminders: each cadre with paired households not visited for visit_interval_days, once a week until visited."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+
+from bot.app import BotApp
+from bot.vocabulary import CADRE_HOUSEHOLD
+from schedules.quiet_hours import QuietHours
+from schedules.report import PlanReport
+from schedules.store import Reminder, insert_personal, key_planned
+from schedules.texts import OverdueHousehold, visit_text
+from schedules.timekeeping import at_local, end_of_week, iso, local_day, parse_hhmm, week_label
+
+# A cadre's own visits count (as in bot/households.py): another cadre's visit does not discharge this one's pairing.
+_OVERDUE_SQL = """
+SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)
+FROM pairings p
+JOIN households h ON h.id = p.household_id
+LEFT JOIN visits v ON v.household_id = p.household_id AND v.cadre_id = p.cadre_id
+WHERE p.kind = ? AND p.cadre_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = p.cadre_id)
+GROUP BY p.id
+HAVING (MAX(v.visited_at) IS NULL AND ?) OR MAX(v.visited_at) < ?
+ORDER BY p.cadre_id, h.village, h.id
+"""
+
+
+def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") -> dict[str, list[OverdueHousehold]]:
+    """Per cadre, the paired households not visited within visit_interval_days of now.
+
+    A household never visited counts once the campaign has run for the interval, so nobody is nagged on day one.
+    Cadres who already have the reminder `unless_reminded` are left out.
+    """
+    interval = app.settings.reminders.visit_interval_days
+    cutoff = now - timedelta(days=interval)
+    campaign_start = at_local(app.campaign.start, time(0, 0), app.tz)
+    never_counts = campaign_start <= cutoff
+    overdue: dict[str, list[OverdueHousehold]] = defaultdict(list)
+    for cadre_id, head_name, place, last in app.db.execute(
+            _OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_counts, iso(cutoff))):
+        last_day = local_day(datetime.fromisoformat(last), app.tz) if last else None
+        overdue[cadre_id].append(OverdueHousehold(head_name, place, last_day))
+    return dict(overdue)
+
+
+def weekly_reminder(app: BotApp, now: datetime, kind: str, weekday: int = 0) -> Reminder | None:
+    """This week's reminder of a weekly kind, if its moment (weekday's send_time; 0 = any day) has come."""
+    today = local_day(now, app.tz)
+    day = today if weekday == 0 else today - timedelta(days=today.isoweekday() - weekday)
+    send_at = at_local(day, parse_hhmm(app.settings.reminders.send_time), app.tz)
+    if day > today or now < send_at:
+        return None
+    quiet = QuietHours.from_settings(app.settings)
+    return Reminder(f"{kind}:{week_label(today)}", kind, kind, quiet.next_allowed(send_at), end_of_week(today, app.tz))
+
+
+def plan_visit_reminders(app: BotApp, now: datetime, report: PlanReport, only_new: bool = False) -> None:
+    """Writes this week's visit reminder for each cadre with overdue households (each cadre sees only their own)."""
+    reminder = weekly_reminder(app, now, "visit")
+    if reminder is None or (only_new and key_planned(app.db, reminder.key)):
+        return
+    interval = app.settings.reminders.visit_interval_days
+    texts = {cadre_id: visit_text(households, interval)
+             for cadre_id, households in overdue_households(app, now, reminder.key).items()}
+    report.added(reminder.key, insert_personal(app.db, reminder, texts, now))
