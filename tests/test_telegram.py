@@ -10,10 +10,11 @@ import dataclasses
 from datetime import timedelta
 
 import pytest
+from telegram import error as telegram_error
 
 from bot.bindings import BLOCKED_REASON, bind_chat
 from bot.campaign import load_campaign
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import TelegramChannel, failure_result
 from bot.config import TelegramSettings
 from bot.messages import Choice, DeliveryOutcome, Outgoing
 from bot.understanding import Answerer
@@ -392,3 +393,17 @@ async def test_unblocking_restores_a_binding_lost_to_blocking(telegram, fake, ro
 async def test_unblocking_does_not_undo_an_unbind(telegram, fake, roster):
     await exchange(fake, private_message(CADRE, text="解绑"), member_status(CADRE, "member"))
     assert inactive_reason(roster, CADRE)[0] == 0
+
+
+@pytest.mark.parametrize("error, outcome", [
+    (telegram_error.RetryAfter(3), DeliveryOutcome.RETRY),
+    (telegram_error.Forbidden("bot was blocked by the user"), DeliveryOutcome.BLOCKED),
+    (telegram_error.BadRequest("chat not found"), DeliveryOutcome.FAILED),
+    (telegram_error.NetworkError("connection refused"), DeliveryOutcome.RETRY),
+    (telegram_error.TimedOut(), DeliveryOutcome.FAILED),
+], ids=["retry-after", "forbidden", "bad-request", "network", "timed-out"])
+def test_bot_api_errors_map_to_outcomes(error, outcome):
+    result = failure_result(error)
+    assert result.outcome is outcome
+    if outcome is DeliveryOutcome.FAILED and isinstance(error, telegram_error.TimedOut):
+        assert "不再重发" in result.reason  # a timed-out send may have arrived: never sent twice

@@ -47,6 +47,7 @@ COMMANDS = (
     ("help", "能做什么、怎么用"),
 )
 SHARE_PHONE_BUTTON = "📱 分享我的手机号"
+TIMEOUT_REASON = "发送超时，无法确认是否送达；为避免重复，不再重发"
 GROUP_REPLY = "为保护个人信息，请在与我的私聊中使用本助手。"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -290,17 +291,11 @@ class TelegramChannel:
         try:
             for part in parts:
                 sent.append(str((await self._call(int(chat_id), part)).message_id))
-        except RetryAfter as exc:
-            return DeliveryResult(DeliveryOutcome.RETRY, "rate limited", retry_seconds(exc), tuple(sent))
-        except Forbidden as exc:
-            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
-            return DeliveryResult(DeliveryOutcome.BLOCKED, exc.message, message_ids=tuple(sent))
-        except BadRequest as exc:  # a NetworkError subclass, but permanent
-            return DeliveryResult(DeliveryOutcome.FAILED, exc.message, message_ids=tuple(sent))
-        except (TimedOut, NetworkError) as exc:
-            return DeliveryResult(DeliveryOutcome.RETRY, exc.message, message_ids=tuple(sent))
         except TelegramError as exc:
-            return DeliveryResult(DeliveryOutcome.FAILED, exc.message, message_ids=tuple(sent))
+            result = failure_result(exc, tuple(sent))
+            if result.outcome is DeliveryOutcome.BLOCKED:
+                deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+            return result
         return DeliveryResult(DeliveryOutcome.SENT, message_ids=tuple(sent))
 
     async def _call(self, chat_id: int, part: _Part) -> Message:
@@ -384,6 +379,20 @@ def render(message: Outgoing, after_contact: bool = False) -> list[_Part]:
     if message.file is not None:
         parts.append(_Part("", markup, message.file))
     return parts
+
+
+def failure_result(exc: TelegramError, sent: tuple[str, ...] = ()) -> DeliveryResult:
+    """Maps a Bot API error to a delivery outcome; only errors where nothing can have arrived are retried."""
+    if isinstance(exc, RetryAfter):
+        return DeliveryResult(DeliveryOutcome.RETRY, "rate limited", retry_seconds(exc), sent)
+    if isinstance(exc, Forbidden):
+        return DeliveryResult(DeliveryOutcome.BLOCKED, exc.message, message_ids=sent)
+    if isinstance(exc, TimedOut):
+        # The request may have reached Telegram and been delivered: retrying could send it twice.
+        return DeliveryResult(DeliveryOutcome.FAILED, TIMEOUT_REASON, message_ids=sent)
+    if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):  # BadRequest: permanent
+        return DeliveryResult(DeliveryOutcome.RETRY, exc.message, message_ids=sent)
+    return DeliveryResult(DeliveryOutcome.FAILED, exc.message, message_ids=sent)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
