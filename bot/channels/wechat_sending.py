@@ -1,0 +1,113 @@
+"""Sending through WeChat's API: WeCom application messages; on the Official Account a customer-service message inside
+the 48-hour window, else the template message; WeChat's error codes become delivery outcomes with their meaning.
+
+The template (`[wechat] template_id`) must show the text as {{content.DATA}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from bot.app import BotApp
+from bot.bindings import BLOCKED_REASON, deactivate_chat
+from bot.channels.wechat_api import WeChatApi, WeChatApiError, seconds_until_tomorrow
+from bot.channels.wechat_texts import wechat_texts
+from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "wechat"
+CUSTOMER_SERVICE_WINDOW = timedelta(hours=48)
+WINDOW_CLOSED_CODES = {45015, 45047}  # the customer-service message is refused; a template may still go
+UNDELIVERABLE_CODES = {40003, 40037, 45015, 45047, 81013}
+BLOCKED_CODES = {43004, 43019}
+NO_TEMPLATE = "该用户 48 小时内没有发过消息，客服消息发不出；又没有配置模板消息（[wechat] template_id）。"
+
+
+class NotDeliverable(Exception):
+    """Neither a customer-service nor a template message can reach the user; the message says why."""
+
+
+class WeChatSender:
+    """Sends text to a WeChat user the way the account's kind allows."""
+
+    def __init__(self, app: BotApp, api: WeChatApi):
+        self.app = app
+        self.api = api
+        self.settings = app.settings.wechat
+
+    async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult:
+        """Sends a message the bot starts and says what became of it; a blocked user's binding goes inactive."""
+        texts = wechat_texts([message])
+        try:
+            if self.settings.kind == "work":
+                ids = [await self.work_message(chat_id, text) for text in texts]
+            else:
+                ids = await self._official(chat_id, texts)
+        except NotDeliverable as exc:
+            return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=str(exc))
+        except WeChatApiError as exc:
+            return self._failure(chat_id, exc)
+        return DeliveryResult(DeliveryOutcome.SENT, message_ids=tuple(i for i in ids if i))
+
+    async def reply(self, chat_id: str, text: str) -> str:
+        """Sends a late answer to a user who has just written (so inside the window); raises WeChatApiError."""
+        if self.settings.kind == "work":
+            return await self.work_message(chat_id, text)
+        return await self.customer_service_message(chat_id, text)
+
+    async def _official(self, chat_id: str, texts: list[str]) -> list[str]:
+        sent: list[str] = []
+        if self._inside_window(chat_id):
+            try:
+                for text in texts:
+                    sent.append(await self.customer_service_message(chat_id, text))
+                return sent
+            except WeChatApiError as exc:
+                if sent or exc.code not in WINDOW_CLOSED_CODES or not self.settings.template_id:
+                    raise
+                logger.info("customer-service message refused (%s); sending the template", exc.meaning)
+        if not self.settings.template_id:
+            raise NotDeliverable(NO_TEMPLATE)
+        return [await self.template_message(chat_id, "\n".join(texts))]
+
+    def _inside_window(self, chat_id: str) -> bool:
+        row = self.app.db.execute("SELECT last_seen_at FROM bindings WHERE channel = ? AND chat_id = ?",
+                                  (CHANNEL, chat_id)).fetchone()
+        if row is None or not row[0]:
+            return False
+        return self.app.clock.now() - datetime.fromisoformat(row[0]) < CUSTOMER_SERVICE_WINDOW
+
+    async def customer_service_message(self, chat_id: str, text: str) -> str:
+        """An Official Account customer-service text message (message/custom/send)."""
+        payload = {"touser": chat_id, "msgtype": "text", "text": {"content": text}}
+        return str((await self.api.post("message/custom/send", payload)).get("msgid", ""))
+
+    async def template_message(self, chat_id: str, text: str) -> str:
+        """The configured template message with the text as its `content` (message/template/send)."""
+        payload = {"touser": chat_id, "template_id": self.settings.template_id, "data": {"content": {"value": text}}}
+        return str((await self.api.post("message/template/send", payload)).get("msgid", ""))
+
+    async def work_message(self, chat_id: str, text: str) -> str:
+        """A WeCom application text message (message/send); a user outside the application counts as 81013."""
+        payload = {"touser": chat_id, "msgtype": "text", "agentid": int(self.settings.agent_id),
+                   "text": {"content": text}}
+        result = await self.api.post("message/send", payload)
+        if result.get("invaliduser"):
+            raise WeChatApiError(81013, "invaliduser")
+        return str(result.get("msgid", ""))
+
+    def _failure(self, chat_id: str, exc: WeChatApiError) -> DeliveryResult:
+        logger.warning("WeChat message not sent: %s", exc.meaning)
+        if exc.code is None or exc.code == -1:
+            return DeliveryResult(DeliveryOutcome.RETRY, reason=exc.meaning, retry_after=60)
+        if exc.code == 45009:
+            wait = seconds_until_tomorrow(datetime.now(timezone.utc))
+            return DeliveryResult(DeliveryOutcome.RETRY, reason=exc.meaning, retry_after=wait)
+        if exc.code in BLOCKED_CODES:
+            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+            return DeliveryResult(DeliveryOutcome.BLOCKED, reason=exc.meaning)
+        if exc.code in UNDELIVERABLE_CODES:
+            return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=exc.meaning)
+        return DeliveryResult(DeliveryOutcome.FAILED, reason=exc.meaning)
