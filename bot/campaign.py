@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.tomlfile import read_toml
 from bot.vocabulary import ROLES, UNIT_KINDS
 
 logger = logging.getLogger(__name__)
@@ -120,13 +120,7 @@ class Campaign:
 def load_campaign(path: str | Path | None = None) -> Campaign:
     """Loads the campaign file at path (the shipped one when empty), tolerating a bad deadline date."""
     path = Path(path) if path else DEFAULT_CAMPAIGN_FILE
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise CampaignError(f"找不到活动文件：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(f"活动文件格式有误（{path}）：{exc}") from exc
+    raw = read_toml(path, CampaignError, "活动文件")
     try:
         head = raw["campaign"]
         return Campaign(

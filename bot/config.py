@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bot.tomlfile import read_toml
 
 
 class ConfigError(Exception):
@@ -98,14 +99,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     """Reads a TOML config file over the embedded defaults; None gives the defaults."""
     if path is None:
         return Settings()
-    try:
-        with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"找不到配置文件：{path}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"配置文件格式有误（{path}）：{exc}") from exc
-    return settings_from_dict(raw)
+    return settings_from_dict(read_toml(path, ConfigError, "配置文件"))
 
 
 def settings_from_dict(raw: dict[str, Any]) -> Settings:
