@@ -108,6 +108,9 @@ def test_figures_checker_flags_what_the_file_does_not_say(figures, text, bad):
     ("ＡＢＣ１２３？", "abc123?"), ("多会儿开会", "什么时候开会"), ("咋办", "怎么办"),
     ("五月十号", "5月10日"), ("2O11年", "2011年"), ("四连一带", "四联一带"), ("实施方按", "实施方案"),
     ("现在是哪个阶段", "现在是哪个阶段"), ("“五个好”", "五个好"),
+    ("cxzy主题", "创先争优主题"), ("slyd", "四联一带"), ("2jd", "第2阶段"), ("3项教育", "三项教育"),
+    ("5个好", "五个好"), ("12年七一", "2012年七一"), ("2012年七一", "2012年七一"),
+    ("我们镇党委", "我们镇党委"), ("动员会啥时候开", "动员会什么时候开"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 12 else None)
 def test_normalize(answerer, raw, normal):
     assert answerer.normalize(raw) == normal
@@ -118,6 +121,13 @@ def test_corrector_leaves_correct_terms_and_fixes_one_slip():
     assert corrector.correct("四连一带和干部联户") == "四联一带和干部联户"
     assert corrector.correct("干部联户") == "干部联户"
     assert corrector.correct("干部连连") == "干部连连"  # two slips: not corrected
+
+
+def test_corrector_does_not_eat_into_everyday_words():
+    corrector = TermCorrector({"动员会议", "乡镇党委"})
+    assert corrector.correct("动员会什么时候开") == "动员会什么时候开"
+    assert corrector.correct("我们镇党委") == "我们镇党委"
+    assert corrector.correct("动员会仪") == "动员会议"
 
 
 # ---- intents the router acts on ----
@@ -185,6 +195,46 @@ def test_visitor_gets_every_unit_kind_and_is_told_why(answerer):
     text = answerer.answer("我们单位要做什么", at("2010-05-02")).text
     assert "还没有绑定单位" in text
     assert "【县市委、州直党(工)委】" in text and "基层党组织" in text
+
+
+def test_a_unit_hears_of_a_deadline_of_this_phase_it_has_missed(answerer):
+    text = answerer.answer("我们县委要干啥", at("2010-05-12")).text
+    assert "2010年5月10日前（已经过去2天）" in text and "2010年5月15日前（还有3天）" in text
+    assert "2010年5月10日前" not in answerer.answer("我们县委要干啥", at("2010-06-12")).text  # earlier phase
+
+
+@pytest.mark.parametrize("text, unit, expected", [
+    ("州直单位动员大会几号前开", None, "2010年5月10日前"),
+    ("我们乡党委实施方案啥时候定", "基层党组织", "2010年5月15日前"),
+    ("我们乡里动员会啥时候开", None, "2010年5月15日前"),
+    ("12年七一表彰哪些", None, "2012年7月1日前"),
+])
+def test_when_a_named_task_is_due(answerer, text, unit, expected):
+    reply = answerer.answer(text, at("2010-05-12"), unit_kind=unit)
+    assert reply.intent == "deadline" and reply.text.startswith(expected)
+
+
+def test_how_many_years_is_the_campaign_span(answerer):
+    assert answerer.answer("活动搞几年", at("2010-05-12")).text.startswith("活动从2010年4月起")
+
+
+@pytest.mark.parametrize("text", [
+    "动员大会在哪开", "联系户每户补助多少钱", "活动经费有多少", "县委书记是谁", "领导小组组长叫什么",
+    "学习实践活动是哪年开始的", "三项教育什么时候搞", "表彰多少人", "实施方案要报几份",
+])
+def test_facts_the_source_never_gives_are_declined(answerer, text):
+    assert answerer.answer(text, at("2010-05-12")).intent == "unknown"
+
+
+@pytest.mark.parametrize("text", ["我联系户的电话", "我的联系户有多少人"])
+def test_first_person_roster_question_is_still_personal(answerer, text):
+    assert answerer.classify(text).intent == "my_households"
+
+
+def test_the_end_day_the_source_does_not_give_is_never_shown(answerer):
+    for question, day in (("活动啥时候结束", "2010-05-12"), ("接下来有什么截止", "2012-09-10"), ("十八大几号开", "2012-09-10")):
+        text = answerer.answer(question, at(day)).text
+        assert "11月8日" not in text and "十八大召开前" in text
 
 
 # ---- answers' form ----

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from bot.campaign import Campaign, Deadline, Topic
 
 CN_ORDINAL = "零一二三四五六七八九十"
 UNIT_TASKS_SHOWN = 4  # a unit's next deadlines listed; the rest come when these are done
+# A due_text naming a month or 七一 fixes the day; one that names only an event (十八大召开前) does not.
+_SOURCE_NAMES_DAY = re.compile(r"\d+月|七一")
 DEFAULT_SUGGESTIONS = ("现在是哪个阶段？", "下一个截止日期是什么？", "四联一带是什么？")
 
 
@@ -106,9 +109,8 @@ class Composer:
         """When the campaign as a whole starts and ends."""
         c = self.campaign
         state = {"before": "还没有开始", "running": "正在进行", "ended": "已经结束"}[c.status_at(today)]
-        left = f"，距{day_text(c.end)}{days_phrase((c.end - today).days)}" if c.end and state == "正在进行" else ""
-        return (f"活动从{c.start_text}起，到{c.end_text}。今天（{day_text(today)}）活动{state}{left}。"
-                f"{self._end_note()}\n{self.basis(c.ref)}")
+        # No countdown: the source names no day for the end, and the file's end date is not the source's word.
+        return f"活动从{c.start_text}起，到{c.end_text}。今天（{day_text(today)}）活动{state}。\n{self.basis(c.ref)}"
 
     def _end_note(self) -> str:
         return f"注：{self.campaign.end_note}。" if self.campaign.end_note else ""
@@ -118,7 +120,9 @@ class Composer:
     def deadline_line(self, d: Deadline, today: date, unit_kind: str | None, with_note: bool = False) -> str:
         """One deadline: its date and how far it is, its task, and whom it binds when the reader has no unit."""
         when = f"{d.due_text}（日期未定）"
-        if d.due:
+        if d.due and not _SOURCE_NAMES_DAY.search(d.due_text):
+            when = f"{d.due_text}（原文未写具体日期）"
+        elif d.due:
             said = "" if f"{d.due.month}月{d.due.day}日" in d.due_text else f"，原文：{d.due_text}"
             when = f"{day_text(d.due)}前（{days_phrase((d.due - today).days)}{said}）"
         who = "" if unit_kind else f"【{'、'.join(d.binds)}】"
@@ -178,18 +182,25 @@ class Composer:
         else:
             head = f"{kinds[0]}要做的事（按日期）：" if said_kind else f"您的单位（{kinds[0]}）要做的事（按日期）："
         lines, shown = [head], []
+        phase = self.campaign.phase_at(today)
         for kind in kinds or (None,):
-            chosen = self.campaign.upcoming_deadlines(today, kind, role)[:UNIT_TASKS_SHOWN]
+            chosen = self._passed_in_phase(phase, today, kind, role)
+            chosen += self.campaign.upcoming_deadlines(today, kind, role)[:UNIT_TASKS_SHOWN]
             shown += chosen
             if len(kinds) > 1:
                 lines.append(f"【{kind}】")
             lines += [f"· {self.deadline_line(d, today, kind)}" for d in chosen]
             if not chosen:
                 lines.append(f"· {self._nothing_ahead(today, kind)}")
-        phase = self.campaign.phase_at(today)
         if phase:
             lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
         return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
+
+    def _passed_in_phase(self, phase, today: date, kind: str | None, role: str | None) -> list[Deadline]:
+        """Deadlines of the current phase already past: a unit that missed one must still hear of it."""
+        if phase is None:
+            return []
+        return [d for d in self.campaign.deadlines_for(kind, role) if d.due and phase.start <= d.due < today]
 
     def month_tasks(self, today: date, unit_kind: str | None, role: str | None) -> str:
         """This month: the phase it falls in and the deadlines due in it."""

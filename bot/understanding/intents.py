@@ -22,7 +22,8 @@ CUES = {
              "你能做什么", "能做什么", "能干什么", "你会什么", "有什么功能", "有哪些功能", "能帮我做什么", "可以做什么"),
     "visits": ("我的走访", "走访记录", "走访情况", "走访了几次", "走访过", "我走访", "入户记录", "我的入户", "走访历史",
                "走访次数", "我的照片"),
-    "households": ("(联系|结对|帮扶|包|联)的?(农牧户|农户|牧户|户)", "帮扶对象", "我的农户", "我联系谁", "我联系的$", "联系户"),
+    "households": ("(联系|结对|帮扶|包|联)的?(农牧户|农户|牧户|户)", "(联系|结对|帮扶|包)了?(哪|几|多少)\\S{0,2}户",
+                   "帮扶对象", "我的农户", "我联系谁", "我联系的$", "联系户"),
     "pairings": ("我的结对", "结对情况", "结对关系", "我的帮扶关系", "我的联系点",
                  "(我|我们|本|咱们)(单位)?(联系|结对|包)的?(村|学校|点|示范点|组织|团组织)",
                  "单位(联系|结对)的?(村|学校|点|示范点)", "我联系的(村|学校)"),
@@ -36,15 +37,23 @@ CUES = {
     "progress": ("进行到哪", "到哪一步", "现在什么进度"),
     "days": ("几天", "多少天", "多少日", "几日", "还有多久", "还剩多久", "倒计时"),
     "month": ("这个月", "本月", "这月", "当月", "这一个月", "本周", "这周", "这个星期", "最近要做", "近期要做"),
-    "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位"),
+    "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位",
+             "^(我们|咱们|俺们|咱)(要|该|得|需要)"),
     "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
     "deadlines": ("截止", "deadline"),
+    # Facts the source never gives (money, places, phone numbers): declined before any rule can half-answer them.
+    "unsourced": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "在哪开", "在哪里开", "在哪儿开",
+                  "什么地方开", "地点", "会场", "电话", "手机号", "联系方式", "名额", "(多少|几)个?(人|份|名)",
+                  # people's names: the source names offices, never who holds them
+                  "(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
+    # A question that wants a date: only phases, deadlines and dated topics can answer it.
+    "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
     "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
     "campaign_span": (r"(活动|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
                       r"(活动|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
                       "搞到什么时候", "活动还有几天", "活动还剩几天", r"(活动|创先争优)\S*(结束|开始)了?吗",
-                      r"(活动|创先争优|整个)\S*(多长时间|多久|多长|时间跨度)"),
+                      r"(活动|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
 }
 _CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 _PHASE = re.compile(r"第(\d+)阶段")
@@ -66,12 +75,21 @@ def personal_intent(text: str) -> str | None:
     if cue("visits", bare):
         return "my_visits"
     mine = cue("first_person", bare)
-    households_text = bare if mine else bare.replace("干部联户", "")
+    households_text = bare if mine else bare.replace("干部联户", "").replace("联户", "")
     if cue("households", households_text) and (mine or not cue("definition", bare)):
         return "my_households"
     if cue("pairings", bare):
         return "my_pairings"
     return None
+
+
+def _asks_unsourced(text: str) -> bool:
+    """True for a question about money, a place or a phone number, which the campaign file never gives.
+
+    A cadre's own households' phones and sizes are in the roster, so a first-person question about them is not one."""
+    if cue("first_person", text):
+        text = re.sub("电话|手机号|联系方式|(多少|几)个?(人|口)", "", text)
+    return cue("unsourced", text)
 
 
 class IntentReader:
@@ -82,6 +100,8 @@ class IntentReader:
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
+        if _asks_unsourced(text):
+            return Understanding("unknown", 0.0, text)
         personal = personal_intent(text)
         if personal:
             return Understanding(personal, 0.95, text)
@@ -103,7 +123,7 @@ class IntentReader:
             return self._rule("phases", text)
         if ("阶段" in text and cue("current", text) or cue("progress", text)) and not self._names_topic(text):
             return self._rule("current_phase", text)
-        if cue("campaign_span", text):
+        if cue("campaign_span", text.replace("学习实践活动", "学习实践")):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
             return self._days_left(text, words)
@@ -113,6 +133,10 @@ class IntentReader:
         if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
             named_task = self._named_deadlines(text, words)
             return named_task or self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+        if cue("when", text) and not self._names(text, "phase"):
+            named_task = self._named_deadlines(text, words)
+            if named_task:
+                return named_task
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
             return self._deadlines(text, words)
         return self._retrieve(text, words)
@@ -121,8 +145,11 @@ class IntentReader:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
 
     def _names_topic(self, text: str) -> bool:
-        named = self.index.named_in(text)
-        return any(self.index.entries[i].kind == "topic" for i in named)
+        return self._names(text, "topic")
+
+    def _names(self, text: str, kind: str) -> bool:
+        """True when the text names an entry of that kind whole (a topic's title or alias, a phase's name)."""
+        return any(self.index.entries[i].kind == kind for i in self.index.named_in(text))
 
     def _days_left(self, text: str, words: list[str]) -> Understanding:
         hit = self._best(text, words, ("deadline",))
@@ -141,6 +168,8 @@ class IntentReader:
             return Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
+        if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
+            return Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
             return Understanding("deadline", confidence, text,
                                  self._deadline_slots(text, [h for h in hits if h.entry.kind == "deadline"]))

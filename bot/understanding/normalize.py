@@ -40,6 +40,16 @@ ENGLISH = (
     (r"\bcampaign\b", "活动"), (r"\bwhat is\b", "什么是"),
 )
 
+# Pinyin initials cadres type for the campaign's terms on a phone keyboard.
+PINYIN_INITIALS = (
+    ("cxzy", "创先争优"), ("slyd", "四联一带"), ("sxjy", "三项教育"), ("sdgc", "三大工程"), ("wgh", "五个好"),
+    ("wdt", "五带头"), ("ssfa", "实施方案"), ("dydh", "动员大会"), ("jd", "阶段"),
+)
+_PINYIN = re.compile("|".join(rf"(?<![a-z]){abbr}(?![a-z])" for abbr, _ in PINYIN_INITIALS))
+_PINYIN_WORDS = dict(PINYIN_INITIALS)
+# Arabic digits in the campaign's counted names (3项教育, 5个好, 4联一带) read as the Chinese numerals the file uses.
+_COUNTED_NAME = re.compile(r"(?<![\d.])([1-9])(?=项|大工程|个好|带头|联一带|联|好|无|有|新|常)")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(1[0-2])(?=年)")  # 12年 -> 2012年: the campaign's years are 2010-2012
 _PHASE_WITH_DI = re.compile(rf"第\s*({_CN_NUMBER}|\d+)\s*个?\s*阶段")
 _PHASE_BARE = re.compile(rf"(?<![第\d几下上这该本每哪同前后])({_CN_NUMBER}|\d)阶段")
 _PHASE_AFTER = re.compile(rf"阶段\s*({_CN_NUMBER}|\d)(?![个月日号年天])")
@@ -93,6 +103,7 @@ class Normalizer:
         text = _LETTER_O.sub("0", text)
         for pattern, repl in ENGLISH:
             text = re.sub(pattern, repl, text)
+        text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
         for spoken, plain in SPOKEN:
@@ -101,6 +112,8 @@ class Normalizer:
         text = _PHASE_WITH_DI.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _PHASE_BARE.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _PHASE_AFTER.sub(lambda m: _arabic(m, "第{}阶段"), text)
+        text = _COUNTED_NAME.sub(lambda m: "零一二三四五六七八九"[int(m.group(1))], text)
+        text = _SHORT_YEAR.sub(r"20\1", text)
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)

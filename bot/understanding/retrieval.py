@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from bot.understanding.model import CONFIDENCE_THRESHOLD
 K1, B = 1.5, 0.75
 NAME_WEIGHT = 3  # a word in an entry's title or aliases counts as often as this in its text
 LONG_NAME = 4  # a name this long, found whole in a question, is specific enough to lift the confidence…
+_DATED = re.compile(r"\d{4}年|\d{1,2}月")
 SPECIFIC_SPREAD = 3  # …unless more entries than this mention it (创先争优 is everywhere)
 
 
@@ -25,6 +27,7 @@ class Entry:
     title: str
     names: tuple[str, ...]  # normalised title and aliases, matched whole in the question
     parent: str = ""  # key of the topic this one is part of
+    dated: bool = False  # its text gives a year or a month, so it can answer "when"
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,9 @@ def campaign_entries(campaign: Campaign) -> list[tuple[Entry, str, str]]:
     rows = []
     for t in campaign.topics:
         names = (t.title, *t.aliases)
-        rows.append((Entry("topic", t.id, t.title, names, t.parent), " ".join(names), " ".join((*t.items, t.text))))
+        dated = _DATED.search(t.text) is not None
+        rows.append((Entry("topic", t.id, t.title, names, t.parent, dated), " ".join(names),
+                     " ".join((*t.items, t.text))))
     for p in campaign.phases:
         parts = [part.removesuffix("阶段") for part in p.name.split("、")] if p.name else []
         names = tuple(n for n in (p.name, f"第{p.number}阶段", *parts) if len(n) >= 4)
@@ -69,7 +74,7 @@ class Index:
         texts = []
         for entry, names, body in campaign_entries(campaign):
             norm_names = tuple(dict.fromkeys(normalize(n) for n in entry.names))
-            self.entries.append(Entry(entry.kind, entry.key, entry.title, norm_names, entry.parent))
+            self.entries.append(Entry(entry.kind, entry.key, entry.title, norm_names, entry.parent, entry.dated))
             texts.append(normalize(f"{names} {body}"))
             self._docs.append(Counter(tokenize(normalize(names)) * NAME_WEIGHT + tokenize(normalize(body))))
         self._spread = {name: sum(name in t for t in texts) for e in self.entries for name in e.names}

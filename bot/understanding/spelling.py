@@ -7,6 +7,9 @@ import re
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+# Everyday words a term's slip must not eat into: 动员会什么时候 is not a slip of 动员会议, nor 我们镇党委 of 乡镇党委.
+EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "俺们", "你们", "他们", "怎么", "哪个", "哪些", "多少", "为什么",
+                  "是不是", "有没有", "做什么", "要做")
 
 
 class TermCorrector:
@@ -40,9 +43,9 @@ class TermCorrector:
         return run
 
     def _covered(self, run: str) -> set[int]:
-        """Positions of run that belong to a correctly written term."""
+        """Positions of run that belong to a correctly written term or an everyday word."""
         covered: set[int] = set()
-        for term in self.terms:
+        for term in (*self.terms, *EVERYDAY_WORDS):
             at = run.find(term)
             while at != -1:
                 covered.update(range(at, at + len(term)))
