@@ -46,6 +46,7 @@ class Deadline:
     roles: tuple[str, ...] = ROLES  # roles within those units that are reminded
     note: str = ""
     problem: str = ""  # why this deadline cannot be scheduled, in Chinese; empty when it is fine
+    date_in_source: bool = True  # False: `due` is only for ordering and scheduling; never shown as the source's date
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,7 @@ def _deadline(raw: dict) -> Deadline:
         roles=tuple(raw.get("roles", ROLES)),
         note=raw.get("note", ""),
         problem=problem,
+        date_in_source=bool(raw.get("date_in_source", True)),
     )
 
 

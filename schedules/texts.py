@@ -27,10 +27,15 @@ def days_left_phrase(due: date, today: date) -> str:
 
 def deadline_text(campaign: Campaign, deadline: Deadline, today: date) -> str:
     """The reminder of one deadline, as read on `today` (the local day it is sent)."""
-    when = f"{deadline.due_text}（{chinese_date(deadline.due)}）" if deadline.due_text else chinese_date(deadline.due)
+    if not deadline.date_in_source:  # the source gives no date: say what it says, count no days
+        when = f"{deadline.due_text}。{deadline.note}"
+    elif deadline.due_text:
+        when = f"{deadline.due_text}（{chinese_date(deadline.due)}），{days_left_phrase(deadline.due, today)}。"
+    else:
+        when = f"{chinese_date(deadline.due)}，{days_left_phrase(deadline.due, today)}。"
     return (
         f"【截止提醒】{deadline.task}\n"
-        f"截止：{when}，{days_left_phrase(deadline.due, today)}。\n"
+        f"截止：{when}\n"
         f"依据：{campaign.source}{deadline.ref}\n"
         "请按时完成；发送 /deadlines 可查看全部截止事项。"
     )

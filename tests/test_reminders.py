@@ -58,6 +58,13 @@ def test_deadline_text_names_task_date_source_and_next_step(roster):
     assert "/deadlines" in text
 
 
+def test_campaign_end_reminder_gives_the_sources_words_not_a_date(roster):
+    plan_at(roster, "2012-11-05T09:00")
+    [text] = {r["text"] for r in rows(roster, "reminder_key = 'deadline:campaign-end:3d'")}
+    assert "截止：2012年党的十八大召开前。原文只说" in text and "没有写具体日期" in text
+    assert "11月8日" not in text and "还有" not in text
+
+
 def test_due_at_is_send_time_local_and_expiry_end_of_day(roster):
     plan_at(roster, "2010-05-12T10:30")  # planned late: still due from 09:00
     row = rows(roster, "reminder_key = ? AND cadre_id = 'C1'", (f"deadline:{GRASSROOTS}:3d",))[0]
