@@ -124,8 +124,10 @@ def ask(text, cadre_id, batch_file, settings, clock):
 @cli.command("import")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="只检查，不写入数据库。")
+@click.option("--prune-pairings", is_flag=True,
+              help="纠正结对时用：本文件列出的联系方在数据库里、但“结对”表已没有的结对，一并删除。")
 @with_config
-def import_(path, dry_run, settings):
+def import_(path, dry_run, prune_pairings, settings):
     """导入花名册：一个 .xlsx 工作簿，或一个装有 单位/干部/农户/结对 .csv 文件的文件夹。
 
     有任何一行出错就报告全部错误，什么都不导入。重复导入同一文件不改变任何数据。
@@ -133,12 +135,14 @@ def import_(path, dry_run, settings):
     \b
     例：campaign-bot import 花名册.xlsx --dry-run
         campaign-bot import roster/ --config config.toml
+        campaign-bot import 改正后的花名册.xlsx --prune-pairings
     """
     from bot.roster import RosterError, import_roster
 
     app = open_app(settings)
     try:
-        report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer())
+        report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer(),
+                               prune_pairings=prune_pairings)
     except RosterError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -160,9 +164,12 @@ def template(path):
     \b
     例：campaign-bot template 花名册模板.xlsx
     """
-    from bot.roster import write_template
+    from bot.roster import RosterError, write_template
 
-    write_template(Path(path))
+    try:
+        write_template(Path(path))
+    except RosterError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"已写出模板：{path}")
 
 
@@ -214,13 +221,17 @@ def report(out_path, unit_id, settings, clock):
     例：campaign-bot report --out 全州进度.xlsx
         campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
     """
+    from bot.progress import campaign_start
     from bot.reports import write_report
 
+    if not out_path.lower().endswith(".xlsx"):
+        raise click.ClickException(f"报表是 Excel 工作簿，--out 要以 .xlsx 结尾，例如 进度.xlsx（现在是 {out_path}）。")
     app = open_app(settings, clock)
     if unit_id and app.db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
         raise click.ClickException(f"找不到单位编号“{unit_id}”。")
     counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
-                          interval_days=settings.reminders.visit_interval_days, tz=app.tz)
+                          interval_days=settings.reminders.visit_interval_days, tz=app.tz,
+                          since=campaign_start(app.campaign, app.tz))
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
 
 

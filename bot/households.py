@@ -25,9 +25,12 @@ class PairedHousehold:
     last_visit: datetime | None  # UTC
     visit_count: int
 
-    def overdue(self, now: datetime, interval_days: int) -> bool:
-        """True when never visited, or not within interval_days of now."""
-        return self.last_visit is None or now - self.last_visit > timedelta(days=interval_days)
+    def overdue(self, now: datetime, interval_days: int, since: datetime | None = None) -> bool:
+        """True when not visited within interval_days of now; never visited counts once the interval has run
+        since `since` (the campaign's start), as the visit reminders count it."""
+        if self.last_visit is None:
+            return since is None or now - since >= timedelta(days=interval_days)
+        return now - self.last_visit > timedelta(days=interval_days)
 
     @property
     def place(self) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 import sqlite_utils
 
+from bot.campaign import Campaign
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN
 
 _SUBTREE_SQL = """
@@ -20,7 +21,8 @@ WITH RECURSIVE subtree(id) AS (
 _CADRES_SQL = """
 SELECT c.id, c.name, u.name,
        COUNT(p.household_id),
-       SUM(CASE WHEN lv.last IS NULL OR lv.last < :cutoff THEN 1 ELSE 0 END),
+       SUM(CASE WHEN (lv.last IS NULL AND :never_counts) OR lv.last < :cutoff THEN 1 ELSE 0 END),
+       COUNT(lv.last),
        MAX(lv.last),
        EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
 FROM cadres c
@@ -43,6 +45,7 @@ class CadreProgress:
     unit_name: str
     households: int
     overdue: int
+    visited: int  # households visited at least once
     last_visit: datetime | None
     bound: bool
 
@@ -52,19 +55,28 @@ def admin_scope(cadre: dict) -> str | None:
     return None if cadre["role"] == OFFICE_ADMIN else cadre["unit_id"]
 
 
+def campaign_start(campaign: Campaign, tz: tzinfo) -> datetime:
+    """The campaign's first day at midnight, local time: from then on visits are due."""
+    return datetime.combine(campaign.start, time(0, 0), tz)
+
+
 def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: datetime,
-                   interval_days: int) -> list[CadreProgress]:
-    """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first."""
+                   interval_days: int, since: datetime | None = None) -> list[CadreProgress]:
+    """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first.
+
+    A household never visited is overdue once interval_days have run since `since` (the campaign's start)."""
     cutoff = (now - timedelta(days=interval_days)).isoformat()
+    never_counts = since is None or now - since >= timedelta(days=interval_days)
     if root_unit is None:
         sql, params = _CADRES_SQL.format(scope="1 = 1"), {}
     else:
         sql = _SUBTREE_SQL + _CADRES_SQL.format(scope="c.unit_id IN (SELECT id FROM subtree)")
         params = {"root": root_unit}
-    rows = db.execute(sql, {**params, "cutoff": cutoff, "kind": CADRE_HOUSEHOLD}).fetchall()
+    rows = db.execute(sql, {**params, "cutoff": cutoff, "never_counts": never_counts, "kind": CADRE_HOUSEHOLD}).fetchall()
     return [
-        CadreProgress(cid, name, unit, total, overdue, datetime.fromisoformat(last) if last else None, bool(bound))
-        for cid, name, unit, total, overdue, last, bound in rows
+        CadreProgress(cid, name, unit, total, overdue, visited, datetime.fromisoformat(last) if last else None,
+                      bool(bound))
+        for cid, name, unit, total, overdue, visited, last, bound in rows
     ]
 
 
@@ -75,16 +87,18 @@ class Summary:
     cadres: int
     cadres_behind: int
     households: int
+    visited: int
     overdue: int
     unbound: int
 
 
 def summarise(rows: list[CadreProgress]) -> Summary:
-    """Adds up cadres, those behind, households, overdue households and cadres without a bound chat."""
+    """Adds up cadres, those behind, households (visited, overdue) and cadres without a bound chat."""
     return Summary(
         cadres=len(rows),
         cadres_behind=sum(1 for r in rows if r.overdue),
         households=sum(r.households for r in rows),
+        visited=sum(r.visited for r in rows),
         overdue=sum(r.overdue for r in rows),
         unbound=sum(1 for r in rows if not r.bound),
     )

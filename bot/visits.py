@@ -12,7 +12,7 @@ from bot.photos import CheckedPhoto
 
 # A photo taken more than this long before it was sent is not taken as the time of the visit.
 EXIF_TRUST_WINDOW = timedelta(days=7)
-# A location sent within this long after a visit belongs to that visit.
+# A location sent within this long after a visit belongs to that visit; within it, a visit may also be withdrawn.
 LOCATION_WINDOW = timedelta(hours=1)
 
 
@@ -44,20 +44,21 @@ class PendingPhoto:
 
 @dataclass(frozen=True)
 class PriorSubmission:
-    """Where an already-submitted photo was counted."""
+    """Where an already-submitted photo was counted, and by whom."""
 
     visited_at: datetime
     head_name: str
+    cadre_id: str
 
 
 def find_submitted(db: sqlite_utils.Database, sha256: str) -> PriorSubmission | None:
     """The visit an identical photo was already counted for, if any."""
     row = db.execute(
-        "SELECT v.visited_at, h.head_name FROM photos p JOIN visits v ON v.id = p.visit_id "
+        "SELECT v.visited_at, h.head_name, v.cadre_id FROM photos p JOIN visits v ON v.id = p.visit_id "
         "JOIN households h ON h.id = v.household_id WHERE p.sha256 = ?",
         (sha256,),
     ).fetchone()
-    return PriorSubmission(datetime.fromisoformat(row[0]), row[1]) if row else None
+    return PriorSubmission(datetime.fromisoformat(row[0]), row[1], row[2]) if row else None
 
 
 def visit_time(photos: list[PendingPhoto], received_at: datetime) -> tuple[datetime, bool]:
@@ -109,13 +110,18 @@ def album_visit(db: sqlite_utils.Database, cadre_id: str, album_id: str) -> int 
     return row[0] if row else None
 
 
-def latest_visit(db: sqlite_utils.Database, cadre_id: str, since: datetime) -> tuple[int, str, str] | None:
-    """The cadre's latest visit reported since then: (id, reported_at, head name)."""
+def latest_visit(db: sqlite_utils.Database, cadre_id: str, since: datetime) -> tuple[int, str, str, str] | None:
+    """The cadre's latest visit reported since then: (id, visited_at, head name, household id)."""
     return db.execute(
-        "SELECT v.id, v.visited_at, h.head_name FROM visits v JOIN households h ON h.id = v.household_id "
+        "SELECT v.id, v.visited_at, h.head_name, h.id FROM visits v JOIN households h ON h.id = v.household_id "
         "WHERE v.cadre_id = ? AND v.reported_at >= ? ORDER BY v.reported_at DESC, v.id DESC LIMIT 1",
         (cadre_id, since.isoformat()),
     ).fetchone()
+
+
+def append_note(db: sqlite_utils.Database, visit_id: int, note: str) -> None:
+    """Adds a later caption to a visit's note."""
+    db.execute("UPDATE visits SET note = COALESCE(note || '；', '') || ? WHERE id = ?", (note, visit_id))
 
 
 def set_location(db: sqlite_utils.Database, visit_id: int, latitude: float, longitude: float) -> None:
@@ -132,3 +138,11 @@ def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> 
         "ORDER BY v.visited_at DESC, v.id DESC LIMIT ?",
         (cadre_id, limit),
     ).fetchall()
+
+
+def withdraw_visit(db: sqlite_utils.Database, visit_id: int) -> int:
+    """Deletes a visit and its photo records in one transaction (the files stay); returns how many photos it had."""
+    with transaction(db):
+        photos = db.execute("DELETE FROM photos WHERE visit_id = ?", (visit_id,)).rowcount
+        db.execute("DELETE FROM visits WHERE id = ?", (visit_id,))
+    return photos

@@ -25,6 +25,7 @@ ROUTES: list[Route] = [
     Route("location", has_location, visits.receive_location),
     Route("choose household", choice(visits.CHOICE_PREFIX), visits.choose_household),
     Route("cancel visit", choice(visits.CANCEL_CHOICE), visits.cancel_pending),
+    Route("typed household choice", visits.typed_while_choosing, visits.answer_typed_choice),
     Route("bind by code", text_starts_with("绑定", "綁定"), binding.bind_by_code),
     Route("unbind", intent("unbind"), binding.unbind),
     Route("households", command("households"), households.my_households),
@@ -38,5 +39,7 @@ ROUTES: list[Route] = [
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),
+    Route("undo visit", visits.wants_undo, visits.undo_last_visit),
+    Route("nothing to cancel", visits.cancels, visits.nothing_to_cancel),
     Route("question", always, ask.answer_question),
 ]

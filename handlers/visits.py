@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from datetime import datetime
 
 from bot.app import Context
@@ -9,8 +11,8 @@ from bot.db import transaction
 from bot.households import PairedHousehold, households_of
 from bot.messages import Choice, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
-from bot.visits import (LOCATION_WINDOW, PendingPhoto, add_photos, album_visit, find_submitted, latest_visit,
-                        recent_visits, record_visit, set_location, visit_time)
+from bot.visits import (LOCATION_WINDOW, PendingPhoto, add_photos, album_visit, append_note, find_submitted,
+                        latest_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
 CHOICE_PREFIX = "visit:"
 CANCEL_CHOICE = "visit-cancel"
@@ -19,6 +21,10 @@ CHOOSING_HOUSEHOLD = "CHOOSING_HOUSEHOLD"
 NOT_BOUND = "您还没有绑定干部身份，照片没有保存。请先发送“绑定 绑定码”（绑定码向本单位管理员索取）。"
 NO_HOUSEHOLDS = "您目前没有结对联系户，无法记录走访，照片没有保存。如有出入，请联系本单位管理员。"
 STALE_CHOICE = "这个选项已经失效。请重新发送走访照片。"
+CANCEL_WORDS = ("取消", "算了", "不要了", "不用了", "不报了", "撤销")
+UNDO_WORDS = ("撤销", "撤回", "选错", "记错", "报错了")
+UNDO_HINT = "记错了请在一小时内发送“撤销”。"
+NUMBERED = re.compile(r"第?(\d{1,3})[户戶号號个個]?")  # 第2户, 2号: what a cadre types instead of the bare number
 
 
 async def refuse_media(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -41,6 +47,8 @@ async def receive_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
         return [Outgoing(p) for p in problems]
     if ctx.state == CHOOSING_HOUSEHOLD:
         return _add_to_pending(msg, ctx, photos, problems)
+    if len(households) == 1 and (joined := _join_recent_visit(msg, ctx, households[0], photos)):
+        return [Outgoing(p) for p in problems] + joined
     if len(households) == 1:
         return _record(ctx, households[0], photos, note=msg.text, album_id=msg.album_id, extra=problems)
     return _ask_household(ctx, households, photos, msg, problems)
@@ -64,6 +72,60 @@ async def cancel_pending(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Drops the pending photos without recording a visit."""
     ctx.clear_state()
     return [Outgoing("已取消，这次的照片没有计入走访。需要时请重新发送照片。")]
+
+
+def cancels(msg: Incoming, ctx: Context) -> bool:
+    """Rule: a short word of cancelling (取消, 算了, 不对，取消 …), but not 取消绑定, which is unbinding."""
+    text = ctx.app.answerer.normalize(msg.text).strip("。.!！ ") if msg.text.strip() else ""  # 撤銷 reads as 撤销
+    return 0 < len(text) <= 6 and any(w in text for w in CANCEL_WORDS) and not any(c in text for c in "绑綁")
+
+
+def typed_while_choosing(msg: Incoming, ctx: Context) -> bool:
+    """Rule: while a household is being chosen, a typed answer the numbered choices did not catch."""
+    if ctx.state != CHOOSING_HOUSEHOLD or msg.choice is not None or not msg.text.strip():
+        return False
+    return cancels(msg, ctx) or bool(NUMBERED.fullmatch(msg.text.strip())) or bool(_named(msg.text, ctx))
+
+
+async def answer_typed_choice(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Understands a typed answer to "which household" (a name, 第2户, 取消), or asks again how to answer."""
+    offered = ctx.state_data["choices"]
+    named = _named(msg.text, ctx)
+    number = NUMBERED.fullmatch(msg.text.strip())
+    picked = named[0] if len(named) == 1 else None
+    if number and 1 <= int(number[1]) <= len(offered):
+        picked = offered[int(number[1]) - 1][1]
+    if cancels(msg, ctx) or picked == CANCEL_CHOICE:
+        return await cancel_pending(msg, ctx)
+    if picked:
+        return await choose_household(dataclasses.replace(msg, choice=picked), ctx)
+    choices = tuple(Choice(label, value) for label, value in offered)
+    hint = "有同名的农户，" if len(named) > 1 else ""
+    return [Outgoing(f"{hint}请回复 1 到 {len(offered)} 之间的数字选择农户，或回复“取消”。", choices=choices)]
+
+
+async def nothing_to_cancel(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Answers 取消 when nothing is waiting to be cancelled (pointing to 撤销 when a visit was just recorded)."""
+    if ctx.cadre and latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW):
+        return [Outgoing("刚才的走访已经记录，没有待取消的照片。" + UNDO_HINT)]
+    return [Outgoing("现在没有正在上报的走访，不需要取消。发送“帮助”查看可以做什么。")]
+
+
+def wants_undo(msg: Incoming, ctx: Context) -> bool:
+    """Rule: 撤销 / 选错了 … (short, nothing pending): the cadre wants the visit just recorded withdrawn."""
+    text = ctx.app.answerer.normalize(msg.text) if msg.text.strip() else ""
+    return ctx.state is None and 0 < len(text) <= 8 and any(w in text for w in UNDO_WORDS) and "绑" not in text
+
+
+async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Withdraws the visit the cadre recorded within the last hour, so a wrong choice can be put right."""
+    if not ctx.cadre:
+        return [Outgoing("您还没有绑定干部身份，没有可撤销的走访。")]
+    visit = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    if visit is None:
+        return [Outgoing("一小时内没有您上报的走访可撤销。更早的记录如有错误，请联系本单位管理员。")]
+    photos = withdraw_visit(ctx.db, visit[0])
+    return [Outgoing(f"已撤销刚才对 {visit[2]} 的走访记录（照片 {photos} 张）。需要时请重新发送照片上报。")]
 
 
 async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -107,7 +169,9 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
             problems.append(str(exc))
             continue
         prior = find_submitted(ctx.db, photo.sha256)
-        if prior is not None:
+        if prior is not None and prior.cadre_id != ctx.cadre["id"]:  # never name another cadre's household
+            problems.append("这张照片已由其他干部提交过，不重复计数。请发送您自己拍的走访照片。")
+        elif prior is not None:
             when = ctx.app.local(prior.visited_at)
             problems.append(f"这张照片已经提交过（{when:%Y-%m-%d} 走访 {prior.head_name}），不重复计数。")
         elif photo.sha256 in pending_shas or photo.sha256 in {p.sha256 for p in accepted}:
@@ -116,6 +180,27 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
             path = store_photo(photo, ctx.app.photos_dir)
             accepted.append(PendingPhoto.of(photo, path, incoming.source_id))
     return accepted, problems
+
+
+def _join_recent_visit(msg: Incoming, ctx: Context, household: PairedHousehold,
+                       photos: list[PendingPhoto]) -> list[Outgoing] | None:
+    """Adds photos sent one by one (a slow phone, no album) to the visit recorded within the hour, not a new visit."""
+    recent = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    if recent is None or recent[3] != household.id:
+        return None
+    with transaction(ctx.db):
+        add_photos(ctx.db, recent[0], photos, ctx.now)
+        if msg.text.strip():
+            append_note(ctx.db, recent[0], msg.text.strip())
+    total = ctx.db.execute("SELECT COUNT(*) FROM photos WHERE visit_id = ?", (recent[0],)).fetchone()[0]
+    return [Outgoing(f"已补充到刚才对 {household.head_name} 的走访记录，现有照片 {total} 张。")]
+
+
+def _named(text: str, ctx: Context) -> list[str]:
+    """The offered households whose head's name the cadre typed (李乙, 李乙家, 是李乙户), as choice values."""
+    text = text.strip()
+    heads = [(label.split("（")[0], value) for label, value in ctx.state_data.get("choices", []) if value != CANCEL_CHOICE]
+    return [value for head, value in heads if head and head in text and len(text) - len(head) <= 3]
 
 
 def _ask_household(ctx: Context, households: list[PairedHousehold], photos: list[PendingPhoto], msg: Incoming,
@@ -160,5 +245,5 @@ def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto]
         lines.append(f"说明：{note.strip()}")
     if not from_exif and any(p.exif_time for p in photos):
         lines.append("注意：照片的拍摄时间与上报时间相差较大，已按上报时间记录。")
-    lines.append("如需补充位置，请发送位置。")
+    lines.append("如需补充位置，请发送位置；" + UNDO_HINT)
     return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))]

@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from bot.cli import cli
 from bot.db import open_db
-from tests.conftest import insert_roster, jpeg
+from tests.conftest import insert_roster, jpeg, local
 
 
 async def test_unit_admin_sees_progress_of_the_subtree(chat, roster):
@@ -17,6 +17,23 @@ async def test_unit_admin_sees_progress_of_the_subtree(chat, roster):
     assert "· 测试干部甲（示例村党支部）3/3 户未按期走访" in reply
     assert "测试干部乙" not in reply
     assert "示例户" not in reply  # no household's personal data in the summary
+
+
+async def test_never_visited_is_not_overdue_before_the_campaign_has_run_the_interval(chat, roster, clock):
+    clock.set(local("2010-04-20T09:00"))  # the campaign began on 2010-04-01: nobody is 30 days late yet
+    reply = await chat("C3").text("进度")
+    assert "超过30天未走访：0 户，涉及干部 0 人" in reply and "走访落后的干部" not in reply
+
+
+def test_report_early_in_the_campaign_counts_nobody_overdue(filled, tmp_path):
+    out = tmp_path / "早期.xlsx"
+    CliRunner().invoke(cli, ["report", "--out", str(out), "--config", str(filled), "--now", "2010-04-20T09:00"])
+    assert [r[5] for r in rows(load_workbook(out)["干部走访进度"])[1:]] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("words", ["進度", "誰沒走訪", "走訪進度"], ids=["progress", "who-not", "visit-progress"])
+async def test_traditional_script_asks_progress_too(chat, words):
+    assert "示例县委及下属单位走访进度" in await chat("C3").text(words)
 
 
 async def test_office_admin_sees_the_whole_prefecture(chat, roster):
@@ -45,6 +62,9 @@ def filled(tmp_path):
                          "visited_at": "2010-05-10T02:00:00+00:00", "note": "春耕"})
     db["bindings"].insert({"channel": "telegram", "chat_id": "42", "cadre_id": "C2", "active": 0,
                            "bound_at": "2010-05-01T00:00:00+00:00", "inactive_reason": "用户已屏蔽机器人"})
+    db["deliveries"].insert({"reminder_key": "visit:2010-W19", "kind": "visit", "cadre_id": "C1", "text": "…",
+                             "due_at": "2010-05-10T01:00:00+00:00", "status": "undeliverable",
+                             "last_error": "未绑定", "created_at": "2010-05-10T01:00:00+00:00"})
     db.close()
     config = tmp_path / "config.toml"
     config.write_text(f'[database]\npath = "{tmp_path / "bot.db"}"\n', encoding="utf-8")
@@ -61,11 +81,15 @@ def test_report_for_a_county_has_its_units_only(filled, tmp_path):
                                       "--now", "2010-05-12T09:00"])
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
-    assert book.sheetnames == ["干部走访进度", "走访记录", "未送达提醒", "失效绑定"]
+    assert book.sheetnames == ["汇总", "干部走访进度", "走访记录", "未送达提醒", "失效绑定"]
+    summary = dict(r[:2] for r in rows(book["汇总"])[1:])
+    assert summary["范围"] == "示例县委（U01）及下属单位" and summary["统计时间"] == "2010-05-12 09:00（北京时间）"
+    assert (summary["联系户（户）"], summary["已走访过的联系户（户）"], summary["走访记录（次）"]) == (4, 1, 1)
     progress = rows(book["干部走访进度"])
-    assert progress[0][:5] == ["干部编号", "姓名", "单位", "联系户数", "超过30天未走访户数"]
+    assert progress[0][:6] == ["干部编号", "姓名", "单位", "联系户数", "已走访户数", "超过30天未走访户数"]
     assert [r[0] for r in progress[1:]] == ["C1", "C2"]  # C9 is in another county
-    assert progress[1][3:6] == [3, 2, "2010-05-10 10:00"]
+    assert progress[1][3:7] == [3, 1, 2, "2010-05-10 10:00"]
+    assert rows(book["未送达提醒"])[1][3:6] == ["走访提醒", None, "无法送达"]  # the office reads Chinese
     assert rows(book["走访记录"])[1][:7] == ["2010-05-10 10:00", "C1", "测试干部甲", "示例村党支部", "H1", "示例户一", "东村"]
     assert rows(book["失效绑定"])[1][:4] == ["telegram", "C2", "测试干部乙", "用户已屏蔽机器人"]
 
@@ -81,3 +105,28 @@ def test_report_for_unknown_unit(filled, tmp_path):
                                       "--config", str(filled)])
     assert result.exit_code == 1 and "找不到单位编号“NOPE”" in result.output
     assert not (tmp_path / "x.xlsx").exists()
+
+
+async def test_plain_cadre_asking_progress_is_told_who_may_and_what_to_send(chat):
+    reply = await chat("C1").text("进度")
+    assert "只有单位管理员和活动办能查看" in reply and "我的联系户" in reply
+
+
+async def test_question_about_the_documents_words_is_not_a_progress_request(chat):
+    assert "走访进度" not in await chat("C3").text("进度服从效果是什么意思")
+
+
+async def test_long_list_of_cadres_behind_says_how_many_more(chat, roster):
+    for n in range(12):
+        roster.db["cadres"].insert({"id": f"X{n}", "name": f"后进{n}", "unit_id": "U0101", "role": "干部"})
+        roster.db["pairings"].insert({"pair_key": f"干部联户|X{n}|H1", "kind": "干部联户", "cadre_id": f"X{n}",
+                                      "household_id": "H1"})
+    reply = await chat("C3").text("谁没走访")
+    assert reply.count("· ") == 10 and "另有 4 人，见明细表" in reply
+    assert "--unit U01 --out" in reply
+
+
+def test_report_must_be_an_xlsx(filled, tmp_path):
+    result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "进度.csv"), "--config", str(filled)])
+    assert result.exit_code == 1 and "要以 .xlsx 结尾" in result.output
+    assert not (tmp_path / "进度.csv").exists()

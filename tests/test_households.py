@@ -64,3 +64,9 @@ async def test_pairings_of_cadre_and_unit(chat):
 
 async def test_pairings_need_binding(chat):
     assert "绑定" in await chat("stranger").text("/pairing")
+
+
+async def test_never_visited_is_not_flagged_before_the_campaign_has_run_the_interval(chat, clock):
+    clock.set(local("2010-04-20T09:00"))  # the campaign began on 2010-04-01, as the visit reminders count
+    reply = await chat("C1").text("我的联系户")
+    assert "尚未走访" in reply and "⚠" not in reply

@@ -228,7 +228,7 @@ BAD_ROWS = {
     "duplicate unit": ("单位", [["U2", "又一个", "U1", ""]], "单位编号", "与第 3 行重复"),
     "duplicate cadre": ("干部", [["G1", "又一个", "", "U3", "", ""]], "干部编号", "与第 2 行重复"),
     "duplicate household": ("农户", [["H2", "又一个", "", "", "村", "", "", ""]], "户编号", "与第 3 行重复"),
-    "duplicate pairing": ("结对", [["干部联户", "G1", "H1", "", "又一次"]], "对象编号", "与第 2 行重复"),
+    "duplicate pairing": ("结对", [["干部联户", "G1", "H1", "", "又一次"]], "对象编号", "这条结对（干部联户，G1，H1）与第 2 行重复"),
     "unknown parent": ("单位", [["U9", "某", "U99", ""]], "上级单位编号", "找不到单位“U99”"),
     "own parent": ("单位", [["U9", "某", "U9", ""]], "上级单位编号", "不能是它自己"),
     "cycle": ("单位", [["U8", "甲", "U9", ""], ["U9", "乙", "U8", ""]], "上级单位编号", "U8 → U9 → U8"),
@@ -295,6 +295,21 @@ def test_extra_column_and_unknown_sheet_are_warnings(db, tmp_path):
     assert report.counts["农户"].added == 2
     assert any("微信号" in w for w in report.warnings) and any("附表" in w for w in report.warnings)
     assert "微信号" in report.summary()
+
+
+def test_phone_shared_within_the_file_is_a_warning(db, tmp_path):
+    report = import_roster(db, write_folder(tmp_path / "r", roster(干部=[["G3", "丙干部", "13800000001", "U3", "", ""]])))
+    assert report.counts["干部"].added == 3
+    assert report.warnings == ["“干部”表中手机号 13800000001 在第 2 行和第 4 行都出现了：这两人无法用手机号绑定。"]
+
+
+def test_phone_of_a_stored_cadre_is_a_warning_on_a_later_partial_import(loaded, tmp_path):
+    only_new = {"干部": [BASE["干部"][0], ["G3", "丙干部", "13800000002", "U3", "", ""]]}
+    report = import_roster(loaded, write_folder(tmp_path / "new", only_new))
+    assert report.warnings == ["“干部”表第 2 行的手机号 13800000002 已是数据库中干部 G2 的号码：这两人无法用手机号绑定。"]
+    moved = {"干部": [BASE["干部"][0], ["G2", "乙干部", "13800000009", "U3", "", ""],
+                      ["G3", "丙干部", "13800000002", "U3", "", ""]]}  # G2's number changes hands: no warning
+    assert import_roster(loaded, write_folder(tmp_path / "moved", moved)).warnings == []
 
 
 def test_header_with_required_marks_is_accepted(db, tmp_path):
@@ -504,3 +519,56 @@ def test_import_command(tmp_path):
     assert result.exit_code == 1 and "找不到单位“U404”" in result.output and "Traceback" not in result.output
     result = runner.invoke(cli, ["template", str(tmp_path / "模板.xlsx")])
     assert result.exit_code == 0 and (tmp_path / "模板.xlsx").exists()
+    result = runner.invoke(cli, ["template", str(tmp_path / "无此文件夹" / "模板.xlsx")])
+    assert result.exit_code == 1 and "写不了模板" in result.output and "Traceback" not in result.output
+
+
+def test_template_never_overwrites_a_filled_roster(tmp_path):
+    filled = tmp_path / "花名册.xlsx"
+    filled.write_bytes(b"a week of work")
+    with pytest.raises(RosterError, match="已经存在，没有覆盖"):
+        write_template(filled)
+    assert filled.read_bytes() == b"a week of work"
+
+
+def test_template_must_be_an_xlsx(tmp_path):
+    with pytest.raises(RosterError, match=r"以 \.xlsx 结尾"):
+        write_template(tmp_path / "花名册.csv")
+    assert not (tmp_path / "花名册.csv").exists()
+
+
+# ---- correcting a pairing ----
+
+def corrected(folder: Path) -> Path:
+    """BASE with G1's household pairing moved to G2: the clerk's correction of a wrong pairing."""
+    sheets = copy.deepcopy(BASE)
+    sheets["结对"][1] = ["干部联户", "G2", "H1", "", ""]
+    return write_folder(folder, sheets)
+
+
+def household_pairings(db) -> list[str]:
+    return sorted(r[0] for r in db.execute("SELECT pair_key FROM pairings WHERE kind = '干部联户'"))
+
+
+def test_a_corrected_pairing_left_in_the_database_is_named(loaded, tmp_path):
+    report = import_roster(loaded, corrected(tmp_path / "fix"))
+    assert household_pairings(loaded) == ["干部联户|G1|H1", "干部联户|G2|H1", "干部联户|G2|H2"]
+    [warning] = report.warnings
+    assert "仍然保留：干部联户 G1 → H1" in warning and "--prune-pairings" in warning
+
+
+def test_prune_pairings_deletes_what_the_file_no_longer_lists(loaded, tmp_path):
+    folder = corrected(tmp_path / "fix")
+    dry = import_roster(loaded, folder, dry_run=True, prune_pairings=True)
+    assert "将删除 1" in dry.summary() and len(household_pairings(loaded)) == 2
+    report = import_roster(loaded, folder, prune_pairings=True)
+    assert household_pairings(loaded) == ["干部联户|G2|H1", "干部联户|G2|H2"]
+    assert "删除 1" in report.summary() and report.warnings == []
+
+
+def test_prune_pairings_leaves_parties_the_file_does_not_list(loaded, tmp_path):
+    only_g2 = {"结对": [BASE["结对"][0], ["干部联户", "G2", "H2", "", "每月一次"]]}
+    import_roster(loaded, write_folder(tmp_path / "g2", only_g2), prune_pairings=True)
+    keys = {r[0] for r in loaded.execute("SELECT pair_key FROM pairings")}
+    assert {"干部联户|G1|H1", "领导联校|G1|测试小学", "机关联村|U3|测试村"} <= keys  # G1 and U3 are not in the file
+    assert "专家联点|G2|测试示范点" not in keys  # G2 is, without it

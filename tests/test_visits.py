@@ -1,9 +1,11 @@
 """Reporting visits by photo through the console channel: one household, a choice among several, a restart
 in the middle, albums, duplicates, bad files, locations, and who may record what."""
 
+import pytest
+
 from bot.app import BotApp
 from bot.messages import IncomingPhoto
-from tests.conftest import Chat, jpeg
+from tests.conftest import Chat, jpeg, local
 
 
 def visits(app, cadre_id="C1"):
@@ -62,7 +64,8 @@ async def test_same_photo_again_is_not_counted_twice(chat, roster):
 async def test_same_photo_by_another_cadre_is_refused(chat, roster):
     await chat("C2").photo(jpeg())
     reply = await chat("C1").photo(jpeg())
-    assert "已经提交过" in reply[0].text
+    assert "已由其他干部提交过" in reply[0].text
+    assert "示例户四" not in reply[0].text  # C2's household is none of C1's business
     assert visits(roster, "C1") == []
 
 
@@ -182,3 +185,102 @@ async def test_my_visits_lists_recent_visits(chat, roster):
     await c2.photo(jpeg(), caption="看望老人")
     reply = await c2.text("我的走访")
     assert "2010-05-12 示例户四（南村），照片 1 张；看望老人" in reply
+
+
+async def test_photo_already_sent_by_oneself_names_the_visit(chat, roster):
+    c2 = chat("C2")
+    await c2.photo(jpeg())
+    assert "已经提交过（2010-05-12 走访 示例户四）" in (await c2.photo(jpeg()))[0].text
+
+
+async def test_typed_name_chooses_the_household(chat, roster):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    reply = await c1.text("示例户三家")
+    assert "已记录走访" in reply and "示例户三" in reply
+    assert visits(roster)[0]["household_id"] == "H3"
+
+
+async def test_typed_numbered_household_chooses_it(chat, roster):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    assert "示例户二" in await c1.text("第2户")
+    assert visits(roster)[0]["household_id"] == "H2"
+
+
+async def test_number_out_of_range_asks_again_and_keeps_the_photo(chat, roster):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    [again] = await c1.send("7")
+    assert "请回复 1 到 4 之间的数字" in again.text and len(again.choices) == 4
+    assert visits(roster) == []
+    assert "示例户一" in await c1.text("1")
+
+
+@pytest.mark.parametrize("words", ["取消", "算了", "不对，取消", "不報了"], ids=["plain", "colloquial", "corrected", "traditional"])
+async def test_typed_cancel_drops_the_pending_photo(chat, roster, words):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    assert "已取消" in await c1.text(words)
+    assert visits(roster) == [] and roster.db.execute("SELECT COUNT(*) FROM conversation_state").fetchone()[0] == 0
+
+
+async def test_cancel_with_nothing_pending_says_so(chat):
+    assert "没有正在上报的走访" in await chat("C1").text("取消")
+
+
+async def test_name_of_someone_elses_household_is_not_taken_as_a_choice(chat, roster):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    assert "已记录" not in await c1.text("示例户四")  # H4 is C2's, and was never offered
+    assert visits(roster) == [] and visits(roster, "C2") == []
+
+
+async def test_wrong_choice_can_be_withdrawn_and_reported_again(chat, roster):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    assert "撤销" in await c1.text("2")  # the confirmation says how to put a wrong choice right
+    reply = await c1.text("选错了")
+    assert "已撤销刚才对 示例户二 的走访记录（照片 1 张）" in reply
+    assert visits(roster) == [] and roster.db.execute("SELECT COUNT(*) FROM photos").fetchone()[0] == 0
+    await c1.photo(jpeg())  # the same photo is no longer "already submitted"
+    assert "示例户三" in await c1.text("3")
+    assert [v["household_id"] for v in visits(roster)] == ["H3"]
+
+
+async def test_only_a_visit_of_the_last_hour_can_be_withdrawn(chat, roster, clock):
+    c2 = chat("C2")
+    await c2.photo(jpeg())
+    clock.set(local("2010-05-12T10:30"))
+    assert "一小时内没有您上报的走访可撤销" in await c2.text("撤銷")  # traditional script too
+    assert len(visits(roster, "C2")) == 1
+
+
+async def test_withdrawing_touches_only_ones_own_visit(chat, roster):
+    await chat("C2").photo(jpeg())
+    assert "没有您上报的走访" in await chat("C1").text("撤销")
+    assert len(visits(roster, "C2")) == 1
+
+
+async def test_cancel_just_after_recording_points_to_undo(chat, roster):
+    c2 = chat("C2")
+    await c2.photo(jpeg())
+    assert "发送“撤销”" in await c2.text("取消")
+    assert len(visits(roster, "C2")) == 1
+
+
+async def test_photos_sent_one_by_one_join_the_visit_just_recorded(chat, roster, clock):
+    c2 = chat("C2")
+    await c2.photo(jpeg((10, 10, 10)), caption="入户")
+    clock.set(local("2010-05-12T09:05"))
+    [reply] = await c2.photo(jpeg((90, 90, 90)), caption="看了牛圈")
+    assert "已补充到刚才对 示例户四 的走访记录，现有照片 2 张" in reply.text
+    [visit] = visits(roster, "C2")
+    assert visit["note"] == "入户；看了牛圈"
+    clock.set(local("2010-05-12T11:00"))  # hours later: another visit
+    await c2.photo(jpeg((150, 150, 150)))
+    assert len(visits(roster, "C2")) == 2
+
+
+async def test_help_tells_how_to_put_a_wrong_visit_right(chat):
+    assert "撤销" in await chat("C1").text("帮助")

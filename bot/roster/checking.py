@@ -18,6 +18,7 @@ from bot.roster.report import RowIssue, TableCounts
 PROGRESS_EVERY = 10_000
 MAX_MEMBERS = 50
 MAX_PHONE_WARNINGS = 5
+SHARED_PHONE = "：这两人无法用手机号绑定。"
 REQUIRED = "必填，不能为空"
 
 UNIT_KIND_BY_TEXT = {kind: kind for kind in v.UNIT_KINDS} | v.UNIT_KIND_ALIASES
@@ -33,6 +34,7 @@ class CheckedRoster:
     cadres: list[tuple] = field(default_factory=list)  # (id, name, phone, unit_id, title, role)
     households: list[tuple] = field(default_factory=list)  # (id, head_name, county, township, village, members, phone, notes)
     pairings: list[tuple] = field(default_factory=list)  # (pair_key, kind, cadre_id, unit_id, household_id, target_name, notes)
+    missing_pairings: list[str] = field(default_factory=list)  # stored pair_keys of a party the file lists, not in it
     counts: dict[str, TableCounts] = field(default_factory=dict)
     errors: list[RowIssue] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -103,11 +105,12 @@ class _Checker:
             self._error(layout.name, number, layout.columns[i], REQUIRED)
         return bool(missing)
 
-    def _first_seen(self, seen: dict[str, int], key: str, sheet: str, number: int, column: str) -> bool:
-        """Records key's row; False (with an error) when an earlier row has the same key."""
+    def _first_seen(self, seen: dict[str, int], key: str, sheet: str, number: int, column: str,
+                    shown: str = "") -> bool:
+        """Records key's row; False (with an error naming it as `shown`, else the key) when an earlier row has it."""
         earlier = seen.setdefault(key, number)
         if earlier != number:
-            self._error(sheet, number, column, f"“{key}”与第 {earlier} 行重复")
+            self._error(sheet, number, column, f"{shown or '“' + key + '”'}与第 {earlier} 行重复")
             return False
         return True
 
@@ -206,15 +209,22 @@ class _Checker:
             if bad:
                 continue
             if phone is not None and phones.setdefault(phone, number) != number:
-                self._shared_phone(phone, phones[phone], number)
+                self._shared_phone(f"“干部”表中手机号 {phone} 在第 {phones[phone]} 行和第 {number} 行都出现了")
             self.out.cadres.append((cid, name, phone, unit_id, title or None, role))
             if cid not in stored:
                 self.out.counts[CADRES].added += 1
+        self._phones_of_stored_cadres(phones)
 
-    def _shared_phone(self, phone: str, first: int, number: int) -> None:
-        shared = [w for w in self.out.warnings if w.startswith("“干部”表中手机号")]
+    def _phones_of_stored_cadres(self, phones: dict[str, int]) -> None:
+        """Warns of a phone in the file that a stored cadre, whom the file leaves as is, already has."""
+        for cid, phone in self.known.db.execute("SELECT id, phone FROM cadres WHERE phone IS NOT NULL"):
+            if phone in phones and cid not in self.file_cadres:
+                self._shared_phone(f"“干部”表第 {phones[phone]} 行的手机号 {phone} 已是数据库中干部 {cid} 的号码")
+
+    def _shared_phone(self, where: str) -> None:
+        shared = [w for w in self.out.warnings if w.endswith(SHARED_PHONE)]
         if len(shared) < MAX_PHONE_WARNINGS:
-            self.out.warnings.append(f"“干部”表中手机号 {phone} 在第 {first} 行和第 {number} 行都出现了：这两人无法用手机号绑定。")
+            self.out.warnings.append(where + SHARED_PHONE)
 
     # ---- 农户 ----
 
@@ -265,13 +275,22 @@ class _Checker:
             if bad:
                 continue
             pair_key = f"{kind}|{party}|{target}"
-            if not self._first_seen(seen, pair_key, PAIRINGS, number, "对象编号" if kind == v.CADRE_HOUSEHOLD else "对象名称"):
+            column = "对象编号" if kind == v.CADRE_HOUSEHOLD else "对象名称"
+            if not self._first_seen(seen, pair_key, PAIRINGS, number, column, f"这条结对（{kind}，{party}，{target}）"):
                 continue
             household = target if kind == v.CADRE_HOUSEHOLD else None
             self.out.pairings.append((pair_key, kind, None if by_unit else party, party if by_unit else None,
                                       household, None if household else target, notes or None))
             if pair_key not in stored:
                 self.out.counts[PAIRINGS].added += 1
+        self._missing_pairings(seen)
+
+    def _missing_pairings(self, seen: dict[str, int]) -> None:
+        """Finds stored pairings of the parties the file lists that the file no longer has (a pairing corrected)."""
+        parties = {(row[3] is not None, row[3] or row[2]) for row in self.out.pairings}
+        self.out.missing_pairings = [
+            key for key, cadre_id, unit_id in self.known.db.execute("SELECT pair_key, cadre_id, unit_id FROM pairings")
+            if key not in seen and (unit_id is not None, unit_id or cadre_id) in parties]
 
     def _party_known(self, number: int, kind: str, party: str, by_unit: bool) -> bool:
         if by_unit and self._known(party, self.file_units, "units"):

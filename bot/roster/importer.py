@@ -12,11 +12,14 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.roster.checking import CheckedRoster, Progress, check_roster
+from bot.roster.layout import PAIRINGS
 from bot.roster.reading import RosterSource, open_source
 from bot.roster.report import ImportReport, RosterError, rejection
 from bot.roster.writing import bulk_write, write_roster
 
 logger = logging.getLogger(__name__)
+
+MAX_SHOWN_MISSING = 5
 
 
 def import_roster(
@@ -24,8 +27,11 @@ def import_roster(
     path: str | Path,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    prune_pairings: bool = False,
 ) -> ImportReport:
-    """Imports the roster at path (an .xlsx or a folder of CSVs); raises RosterError, writing nothing, on any bad row."""
+    """Imports the roster at path (an .xlsx or a folder of CSVs); raises RosterError, writing nothing, on any bad row.
+
+    With prune_pairings, a party's stored pairings that the file's 结对 no longer lists are deleted (a correction)."""
     path = Path(path)
     if not path.exists():
         raise RosterError(f"找不到 {path}。请检查路径。")
@@ -36,14 +42,15 @@ def import_roster(
         counter = Progress(progress, phases * sum(sheet.estimated_rows for sheet in source.sheets.values()))
         report = ImportReport(source.label, dry_run, warnings=list(source.warnings))
         if dry_run:
-            _check(db, source, counter, report)
+            _missing_pairings(_check(db, source, counter, report), report, prune_pairings)
         else:
             with _database_errors(path), bulk_write(db):  # the check sees exactly the database it writes to
                 checked = _check(db, source, counter, report)
                 counter.total = counter.done + sum(len(rows) for rows in
                                                    (checked.units, checked.cadres, checked.households, checked.pairings))
                 write_started = time.perf_counter()
-                write_roster(db, checked, counter)
+                write_roster(db, checked, counter, prune_pairings)
+                _missing_pairings(checked, report, prune_pairings)
             report.write_seconds = time.perf_counter() - write_started  # with the commit
     counter.finish()
     logger.info("roster %s %s: %d rows in %.1f s", path, "checked" if dry_run else "imported", report.rows,
@@ -62,6 +69,18 @@ def _check(db: sqlite_utils.Database, source: RosterSource, counter: Progress, r
     report.warnings += checked.warnings
     report.check_seconds = time.perf_counter() - started
     return checked
+
+
+def _missing_pairings(checked: CheckedRoster, report: ImportReport, pruned: bool) -> None:
+    """Counts the pairings pruned, or warns that they stay: a clerk who corrected a pairing must not think it gone."""
+    missing = checked.missing_pairings
+    if pruned and missing:
+        report.counts[PAIRINGS].removed = len(missing)
+    elif missing:
+        shown = "；".join(key.replace("|", " ", 1).replace("|", " → ") for key in missing[:MAX_SHOWN_MISSING])
+        more = f" 等 {len(missing)} 条" if len(missing) > MAX_SHOWN_MISSING else ""
+        report.warnings.append(f"数据库中还有本文件联系方的结对不在“结对”表里，仍然保留：{shown}{more}。"
+                               "如果它们已经取消或改给了别人，请加 --prune-pairings 重新导入，就会删除。")
 
 
 @contextlib.contextmanager

@@ -52,6 +52,7 @@ class TableCounts:
     rows: int = 0
     added: int = 0
     updated: int = 0
+    removed: int = 0  # stored rows the file no longer has, deleted (pairings, with --prune-pairings)
 
     @property
     def unchanged(self) -> int:
@@ -81,14 +82,16 @@ class ImportReport:
             lines = [f"检查通过：{self.source} 共 {self.rows} 行，没有错误。这是试运行，没有写入数据库。"]
             for sheet in SHEETS:
                 if (c := self.counts.get(sheet.name)) is not None:
-                    lines.append(f"  {sheet.name}：{c.rows} 行，其中新增 {c.added}，已有 {c.rows - c.added}（有改动的会更新）")
-        elif not any(c.added or c.updated for c in self.counts.values()):
+                    lines.append(f"  {sheet.name}：{c.rows} 行，其中新增 {c.added}，已有 {c.rows - c.added}（有改动的会更新）"
+                                 + (f"，将删除 {c.removed}" if c.removed else ""))
+        elif not any(c.added or c.updated or c.removed for c in self.counts.values()):
             lines = [f"导入完成：{self.source} 共 {self.rows} 行，与数据库中的完全一致，没有任何改动。"]
         else:
             lines = [f"导入完成：{self.source} 共 {self.rows} 行。"]
             for sheet in SHEETS:
                 if (c := self.counts.get(sheet.name)) is not None:
-                    lines.append(f"  {sheet.name}：新增 {c.added}，更新 {c.updated}，未变 {c.unchanged}")
+                    lines.append(f"  {sheet.name}：新增 {c.added}，更新 {c.updated}，未变 {c.unchanged}"
+                                 + (f"，删除 {c.removed}" if c.removed else ""))
         if self.warnings:
             lines.append("提示：")
             lines += [f"  {w}" for w in self.warnings]

@@ -43,6 +43,7 @@ RULES = (
     "导入：campaign-bot import 花名册.xlsx；只检查不写入：campaign-bot import 花名册.xlsx --dry-run",
     "任何一行有错，都会列出它所在的表、行号、列和原因，并且整个文件都不导入；改正后重新导入即可。",
     "同一个文件重复导入不会改变数据；改动后再导入，按编号更新对应的记录；文件里没有的记录保留不动。",
+    "改正结对（如把某户改给另一名干部）后导入，会提示旧的结对仍然保留；加 --prune-pairings 重新导入即删除。",
     "结对按 结对类型 + 联系方编号 + 对象编号（或对象名称）识别：改了这三项之一就是一条新的结对。",
     "",
     "各列说明：",
@@ -50,7 +51,12 @@ RULES = (
 
 
 def write_template(path: str | Path) -> None:
-    """Writes an empty roster workbook at path: headers of the four sheets and the 说明 sheet."""
+    """Writes an empty roster workbook at path: headers of the four sheets and the 说明 sheet; never over a file."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise RosterError(f"模板是 Excel 工作簿，文件名要以 .xlsx 结尾，例如 花名册.xlsx（现在是 {path.name}）。")
+    if path.exists():  # it may be the roster a clerk has spent a week filling in
+        raise RosterError(f"{path} 已经存在，没有覆盖。请换一个文件名，或先把原文件移走。")
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter

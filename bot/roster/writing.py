@@ -57,8 +57,10 @@ def bulk_write(db: sqlite_utils.Database) -> Iterator[None]:
         conn.execute(f"PRAGMA cache_size = {cache}")
 
 
-def write_roster(db: sqlite_utils.Database, roster: CheckedRoster, progress: Progress) -> None:
-    """Writes every checked row, all or nothing, and sets each sheet's count of updated rows."""
+def write_roster(db: sqlite_utils.Database, roster: CheckedRoster, progress: Progress,
+                 prune_pairings: bool = False) -> None:
+    """Writes every checked row, all or nothing, and sets each sheet's count of updated rows; with prune_pairings,
+    deletes the stored pairings of the file's parties that the file no longer lists."""
     conn = db.conn
     with transaction(db):  # within bulk_write's, normally
         for sheet, sql, rows in ((UNITS, UNITS_SQL, roster.units), (CADRES, CADRES_SQL, roster.cadres),
@@ -67,6 +69,8 @@ def write_roster(db: sqlite_utils.Database, roster: CheckedRoster, progress: Pro
                 _record(roster, sheet, _execute(conn, sql, rows, progress))
         if PAIRINGS in roster.counts:
             _record(roster, PAIRINGS, _execute(conn, PAIRINGS_SQL, _with_target_ids(conn, roster.pairings), progress))
+        if prune_pairings and roster.missing_pairings:
+            conn.executemany("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
 
 
 def _record(roster: CheckedRoster, sheet: str, changed: int) -> None:
