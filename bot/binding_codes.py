@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 XLSX_HEADERS = ("干部编号", "姓名", "绑定码", "有效期至")
+# A chat that fails this many codes within the window is refused until the window has passed: random guessing
+# is hopeless anyway (31^8 codes), but a code half-seen over someone's shoulder would fall in a few dozen tries.
+MAX_FAILED_ATTEMPTS = 5
+ATTEMPT_WINDOW = timedelta(hours=1)
 
 
 class CodeProblem(enum.Enum):
@@ -29,6 +33,7 @@ class CodeProblem(enum.Enum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    TOO_MANY = "too many"  # the chat failed too many codes lately; nothing was looked up
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,9 @@ def unit_cadre_ids(db: sqlite_utils.Database, unit_id: str) -> list[str]:
 
 
 def redeem_code(db: sqlite_utils.Database, code: str, channel: str, chat_id: str, now: datetime) -> str | CodeProblem:
-    """Uses the code for this chat, once: returns the cadre id, or why it cannot be used."""
+    """Uses the code for this chat, once: returns the cadre id, or why it cannot be used (failures are counted)."""
+    if failed_attempts(db, channel, chat_id, now) >= MAX_FAILED_ATTEMPTS:
+        return CodeProblem.TOO_MANY
     code = clean_code(code)
     cursor = db.execute(
         "UPDATE binding_codes SET used_at = ?, used_channel = ?, used_chat_id = ? "
@@ -98,10 +105,24 @@ def redeem_code(db: sqlite_utils.Database, code: str, channel: str, chat_id: str
     row = db.execute("SELECT cadre_id, used_at, used_channel, used_chat_id FROM binding_codes WHERE code = ?",
                      (code,)).fetchone()
     if cursor.rowcount:
+        db.execute("DELETE FROM binding_attempts WHERE channel = ? AND chat_id = ?", (channel, chat_id))
         return row[0]
+    db.execute("DELETE FROM binding_attempts WHERE channel = ? AND chat_id = ? AND failed_at <= ?",
+               (channel, chat_id, (now - ATTEMPT_WINDOW).isoformat()))
+    db.execute("INSERT INTO binding_attempts (channel, chat_id, failed_at) VALUES (?, ?, ?)",
+               (channel, chat_id, now.isoformat()))
     if row is None:
+        logger.info("%s chat %s tried an unknown binding code", channel, chat_id)
         return CodeProblem.UNKNOWN
     return CodeProblem.USED if row[1] is not None else CodeProblem.EXPIRED
+
+
+def failed_attempts(db: sqlite_utils.Database, channel: str, chat_id: str, now: datetime) -> int:
+    """How many codes the chat failed within ATTEMPT_WINDOW before now."""
+    return db.execute(
+        "SELECT COUNT(*) FROM binding_attempts WHERE channel = ? AND chat_id = ? AND failed_at > ?",
+        (channel, chat_id, (now - ATTEMPT_WINDOW).isoformat()),
+    ).fetchone()[0]
 
 
 def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:

@@ -177,11 +177,19 @@ def _v4_reminder_lifecycle(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+def _v10_binding_attempts(db: sqlite_utils.Database) -> None:
+    # One row per failed "绑定 CODE" of a chat: enough to refuse a chat that keeps guessing codes.
+    db.conn.execute("CREATE TABLE binding_attempts (channel TEXT NOT NULL, chat_id TEXT NOT NULL, "
+                    "failed_at TEXT NOT NULL)")
+    db.conn.execute("CREATE INDEX idx_binding_attempts_chat ON binding_attempts(channel, chat_id, failed_at)")
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
+    (10, "binding code attempts per chat", _v10_binding_attempts),
 ]
 
 

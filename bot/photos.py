@@ -107,10 +107,10 @@ def _exif_time(exif: Image.Exif, tz: str) -> datetime | None:
         return None
     try:
         local = datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+        # EXIF times carry no zone: a camera in Gannan shows local time.
+        return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # OverflowError: a forged year 0001 has no UTC equivalent
         return None
-    # EXIF times carry no zone: a camera in Gannan shows local time.
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
 
 
 def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:

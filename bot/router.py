@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[Incoming, Context], Awaitable[list[Outgoing]]]
 Rule = Callable[[Incoming, Context], bool]
 
+# Characters no cadre types: they cannot be stored in SQLite (lone surrogates) or an Excel report (C0 controls),
+# and could only make a stored note break whoever reads it later.
+_UNSAFE_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 CRASH_REPLY = "抱歉，处理这条消息时出了错，这条消息没有保存。请稍后再发一次；如果一直不行，请联系本单位管理员。"
 
 
@@ -97,19 +101,27 @@ async def dispatch(app: BotApp, msg: Incoming, routes: list[Route] | None = None
     """Answers one message: finds who sent it, restores their conversation, runs the first matching handler."""
     if routes is None:
         from handlers import ROUTES as routes
-    ctx = load_context(app, msg)
-    msg = resolve_numbered_choice(msg, ctx)
-    route = next((r for r in routes if r.rule(msg, ctx)), None)
-    if route is None:
-        return []
-    logger.debug("%s/%s -> %s", msg.channel, msg.chat_id, route.name)
-    try:
+    route = None
+    try:  # the rules and the context read the database and the answer engine too: a failure there is answered
+        msg = without_control_characters(msg)
+        ctx = load_context(app, msg)
+        msg = resolve_numbered_choice(msg, ctx)
+        route = next((r for r in routes if r.rule(msg, ctx)), None)
+        if route is None:
+            return []
+        logger.debug("%s/%s -> %s", msg.channel, msg.chat_id, route.name)
         return await route.handler(msg, ctx)
     except Exception:
-        logger.exception("handler %s failed on a %s message", route.name, msg.channel)
+        logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
         if app.db.conn.in_transaction:
             app.db.conn.execute("ROLLBACK")
         return [Outgoing(CRASH_REPLY)]
+
+
+def without_control_characters(msg: Incoming) -> Incoming:
+    """The message with control characters and lone surrogates dropped from its text (line breaks and tabs kept)."""
+    text = _UNSAFE_CHARACTERS.sub("", msg.text.replace("\r\n", "\n").replace("\r", "\n"))
+    return msg if text == msg.text else dataclasses.replace(msg, text=text)
 
 
 def load_context(app: BotApp, msg: Incoming) -> Context:

@@ -12,6 +12,7 @@ CODE_PROBLEMS = {
     CodeProblem.UNKNOWN: "绑定码“{code}”不存在，请核对后重发（绑定码为 8 位字母和数字）。",
     CodeProblem.USED: "绑定码“{code}”已经用过，每个绑定码只能用一次。" + ASK_ADMIN,
     CodeProblem.EXPIRED: "绑定码“{code}”已过期。请向本单位管理员索取新的绑定码。",
+    CodeProblem.TOO_MANY: "绑定码输错次数太多，本聊天暂停绑定 1 小时。请 1 小时后核对绑定码再试；仍不行请联系本单位管理员。",
 }
 
 

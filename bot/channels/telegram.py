@@ -61,7 +61,8 @@ UNSUPPORTED_KINDS = (  # attribute of Message -> what to call it (checked before
     ("video_note", "视频消息"), ("poll", "投票"), ("dice", "骰子"), ("game", "游戏"), ("story", "转发的动态"),
     ("paid_media", "付费内容"), ("checklist", "清单"),
 )
-TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.Updater", "telegram.ext.Application")
+# ExtBot (what Application builds) logs its Bot API URLs, token included, at DEBUG under its own name.
+TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater", "telegram.ext.Application")
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp")
 
 

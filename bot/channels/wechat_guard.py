@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat's messages are a few KB; anything near this is not from WeChat
 MAX_CLOCK_SKEW_SECONDS = 300
+_CREATE_TIME = re.compile(r"[0-9]{1,10}")  # Unix seconds; ASCII only (int() would read other scripts' digits)
 _DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 
 
@@ -65,6 +66,9 @@ def parse_envelope(text: str) -> dict:
     root = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(root, dict):
         raise Refused(400, "XML without an <xml> root")
+    created = root.get("CreateTime")
+    if created is not None and not _CREATE_TIME.fullmatch(str(created)):
+        raise Refused(400, "CreateTime is not a Unix time")  # a year past 9999 would crash the conversion
     return root
 
 
