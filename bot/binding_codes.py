@@ -129,12 +129,14 @@ def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:
     """Writes the codes to a workbook: 干部编号, 姓名, 绑定码, 有效期至 (local time)."""
     from openpyxl import Workbook
 
+    from bot.excel import append_row
+
     book = Workbook()
     sheet = book.active
     sheet.title = "绑定码"
     sheet.append(XLSX_HEADERS)
     for item in issued:
-        sheet.append((item.cadre_id, item.name, item.code, f"{local(item.expires_at):%Y-%m-%d %H:%M}"))
+        append_row(sheet, (item.cadre_id, item.name, item.code, f"{local(item.expires_at):%Y-%m-%d %H:%M}"))
     for column, width in zip("ABCD", (12, 12, 14, 18)):
         sheet.column_dimensions[column].width = width
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlite_utils
 from openpyxl import Workbook
 
+from bot.excel import append_row
 from bot.progress import Summary, cadre_progress, summarise
 from schedules.cli import STATUS_NAMES
 
@@ -58,7 +59,7 @@ def write_report(db: sqlite_utils.Database, path: Path, *, root_unit: str | None
         ws.append(header)
         n = 0
         for row in rows:
-            ws.append(list(row))
+            append_row(ws, row)
             n += 1
         counts[title] = n
 
@@ -68,7 +69,7 @@ def write_report(db: sqlite_utils.Database, path: Path, *, root_unit: str | None
     summary = book.create_sheet("汇总")  # what the reader of a handed-up report looks at first: scope, date, totals
     as_of = f"{local(now.isoformat())}（{'北京时间' if str(tz) == 'Asia/Shanghai' else tz}）"
     for line in summary_lines(db, root_unit, as_of, interval_days, summarise(progress), visits):
-        summary.append(line)
+        append_row(summary, line)
     sheet("干部走访进度", ["干部编号", "姓名", "单位", "联系户数", "已走访户数", f"超过{interval_days}天未走访户数",
                        "最近走访", "已绑定"],
           ((r.cadre_id, r.name, r.unit_name, r.households, r.visited, r.overdue,

@@ -130,3 +130,18 @@ def test_report_must_be_an_xlsx(filled, tmp_path):
     result = CliRunner().invoke(cli, ["report", "--out", str(tmp_path / "进度.csv"), "--config", str(filled)])
     assert result.exit_code == 1 and "要以 .xlsx 结尾" in result.output
     assert not (tmp_path / "进度.csv").exists()
+
+
+def test_invite_workbook_keeps_a_formula_like_name_as_text(tmp_path):
+    from bot.app import BotApp
+    from bot.binding_codes import invite_command
+    from bot.clock import FixedClock
+    from bot.config import DatabaseSettings, Settings
+    from tests.conftest import local
+
+    app = BotApp.create(Settings(database=DatabaseSettings(path=str(tmp_path / "b.db"))), FixedClock(local("2010-05-12T09:00")))
+    insert_roster(app.db)
+    app.db.execute("UPDATE cadres SET name = '=1+1' WHERE id = 'C1'")
+    invite_command(app, ("C1",), None, str(tmp_path / "codes.xlsx"))
+    cell = load_workbook(tmp_path / "codes.xlsx")["绑定码"]["B2"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")

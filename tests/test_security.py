@@ -1,7 +1,7 @@
 """Attacks on the bot through its real paths (console, signed WeChat requests to the ASGI app, python-telegram-bot
 against the fake Bot API): guessing binding codes, secrets in logs and /healthz, absurd signed fields, hostile
 characters in a stored note, a forged photo date, failures before any handler runs, forged Telegram buttons.
-Two known holes in files this suite does not own are kept as strict xfails, so a fix shows up as XPASS."""
+"""
 
 from __future__ import annotations
 
@@ -148,7 +148,6 @@ async def test_a_signed_message_with_an_absurd_create_time_is_refused(wechat, ro
     assert roster.db.execute("SELECT COUNT(*) FROM processed_messages").fetchone() == (0,)
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: bot/channels/wechat.py accepts plaintext when a key is configured")
 async def test_a_safe_mode_query_replayed_without_encryption_reveals_nothing(wechat, roster):
     roster.db.execute("INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at) "
                       "VALUES ('wechat', 'openid-c1', 'openid-c1', 'C1', 1, '2010-05-01T00:00:00+00:00')")
@@ -198,7 +197,6 @@ async def test_a_photo_with_a_forged_year_one_is_recorded_at_receipt(chat, roste
     assert roster.db.execute("SELECT visited_at FROM visits").fetchone() == (roster.clock.now().isoformat(),)
 
 
-@pytest.mark.xfail(strict=True, reason="not fixed: bot/reports.py writes a note beginning with = as a formula")
 async def test_a_note_is_never_a_formula_in_the_report(chat, roster, tmp_path):
     from openpyxl import load_workbook
 

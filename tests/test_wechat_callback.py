@@ -105,7 +105,8 @@ async def callback_for(app, fake_api, recorder):
     opened = []
 
     def open_callback(kind="official", mode="plain", routes=recorder.routes, settings=None, **options) -> Callback:
-        configure(app, kind, fake_api.url, **(settings or {}))
+        plain_mode = {"encoding_aes_key": ""} if mode == "plain" else {}  # plain mode has no key in the console
+        configure(app, kind, fake_api.url, **{**plain_mode, **(settings or {})})
         opened.append(Callback(app, kind, mode, routes, media_retry_delays=(0, 0), **options))
         return opened[-1]
 

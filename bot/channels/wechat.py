@@ -170,6 +170,10 @@ class WeChatChannel:
         encrypted = self.work or query.get("encrypt_type", "raw").lower() == "aes"
         if not self.work:
             self._check_signature(query)  # the Official Account signs every request, encrypted or not
+        if not encrypted and self.crypto is not None:
+            # The signature covers neither the body nor encrypt_type: with a key set (compatible or safe mode),
+            # a plaintext request is a replayed query with a forged body, never WeChat.
+            raise Refused(403, "plaintext request while an encoding_aes_key is configured")
         text = safe_xml_text(await read_body(request))
         if encrypted:
             text = self._decrypt(text, query)
