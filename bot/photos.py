@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MIN_SIDE = 32  # pixels: an icon or a sticker is not evidence of a visit
 MAX_PIXELS = 60_000_000  # well above any phone camera, far below a decompression bomb
 
 _EXIF_IFD = 0x8769
@@ -60,6 +61,8 @@ def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai") -> Check
             with Image.open(io.BytesIO(data)) as image:
                 if image.format not in ACCEPTED_FORMATS:
                     raise PhotoRejected("只接受 JPG、PNG 或 WebP 格式的照片，请换一张重新发送。")
+                if min(image.width, image.height) < MIN_SIDE:
+                    raise PhotoRejected("照片太小，看不清。请用手机相机拍一张走访照片发送。")
                 if image.width * image.height > MAX_PIXELS:
                     raise PhotoRejected("照片尺寸过大，请用手机相机拍摄的普通照片。")
                 image.load()  # decodes every byte: catches truncated files that verify() lets through

@@ -9,7 +9,7 @@ from bot.photos import PhotoRejected, check_photo, store_photo
 from tests.conftest import jpeg
 
 
-def encoded(fmt, size=(32, 24), mode="RGB"):
+def encoded(fmt, size=(48, 36), mode="RGB"):
     buffer = io.BytesIO()
     Image.new(mode, size).save(buffer, fmt)
     return buffer.getvalue()
@@ -18,7 +18,7 @@ def encoded(fmt, size=(32, 24), mode="RGB"):
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
 def test_accepted_formats(fmt):
     photo = check_photo(encoded(fmt), 10**7)
-    assert (photo.format, photo.width, photo.height) == (fmt, 32, 24)
+    assert (photo.format, photo.width, photo.height) == (fmt, 48, 36)
 
 
 @pytest.mark.parametrize("data, reason", [
@@ -33,6 +33,11 @@ def test_refused(data, reason):
         check_photo(data, 10**7)
 
 
+def test_tiny_image_is_refused():
+    with pytest.raises(PhotoRejected, match="照片太小"):
+        check_photo(encoded("PNG", size=(10, 10)), 10**7)
+
+
 def test_decompression_bomb_is_refused():
     # A small PNG file (one colour compresses well) that decodes to 80 million pixels.
     with pytest.raises(PhotoRejected):
@@ -44,7 +49,7 @@ def test_southern_western_gps_is_negative():
     g = exif.get_ifd(0x8825)
     g[1], g[2], g[3], g[4] = "S", (33.0, 30.0, 0.0), "W", (70.0, 15.0, 0.0)
     buffer = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(buffer, "JPEG", exif=exif)
+    Image.new("RGB", (40, 40)).save(buffer, "JPEG", exif=exif)
     photo = check_photo(buffer.getvalue(), 10**7)
     assert (photo.gps_lat, photo.gps_lon) == (-33.5, -70.25)
 
