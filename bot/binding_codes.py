@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 # No 0/O, 1/I/L: a code read aloud or copied by hand cannot be mistaken.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-XLSX_HEADERS = ("干部编号", "姓名", "绑定码", "有效期至")
+XLSX_HEADERS = ("干部编号", "姓名", "绑定码", "有效期至", "发给干部的话")
 # A chat that fails this many codes within the window is refused until the window has passed: random guessing
 # is hopeless anyway (31^8 codes), but a code half-seen over someone's shoulder would fall in a few dozen tries.
 MAX_FAILED_ATTEMPTS = 5
@@ -136,8 +136,10 @@ def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:
     sheet.title = "绑定码"
     sheet.append(XLSX_HEADERS)
     for item in issued:
-        append_row(sheet, (item.cadre_id, item.name, item.code, f"{local(item.expires_at):%Y-%m-%d %H:%M}"))
-    for column, width in zip("ABCD", (12, 12, 14, 18)):
+        expires = f"{local(item.expires_at):%Y-%m-%d %H:%M}"
+        message = f"{item.name}同志：请给创先争优活动助手发送“绑定 {item.code}”完成绑定（{expires}前有效，只能用一次）。"
+        append_row(sheet, (item.cadre_id, item.name, item.code, expires, message))
+    for column, width in zip("ABCDE", (12, 12, 14, 18, 70)):
         sheet.column_dimensions[column].width = width
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
@@ -147,6 +149,8 @@ def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_pat
     """The `campaign-bot invite` command: issues codes and prints them or writes them to a workbook."""
     if not cadre_ids and not unit_id:
         raise click.UsageError("请给出干部编号，或用 --unit 给出单位编号。")
+    if out_path and not out_path.lower().endswith(".xlsx"):
+        raise click.UsageError(f"--out 要以 .xlsx 结尾，例如 绑定码.xlsx（现在是 {out_path}）。")
     try:
         ids = list(cadre_ids) + (unit_cadre_ids(app.db, unit_id) if unit_id else [])
         if not ids:

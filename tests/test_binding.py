@@ -162,8 +162,9 @@ def test_invite_writes_a_unit_workbook(roster, config_file, tmp_path):
     result = CliRunner().invoke(cli, ["invite", "--unit", "U0101", "--out", str(out), "--config", str(config_file)])
     assert result.exit_code == 0, result.output
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[0] == ("干部编号", "姓名", "绑定码", "有效期至")
+    assert rows[0] == ("干部编号", "姓名", "绑定码", "有效期至", "发给干部的话")
     assert [r[:2] for r in rows[1:]] == [("C1", "测试干部甲"), ("C2", "测试干部乙")]
+    assert rows[1][4] == f"测试干部甲同志：请给创先争优活动助手发送“绑定 {rows[1][2]}”完成绑定（{rows[1][3]}前有效，只能用一次）。"
     assert {r[2] for r in rows[1:]} == {r[0] for r in roster.db.execute("SELECT code FROM binding_codes")}
 
 
@@ -171,7 +172,8 @@ def test_invite_writes_a_unit_workbook(roster, config_file, tmp_path):
     (["NOPE"], "找不到干部编号：NOPE"),
     (["--unit", "U99"], "找不到单位编号：U99"),
     ([], "请给出干部编号"),
-], ids=["unknown cadre", "unknown unit", "nothing asked"])
+    (["C1", "--out", "codes.csv"], "--out 要以 .xlsx 结尾"),
+], ids=["unknown cadre", "unknown unit", "nothing asked", "not a workbook"])
 def test_invite_refuses_what_it_cannot_do(roster, config_file, args, message):
     result = CliRunner().invoke(cli, ["invite", *args, "--config", str(config_file)])
     assert result.exit_code != 0 and message in result.output
