@@ -74,11 +74,6 @@ def choice(prefix: str) -> Rule:
     return lambda msg, ctx: msg.choice is not None and msg.choice.startswith(prefix)
 
 
-def text_starts_with(*prefixes: str) -> Rule:
-    """Matches text beginning with one of the prefixes (after spaces)."""
-    return lambda msg, ctx: msg.text.strip().startswith(prefixes)
-
-
 def intent(*names: str) -> Rule:
     """Matches when the answer engine reads the text as one of these intents."""
     return lambda msg, ctx: bool(msg.text.strip()) and understanding(msg, ctx).intent in names

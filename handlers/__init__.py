@@ -11,7 +11,6 @@ from bot.router import (
     has_photo,
     has_rejected_media,
     intent,
-    text_starts_with,
 )
 from handlers import admin, ask, binding, households, start, visits
 
@@ -26,7 +25,7 @@ ROUTES: list[Route] = [
     Route("choose household", choice(visits.CHOICE_PREFIX), visits.choose_household),
     Route("cancel visit", choice(visits.CANCEL_CHOICE), visits.cancel_pending),
     Route("typed household choice", visits.typed_while_choosing, visits.answer_typed_choice),
-    Route("bind by code", text_starts_with("绑定", "綁定"), binding.bind_by_code),
+    Route("bind by code", binding.sends_code, binding.bind_by_code),
     Route("unbind", intent("unbind"), binding.unbind),
     Route("households", command("households"), households.my_households),
     Route("my households", intent("my_households"), households.my_households),

@@ -1,5 +1,7 @@
 """Binding a chat to a cadre (by shared phone number or one-time code) and unbinding it, on any channel."""
 
+import re
+
 from bot.app import Context
 from bot.binding_codes import CodeProblem, redeem_code
 from bot.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
@@ -14,6 +16,15 @@ CODE_PROBLEMS = {
     CodeProblem.EXPIRED: "绑定码“{code}”已过期。请向本单位管理员索取新的绑定码。",
     CodeProblem.TOO_MANY: "绑定码输错次数太多，本聊天暂停绑定 1 小时。请 1 小时后核对绑定码再试；仍不行请联系本单位管理员。",
 }
+
+
+# "绑定 ABCD2345", "綁定碼：abcd-2345", or a bare "绑定"; not a question that starts with the word ("绑定码在哪要").
+_BIND_MESSAGE = re.compile(r"^\s*[绑綁]定\s*[码碼]?\s*[:：]?[\s0-9A-Za-z０-９Ａ-Ｚａ-ｚ-]*$")
+
+
+def sends_code(msg: Incoming, ctx: Context) -> bool:
+    """Matches a message that hands over a binding code."""
+    return bool(_BIND_MESSAGE.match(msg.text))
 
 
 def start_with_code(msg: Incoming, ctx: Context) -> bool:

@@ -178,3 +178,9 @@ def test_invite_refuses_what_it_cannot_do(roster, config_file, args, message):
     result = CliRunner().invoke(cli, ["invite", *args, "--config", str(config_file)])
     assert result.exit_code != 0 and message in result.output
     assert roster.db.execute("SELECT COUNT(*) FROM binding_codes").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("text", ["绑定码在哪里要", "绑定怎么弄", "綁定碼找誰要"])
+async def test_a_question_about_binding_is_not_taken_for_a_code(chat, text):
+    reply = await chat("stranger").text(text)
+    assert "不存在" not in reply and "绑定码" in reply

@@ -139,7 +139,7 @@ def test_corrector_does_not_eat_into_everyday_words():
     ("我的结对", "my_pairings"), ("我们单位结对的村", "my_pairings"),
     ("我的走访", "my_visits"), ("走访记录", "my_visits"),
     ("帮助", "help"), ("怎么用", "help"), ("help", "help"), ("你能做什么", "help"),
-    ("怎么上报走访", "help"), ("咋发照片", "help"), ("怎么绑定", "help"), ("绑定码在哪里要", "help"),
+    ("怎么上报走访", "help"), ("咋发照片", "help"), ("怎么绑定", "help"), ("绑定怎么弄", "help"), ("绑定码在哪里要", "help"),
     ("帮助一下", "help"), ("我的联系人", "my_households"), ("看看我的户", "my_households"),
     ("我的结队", "my_pairings"),
     ("解绑", "unbind"), ("解除绑定", "unbind"),
