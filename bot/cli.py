@@ -158,8 +158,9 @@ def _progress_printer():
 
 @cli.command()
 @click.argument("path", type=click.Path(dir_okay=False))
-def template(path):
-    """写一个空白花名册工作簿（.xlsx）：四张表的表头和一张填写说明。
+@with_config
+def template(path, settings):
+    """写一个空白花名册工作簿（.xlsx）：四张表的表头和一张填写说明。模板与配置无关（--config 只为与其他命令一致）。
 
     \b
     例：campaign-bot template 花名册模板.xlsx
@@ -176,7 +177,8 @@ def template(path):
 @cli.command()
 @click.option("--now", "now_text", default=None, metavar="ISO-TIME",
               help="演示时钟的起点，默认 2010-05-12T09:00（活动第一阶段内）。")
-def demo(now_text):
+@with_config
+def demo(now_text, settings):
     """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话。
 
     \b
@@ -186,7 +188,7 @@ def demo(now_text):
     from bot.demo import run_demo
 
     try:
-        run_demo(now_text)
+        run_demo(now_text, settings)
     except ValueError:
         raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
 

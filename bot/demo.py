@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import sys
 from pathlib import Path
@@ -18,14 +19,16 @@ DEMO_CADRE = "G001"
 DEMO_MOMENT = "2010-05-12T09:00"
 
 
-def demo_settings() -> Settings:
-    """Defaults with the demo's own database and photos folder, so a real database is never touched."""
-    return Settings(database=DatabaseSettings(path="data/demo.db"), photos=PhotoSettings(dir="data/demo-photos"))
+def demo_settings(base: Settings | None = None) -> Settings:
+    """The settings (defaults, or those of --config) with the demo's own database and photos folder,
+    so a real database is never touched."""
+    return dataclasses.replace(base or Settings(), database=DatabaseSettings(path="data/demo.db"),
+                               photos=PhotoSettings(dir="data/demo-photos"))
 
 
-def open_demo(now_text: str | None = None) -> BotApp:
+def open_demo(now_text: str | None = None, base: Settings | None = None) -> BotApp:
     """Creates the demo database afresh from the shipped roster, on a clock inside the campaign."""
-    settings = demo_settings()
+    settings = demo_settings(base)
     clock = Clock(parse_moment(now_text or DEMO_MOMENT, settings.timezone))  # a bad --now fails before deleting
     for suffix in ("", "-wal", "-shm"):  # each demo starts from the same state
         Path(settings.database.path + suffix).unlink(missing_ok=True)
@@ -52,9 +55,9 @@ def banner(app: BotApp) -> str:
     )
 
 
-def run_demo(now_text: str | None = None) -> None:
+def run_demo(now_text: str | None = None, base: Settings | None = None) -> None:
     """Opens the demo and chats on standard input until it ends."""
-    app = open_demo(now_text)
+    app = open_demo(now_text, base)
     print(banner(app), flush=True)
     interactive = sys.stdin.isatty()
     if interactive:

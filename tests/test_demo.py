@@ -29,3 +29,11 @@ def test_demo_bad_moment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["demo", "--now", "soon"], input="")
     assert result.exit_code == 2 and "不是 ISO 时间" in result.output
+
+
+def test_demo_takes_the_configs_campaign_but_keeps_its_own_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text('[database]\npath = "real.db"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["demo", "--config", "config.toml"], input="我的联系户\n", catch_exceptions=False)
+    assert result.exit_code == 0 and "您的联系户共 4 户" in result.output
+    assert (tmp_path / "data" / "demo.db").exists() and not (tmp_path / "real.db").exists()

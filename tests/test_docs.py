@@ -50,6 +50,11 @@ def test_every_command_has_help_with_an_example(name, command):
     assert "campaign-bot " + name.split()[0] in command.help
 
 
+@pytest.mark.parametrize("name, command", list(all_commands()), ids=[n for n, _ in all_commands()])
+def test_every_command_takes_config(name, command):
+    assert "--config" in {opt for param in command.params for opt in getattr(param, "opts", [])}, name
+
+
 def test_readme_starts_with_the_two_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```(?:sh|bash)?\n(.*?)```", readme, re.S)
