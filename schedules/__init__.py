@@ -34,5 +34,12 @@ def register_jobs(scheduler, app: BotApp) -> ReminderJobs | None:
     )
     for job_id, func, trigger in schedule:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True, coalesce=True,
-                          max_instances=1, misfire_grace_time=None, next_run_time=datetime.now(timezone.utc))
+                          max_instances=instances(job_id), misfire_grace_time=None,
+                          next_run_time=datetime.now(timezone.utc))
     return jobs
+
+
+def instances(job_id: str) -> int:
+    """How many runs of a job may overlap: a dispatch tick that finds the last one still sending returns at once
+    (ReminderJobs.dispatch), rather than APScheduler warning "maximum number of running instances" each minute."""
+    return 2 if job_id == JOB_IDS[3] else 1

@@ -82,13 +82,17 @@ def plan_deadline_reminders(app: BotApp, now: datetime, report: PlanReport, only
         if not due:
             continue
         latest = due[-1]  # earlier offsets are superseded: one reminder, with the days left that are true now
+        held_to = quiet.next_allowed(max(now, latest.send_at))
+        coming = [m for m in moments(app, deadline) if m.send_at > now]
+        if coming and local_day(coming[0].send_at, app.tz) == local_day(held_to, app.tz):
+            continue  # a catch-up held to the morning of the next reminder's day: that one says the same, once
         reminder = Reminder(f"deadline:{deadline.id}:{latest.offset_days}d", f"deadline:{deadline.id}", "deadline",
                             quiet.next_allowed(latest.send_at), expiry(app, deadline))
         if (only_new or now >= reminder.expires_at) and key_planned(app.db, reminder.key):
             continue
         sql, params = audience_sql(deadline)
         if now < reminder.expires_at:
-            text = deadline_text(app.campaign, deadline, local_day(quiet.next_allowed(max(now, latest.send_at)), app.tz))
+            text = deadline_text(app.campaign, deadline, local_day(held_to, app.tz))
             added = insert_for_audience(app.db, reminder, sql, params, now, text)
             report.added(reminder.key, added)
         elif series_planned(app.db, reminder.series):  # the bot was running for this deadline, then missed it

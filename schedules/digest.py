@@ -69,5 +69,5 @@ def plan_digests(app: BotApp, now: datetime, report: PlanReport, only_new: bool 
         kinds = {tree.kinds[u] for u in units if u in tree.kinds}
         cadres = sorted((c for u in units for c in by_unit.get(u, ())), key=lambda c: (-c.households, c.name))
         ahead = [d for d in app.campaign.upcoming_deadlines(today) if kinds & set(d.binds)]
-        texts[cadre_id] = digest_text(scope, cadres, ahead, today)
+        texts[cadre_id] = digest_text(scope, cadres, ahead)
     report.added(reminder.key, insert_personal(app.db, reminder, texts, now))

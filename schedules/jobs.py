@@ -19,6 +19,7 @@ class ReminderJobs:
     def __init__(self, app: BotApp):
         self.app = app
         self.limiter = RateLimiter(channel_limits(app.settings))
+        self._dispatching = False
 
     # Coroutines on purpose: APScheduler runs plain functions in a thread, and the SQLite connection is the loop's.
     async def plan_deadlines(self) -> None:
@@ -34,7 +35,17 @@ class ReminderJobs:
         self._plan("digest")
 
     async def dispatch(self) -> None:
-        """Plans deadline reminders that have just come due, then sends everything due."""
+        """Plans deadline reminders that have just come due, then sends everything due (one run at a time)."""
+        if self._dispatching:
+            logger.debug("reminders: the previous dispatch is still sending")
+            return
+        self._dispatching = True
+        try:
+            await self._dispatch()
+        finally:
+            self._dispatching = False
+
+    async def _dispatch(self) -> None:
         now = self.app.clock.now()
         plan(self.app, now, only_new=True, kinds=("deadline",)).log()
         try:

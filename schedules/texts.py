@@ -25,14 +25,19 @@ def days_left_phrase(due: date, today: date) -> str:
     return f"还有{left}天"
 
 
+def deadline_when(deadline: Deadline) -> str:
+    """The deadline as the source says it, with the date when the source gives one: 5月15日前（2010年5月15日）."""
+    if not deadline.date_in_source:
+        return deadline.due_text
+    return f"{deadline.due_text}（{chinese_date(deadline.due)}）" if deadline.due_text else chinese_date(deadline.due)
+
+
 def deadline_text(campaign: Campaign, deadline: Deadline, today: date) -> str:
     """The reminder of one deadline, as read on `today` (the local day it is sent)."""
     if not deadline.date_in_source:  # the source gives no date: say what it says, count no days
         when = f"{deadline.due_text}。{deadline.note}"
-    elif deadline.due_text:
-        when = f"{deadline.due_text}（{chinese_date(deadline.due)}），{days_left_phrase(deadline.due, today)}。"
     else:
-        when = f"{chinese_date(deadline.due)}，{days_left_phrase(deadline.due, today)}。"
+        when = f"{deadline_when(deadline)}，{days_left_phrase(deadline.due, today)}。"
     return (
         f"【截止提醒】{deadline.task}\n"
         f"截止：{when}\n"
@@ -71,7 +76,7 @@ class OverdueCadre:
     households: int
 
 
-def digest_text(scope: str, cadres: list[OverdueCadre], deadlines: list[Deadline], today: date) -> str:
+def digest_text(scope: str, cadres: list[OverdueCadre], deadlines: list[Deadline]) -> str:
     """The weekly digest for an administrator: overdue visits in their units and deadlines still ahead."""
     lines = [f"【每周汇总】{scope}"]
     if cadres:
@@ -83,7 +88,7 @@ def digest_text(scope: str, cadres: list[OverdueCadre], deadlines: list[Deadline
         lines.append("本周没有走访逾期的干部。")
     if deadlines:
         lines.append("未到期的截止事项：")
-        lines += [f"· {d.due_text or chinese_date(d.due)}：{d.task}（{days_left_phrase(d.due, today)}）"
-                  for d in deadlines[:5]]
+        # Dates, not days left: a digest may be read days after it was written (a late binding, quiet hours).
+        lines += [f"· {deadline_when(d)}：{d.task}" for d in deadlines[:5]]
     lines.append("请督促走访逾期的干部尽快入户走访。" if cadres else "请继续督促落实各项任务。")
     return "\n".join(lines)

@@ -58,6 +58,20 @@ def test_deadline_text_names_task_date_source_and_next_step(roster):
     assert "/deadlines" in text
 
 
+def test_catch_up_held_to_the_next_reminders_morning_is_not_sent_twice(roster):
+    plan_at(roster, "2010-05-13T22:30")  # the 3-day reminder (05-12) was missed; the 1-day one is due 05-14 09:00
+    assert rows(roster, "reminder_key LIKE ?", (f"deadline:{GRASSROOTS}:%",)) == []
+    plan_at(roster, "2010-05-14T09:00")
+    keys = {r["reminder_key"] for r in rows(roster, "reminder_key LIKE ?", (f"deadline:{GRASSROOTS}:%",))}
+    assert keys == {f"deadline:{GRASSROOTS}:1d"}
+
+
+def test_catch_up_on_another_day_than_the_next_reminder_is_sent(roster):
+    plan_at(roster, "2010-05-12T22:30")  # held to 05-13 08:00; the next (1-day) reminder is on 05-14
+    [row] = rows(roster, "reminder_key = ? AND cadre_id = 'C1'", (f"deadline:{GRASSROOTS}:3d",))
+    assert "还有2天" in row["text"]  # written for 05-13, the morning it goes out
+
+
 def test_campaign_end_reminder_gives_the_sources_words_not_a_date(roster):
     plan_at(roster, "2012-11-05T09:00")
     [text] = {r["text"] for r in rows(roster, "reminder_key = 'deadline:campaign-end:3d'")}
@@ -223,6 +237,8 @@ def test_digest_on_its_weekday_for_unit_and_office_admins(prefecture):
     assert "测试干部甲（示例村党支部）3户" in county and "测试干部乙（示例村党支部）1户" in county
     assert "测试干部戊" not in county  # another branch of the tree
     assert "第一阶段（广泛发动、安排部署）结束" in county  # a deadline still ahead for a county
+    assert "5月31日前" not in county and "5月底（2010年5月31日）" in county  # a date: never a stale "还有N天"
+    assert "还有" not in county
     whole = digests["C4"]["text"]
     assert whole.startswith("【每周汇总】全州") and "测试干部戊（州直示例党工委）1户" in whole
     for text in (county, whole):

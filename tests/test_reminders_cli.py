@@ -106,9 +106,27 @@ async def test_register_jobs_twice_keeps_one_of_each(roster):
     scheduler.start(paused=True)
     try:
         assert sorted(job.id for job in scheduler.get_jobs()) == sorted(JOB_IDS)
-        assert all(job.max_instances == 1 and job.coalesce for job in scheduler.get_jobs())
+        assert all(job.coalesce for job in scheduler.get_jobs())
+        assert {job.id: job.max_instances for job in scheduler.get_jobs()} == {
+            "reminders-plan-deadlines": 1, "reminders-scan-visits": 1, "reminders-weekly-digest": 1,
+            "reminders-dispatch": 2}
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_dispatch_tick_during_a_running_dispatch_sends_nothing(roster, capsys):
+    from bot.channels.console import ConsoleSender
+    from schedules.jobs import ReminderJobs
+
+    roster.senders["console"] = ConsoleSender()
+    jobs = ReminderJobs(roster)
+    await jobs.plan_deadlines()
+    jobs._dispatching = True  # the previous tick is still sending
+    await jobs.dispatch()
+    assert roster.db.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0] == 0
+    jobs._dispatching = False
+    await jobs.dispatch()
+    assert roster.db.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0] == 4
 
 
 async def test_jobs_plan_and_send_at_start_up(roster, capsys):
