@@ -25,6 +25,17 @@ OUTCOME_NAMES = {**STATUS_NAMES, "pending": "稍后重试", HELD: "免打扰暂�
 SHOWN_PER_REMINDER = 10
 
 
+
+def reminder_label(key: str) -> str:
+    """A reminder key as a clerk reads it: deadline:x:7d -> 截止提醒（提前7天）, visit:2010-W18 -> 走访提醒（2010年第18周）."""
+    kind, _, rest = key.partition(":")
+    if kind == "deadline":
+        offset = rest.rsplit(":", 1)[-1].rstrip("d")
+        return "截止提醒（当天）" if offset == "0" else f"截止提醒（提前{offset}天）"
+    year, _, week = rest.partition("-W")
+    names = {"visit": "走访提醒", "digest": "每周汇总"}
+    return f"{names.get(kind, kind)}（{year}年第{int(week)}周）" if week.isdigit() else names.get(kind, key)
+
 def _local(app: BotApp, moment) -> str:
     return app.local(moment).strftime("%Y-%m-%d %H:%M")
 
@@ -40,7 +51,7 @@ def render_preview(app: BotApp, result: Preview) -> str:
     lines.append(f"将发送 {len(result.due)} 条提醒。" if result.due else "此刻没有要发送的提醒。")
     for key, rows in by_key.items():
         texts = {row["text"] for row in rows}
-        lines.append(f"\n■ {key}：{len(rows)} 人")
+        lines.append(f"\n■ {reminder_label(key)}：{len(rows)} 人")
         if len(texts) == 1:
             lines += ["  " + line for line in rows[0]["text"].splitlines()]
         for row in rows[:SHOWN_PER_REMINDER]:

@@ -75,7 +75,7 @@ def delivery_count(config) -> int:
 
 def test_preview_lists_due_reminders_and_problems_without_writing(config):
     out = run("preview", "--now", "2010-05-12T09:00", "--config", str(config))
-    assert "■ deadline:grassroots-plan-meeting:3d：2 人" in out
+    assert "■ 截止提醒（提前3天）：2 人\n  【截止提醒】制定实施方案，召开动员会议" in out
     assert "→ 测试干部甲（C1，console:C1）" in out and "还有3天" in out
     assert "未绑定，暂不能发送" in out and "测试干部乙（C2）" in out
     assert "bad-date" in out and "YYYY-MM-DD" in out
@@ -157,3 +157,15 @@ def test_disabled_reminders_register_nothing(roster):
     roster.settings = dataclasses.replace(roster.settings, reminders=ReminderSettings(enabled=False))
     scheduler = AsyncIOScheduler(timezone=roster.tz)
     assert register_jobs(scheduler, roster) is None and scheduler.get_jobs() == []
+
+
+@pytest.mark.parametrize("key, label", [
+    ("deadline:county-plan-meeting:7d", "截止提醒（提前7天）"),
+    ("deadline:campaign-end:0d", "截止提醒（当天）"),
+    ("visit:2010-W18", "走访提醒（2010年第18周）"),
+    ("digest:2010-W20", "每周汇总（2010年第20周）"),
+])
+def test_preview_names_reminders_in_words(key, label):
+    from schedules.cli import reminder_label
+
+    assert reminder_label(key) == label
