@@ -68,6 +68,10 @@ class BotApp:
         """A UTC moment in the bot's time zone."""
         return moment.astimezone(self.tz)
 
+    def local_text(self, moment: datetime) -> str:
+        """A moment as local date and minute, 2010-05-12 09:00: how times are shown to people."""
+        return f"{self.local(moment):%Y-%m-%d %H:%M}"
+
 
 @dataclass
 class Context:
@@ -84,10 +88,12 @@ class Context:
 
     @property
     def db(self) -> sqlite_utils.Database:
+        """The app's database."""
         return self.app.db
 
     @property
     def campaign(self) -> Campaign:
+        """The app's campaign."""
         return self.app.campaign
 
     @property

@@ -125,8 +125,8 @@ def failed_attempts(db: sqlite_utils.Database, channel: str, chat_id: str, now: 
     ).fetchone()[0]
 
 
-def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:
-    """Writes the codes to a workbook: 干部编号, 姓名, 绑定码, 有效期至 (local time)."""
+def write_codes_xlsx(path: Path, issued: list[IssuedCode], local_text) -> None:
+    """Writes the codes to a workbook: 干部编号, 姓名, 绑定码, 有效期至 (local_text shows a moment in local time)."""
     from openpyxl import Workbook
 
     from bot.excel import append_row
@@ -136,7 +136,7 @@ def write_codes_xlsx(path: Path, issued: list[IssuedCode], local) -> None:
     sheet.title = "绑定码"
     sheet.append(XLSX_HEADERS)
     for item in issued:
-        expires = f"{local(item.expires_at):%Y-%m-%d %H:%M}"
+        expires = local_text(item.expires_at)
         message = f"{item.name}同志：请给创先争优活动助手发送“绑定 {item.code}”完成绑定（{expires}前有效，只能用一次）。"
         append_row(sheet, (item.cadre_id, item.name, item.code, expires, message))
     for column, width in zip("ABCDE", (12, 12, 14, 18, 70)):
@@ -159,9 +159,9 @@ def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_pat
     except LookupError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     if out_path:
-        write_codes_xlsx(Path(out_path), issued, app.local)
+        write_codes_xlsx(Path(out_path), issued, app.local_text)
         click.echo(f"已为 {len(issued)} 名干部生成绑定码，写入 {out_path}")
         return
     for item in issued:
-        click.echo(f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local(item.expires_at):%Y-%m-%d %H:%M}")
+        click.echo(f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local_text(item.expires_at)}")
     click.echo("干部发送“绑定 绑定码”即可绑定，每个绑定码只能用一次。")

@@ -8,6 +8,9 @@ from datetime import datetime
 
 import sqlite_utils
 
+from bot.roster.phones import PhoneError
+from bot.roster.phones import normalise_phone as roster_phone
+
 logger = logging.getLogger(__name__)
 
 BLOCKED_REASON = "用户屏蔽了机器人"
@@ -18,6 +21,10 @@ _PHONE_NOISE = re.compile(r"[\s\-()（）]")
 
 def normalise_phone(text: str) -> str:
     """'+86 138-0000-1234' -> '13800001234': the form cadres.phone is stored in."""
+    try:  # the roster's own rules, so a shared contact matches the number as the import stored it
+        return roster_phone(text or "", mobile_only=False)
+    except PhoneError:
+        pass  # a number the roster would refuse: the lenient digits-only form this module always used
     digits = _PHONE_NOISE.sub("", text or "")
     for prefix in ("+86", "0086", "86"):
         if digits.startswith(prefix) and len(digits) - len(prefix) == 11:

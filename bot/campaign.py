@@ -15,12 +15,19 @@ logger = logging.getLogger(__name__)
 DEFAULT_CAMPAIGN_FILE = Path(__file__).parent / "data" / "campaign.toml"
 
 
+def chinese_date(day: date) -> str:
+    """2010-05-10 -> 2010年5月10日: how every answer and reminder writes a date of the campaign."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 class CampaignError(Exception):
     """The campaign file cannot be used at all (unreadable, or missing what every answer needs)."""
 
 
 @dataclass(frozen=True)
 class Phase:
+    """One phase of the campaign, its period and summary as the source gives them."""
+
     number: int
     name: str
     start: date | None
@@ -37,6 +44,8 @@ class Phase:
 
 @dataclass(frozen=True)
 class Deadline:
+    """A task due by a date, and which unit kinds and roles it binds."""
+
     id: str
     task: str
     due: date | None  # None when the file gives no date or a malformed one (see `problem`)
@@ -51,6 +60,8 @@ class Deadline:
 
 @dataclass(frozen=True)
 class Topic:
+    """A text the bot can explain (a term, a task, a rule), with where the source says it."""
+
     id: str
     title: str
     text: str
@@ -63,6 +74,8 @@ class Topic:
 
 @dataclass(frozen=True)
 class Campaign:
+    """The whole campaign file: its head, phases, deadlines and topics."""
+
     id: str
     name: str
     organiser: str

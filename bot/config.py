@@ -16,33 +16,45 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class DatabaseSettings:
+    """[database]: where the SQLite file lives."""
+
     path: str = "data/campaign.db"
 
 
 @dataclass(frozen=True)
 class PhotoSettings:
+    """[photos]: where visit photos are kept and how large one may be."""
+
     dir: str = "data/photos"
     max_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class CampaignSettings:
+    """[campaign]: which campaign file to load."""
+
     file: str = ""  # empty: the campaign shipped with the bot (bot/data/campaign.toml)
 
 
 @dataclass(frozen=True)
 class ServerSettings:
+    """[server]: where the HTTP server listens."""
+
     host: str = "127.0.0.1"
     port: int = 8080
 
 
 @dataclass(frozen=True)
 class BindingSettings:
+    """[binding]: how long a one-time binding code is valid."""
+
     code_ttl_days: int = 7
 
 
 @dataclass(frozen=True)
 class ReminderSettings:
+    """[reminders]: which reminders go out, when, and how often the dispatcher looks."""
+
     enabled: bool = True
     visit_interval_days: int = 30
     offsets_days: tuple[int, ...] = (7, 3, 1, 0)
@@ -55,6 +67,8 @@ class ReminderSettings:
 
 @dataclass(frozen=True)
 class TelegramSettings:
+    """[telegram]: the bot token, the Bot API address and polling or webhook."""
+
     enabled: bool = False
     token: str = field(default="", repr=False)
     base_url: str = ""
@@ -67,6 +81,8 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class WeChatSettings:
+    """[wechat]: the Official Account or WeCom app, its secrets and callback."""
+
     enabled: bool = False
     kind: str = "official"  # "official" (公众号/服务号) or "work" (企业微信)
     app_id: str = ""

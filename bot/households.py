@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from bot.progress import never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 
@@ -29,7 +30,7 @@ class PairedHousehold:
         """True when not visited within interval_days of now; never visited counts once the interval has run
         since `since` (the campaign's start), as the visit reminders count it."""
         if self.last_visit is None:
-            return since is None or now - since >= timedelta(days=interval_days)
+            return never_visited_is_overdue(now, since, interval_days)
         return now - self.last_visit > timedelta(days=interval_days)
 
     @property
@@ -55,14 +56,6 @@ def households_of(db: sqlite_utils.Database, cadre_id: str) -> list[PairedHouseh
         PairedHousehold(*row[:8], last_visit=datetime.fromisoformat(row[8]) if row[8] else None, visit_count=row[9])
         for row in rows
     ]
-
-
-def is_paired(db: sqlite_utils.Database, cadre_id: str, household_id: str) -> bool:
-    """Whether the household is paired with the cadre (the check behind every personal-data answer)."""
-    return db.execute(
-        "SELECT 1 FROM pairings WHERE cadre_id = ? AND household_id = ? AND kind = ?",
-        (cadre_id, household_id, CADRE_HOUSEHOLD),
-    ).fetchone() is not None
 
 
 @dataclass(frozen=True)

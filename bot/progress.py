@@ -10,13 +10,12 @@ import sqlite_utils
 from bot.campaign import Campaign
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN
 
-_SUBTREE_SQL = """
-WITH RECURSIVE subtree(id) AS (
-    SELECT id FROM units WHERE id = :root
-    UNION ALL
-    SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id
-)
-"""
+
+def in_unit_subtree(unit_column: str) -> str:
+    """A SQL condition: unit_column is the unit bound as :root or a unit below it (UNION, so a cycle still ends)."""
+    return (f"{unit_column} IN (WITH RECURSIVE subtree(id) AS (SELECT id FROM units WHERE id = :root UNION "
+            "SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id) SELECT id FROM subtree)")
+
 
 _CADRES_SQL = """
 SELECT c.id, c.name, u.name,
@@ -60,18 +59,23 @@ def campaign_start(campaign: Campaign, tz: tzinfo) -> datetime:
     return datetime.combine(campaign.start, time(0, 0), tz)
 
 
+def never_visited_is_overdue(now: datetime, since: datetime | None, interval_days: int) -> bool:
+    """Whether a household never visited counts as overdue: once interval_days have run since `since` (the
+    campaign's start), so nobody is behind on day one; always when since is None."""
+    return since is None or now - since >= timedelta(days=interval_days)
+
+
 def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: datetime,
                    interval_days: int, since: datetime | None = None) -> list[CadreProgress]:
     """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first.
 
     A household never visited is overdue once interval_days have run since `since` (the campaign's start)."""
     cutoff = (now - timedelta(days=interval_days)).isoformat()
-    never_counts = since is None or now - since >= timedelta(days=interval_days)
+    never_counts = never_visited_is_overdue(now, since, interval_days)
     if root_unit is None:
         sql, params = _CADRES_SQL.format(scope="1 = 1"), {}
     else:
-        sql = _SUBTREE_SQL + _CADRES_SQL.format(scope="c.unit_id IN (SELECT id FROM subtree)")
-        params = {"root": root_unit}
+        sql, params = _CADRES_SQL.format(scope=in_unit_subtree("c.unit_id")), {"root": root_unit}
     rows = db.execute(sql, {**params, "cutoff": cutoff, "never_counts": never_counts, "kind": CADRE_HOUSEHOLD}).fetchall()
     return [
         CadreProgress(cid, name, unit, total, overdue, visited, datetime.fromisoformat(last) if last else None,

@@ -9,10 +9,8 @@ import sqlite_utils
 from openpyxl import Workbook
 
 from bot.excel import append_row
-from bot.progress import Summary, cadre_progress, summarise
-from schedules.cli import STATUS_NAMES
-
-KIND_NAMES = {"deadline": "截止提醒", "visit": "走访提醒", "digest": "每周汇总"}
+from bot.progress import Summary, cadre_progress, in_unit_subtree, summarise
+from schedules.store import KIND_NAMES, STATUS_NAMES
 
 _VISITS_SQL = """
 SELECT v.visited_at, c.id, c.name, u.name, h.id, h.head_name, h.village,
@@ -37,8 +35,7 @@ WHERE b.active = 0 {scope}
 ORDER BY c.id
 """
 
-_SUBTREE = ("c.unit_id IN (WITH RECURSIVE s(id) AS (SELECT :root UNION ALL "
-            "SELECT u2.id FROM units u2 JOIN s ON u2.parent_id = s.id) SELECT id FROM s)")
+_SUBTREE = in_unit_subtree("c.unit_id")
 
 
 def write_report(db: sqlite_utils.Database, path: Path, *, root_unit: str | None, now: datetime,

@@ -54,18 +54,22 @@ def any_command(msg: Incoming, ctx: Context) -> bool:
 
 
 def has_contact(msg: Incoming, ctx: Context) -> bool:
+    """Matches a shared contact (binding by phone number)."""
     return msg.contact is not None
 
 
 def has_photo(msg: Incoming, ctx: Context) -> bool:
+    """Matches a message with one or more photos."""
     return bool(msg.photos)
 
 
 def has_rejected_media(msg: Incoming, ctx: Context) -> bool:
+    """Matches an attachment the channel refused (the reason is in rejected_media)."""
     return msg.rejected_media is not None
 
 
 def has_location(msg: Incoming, ctx: Context) -> bool:
+    """Matches a shared location."""
     return msg.location is not None
 
 
@@ -80,6 +84,7 @@ def intent(*names: str) -> Rule:
 
 
 def always(msg: Incoming, ctx: Context) -> bool:
+    """Matches every message (the last rule)."""
     return True
 
 

@@ -239,7 +239,7 @@ def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto]
     if visit_id is None:
         return [Outgoing("这些照片已经提交过，不重复计数。")]
     visited_at, from_exif = visit_time(photos, ctx.now)
-    lines = [f"已记录走访：{ctx.app.local(visited_at):%Y-%m-%d %H:%M} {household.head_name}（{household.place}），"
+    lines = [f"已记录走访：{ctx.app.local_text(visited_at)} {household.head_name}（{household.place}），"
              f"照片 {len(photos)} 张。"]
     if note.strip():
         lines.append(f"说明：{note.strip()}")

@@ -15,15 +15,13 @@ from schedules.dispatch import HELD, NOT_CLAIMED, dispatch
 from schedules.overview import Preview, status_counts
 from schedules.overview import preview as build_preview
 from schedules.plan import plan
+from schedules.store import KIND_NAMES, STATUS_NAMES
 
 logger = logging.getLogger(__name__)
 
-STATUS_NAMES = {"sent": "已发送", "pending": "待发送", "sending": "发送中", "failed": "失败", "expired": "过期",
-                "undeliverable": "无法送达"}
 OUTCOME_NAMES = {**STATUS_NAMES, "pending": "稍后重试", HELD: "免打扰暂缓", NOT_CLAIMED: "未发（已被另一进程领取或绑定已变）",
                  "error": "记录出错"}
 SHOWN_PER_REMINDER = 10
-
 
 
 def reminder_label(key: str) -> str:
@@ -31,20 +29,16 @@ def reminder_label(key: str) -> str:
     kind, _, rest = key.partition(":")
     if kind == "deadline":
         offset = rest.rsplit(":", 1)[-1].rstrip("d")
-        return "截止提醒（当天）" if offset == "0" else f"截止提醒（提前{offset}天）"
+        return f"{KIND_NAMES[kind]}（当天）" if offset == "0" else f"{KIND_NAMES[kind]}（提前{offset}天）"
     year, _, week = rest.partition("-W")
-    names = {"visit": "走访提醒", "digest": "每周汇总"}
-    return f"{names.get(kind, kind)}（{year}年第{int(week)}周）" if week.isdigit() else names.get(kind, key)
-
-def _local(app: BotApp, moment) -> str:
-    return app.local(moment).strftime("%Y-%m-%d %H:%M")
+    return f"{KIND_NAMES.get(kind, kind)}（{year}年第{int(week)}周）" if week.isdigit() else KIND_NAMES.get(kind, key)
 
 
 def render_preview(app: BotApp, result: Preview) -> str:
     """The preview as lines: each reminder with its text and recipients, then waiting rows and problems."""
-    lines = [f"时刻：{_local(app, result.now)}（{app.settings.timezone}）"]
+    lines = [f"时刻：{app.local_text(result.now)}（{app.settings.timezone}）"]
     if result.quiet_until:
-        lines.append(f"现在是免打扰时段，下列提醒将于 {_local(app, result.quiet_until)} 后发出。")
+        lines.append(f"现在是免打扰时段，下列提醒将于 {app.local_text(result.quiet_until)} 后发出。")
     by_key = defaultdict(list)
     for row in result.due:
         by_key[row["reminder_key"]].append(row)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
+from bot.bindings import BLOCKED_REASON, deactivate_chat
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
 from schedules.lifecycle import prepare_dispatch
 from schedules.quiet_hours import QuietHours
 from schedules.ratelimit import RateLimiter, channel_limits
-from schedules.recipients import deactivate_binding
 from schedules.store import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
 from schedules.timekeeping import iso
 
@@ -94,7 +94,8 @@ def record(app: BotApp, due: Due, result: DeliveryResult, limiter: RateLimiter) 
                        (PENDING, iso(now + backoff(due.attempts + 1, result.retry_after)), reason or "稍后重试", due.id))
         return PENDING
     if outcome is DeliveryOutcome.BLOCKED:
-        deactivate_binding(app.db, due.channel, due.chat_id, reason or "用户已屏蔽机器人")
+        # the same reason the channels record, so the chat comes back by itself when the user unblocks the bot
+        deactivate_chat(app.db, due.channel, due.chat_id, BLOCKED_REASON)
         status, reason = FAILED, f"用户已屏蔽或退订：{reason}" if reason else "用户已屏蔽或退订"
     elif outcome is DeliveryOutcome.UNDELIVERABLE:
         status = UNDELIVERABLE

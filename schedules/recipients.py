@@ -23,11 +23,3 @@ def chosen_binding(db: sqlite_utils.Database, cadre_id: str) -> tuple[str, str] 
     row = db.execute(f"SELECT channel, chat_id FROM bindings WHERE rowid = ({_LATEST_ACTIVE.format(cadre='?')})",
                      (cadre_id,)).fetchone()
     return (row[0], row[1]) if row else None
-
-
-def deactivate_binding(db: sqlite_utils.Database, channel: str, chat_id: str, reason: str) -> None:
-    """Marks a chat's binding inactive (the user blocked the bot); doing it twice changes nothing."""
-    db.execute(
-        "UPDATE bindings SET active = 0, inactive_reason = ? WHERE channel = ? AND chat_id = ? AND active = 1",
-        (reason, channel, chat_id),
-    )

@@ -17,6 +17,10 @@ FAILED = "failed"
 EXPIRED = "expired"
 UNDELIVERABLE = "undeliverable"
 STATUSES = (SENT, PENDING, SENDING, FAILED, EXPIRED, UNDELIVERABLE)
+# How a clerk reads a delivery's status and kind (the CLI and the report workbook).
+STATUS_NAMES = {SENT: "已发送", PENDING: "待发送", SENDING: "发送中", FAILED: "失败", EXPIRED: "过期",
+                UNDELIVERABLE: "无法送达"}
+KIND_NAMES = {"deadline": "截止提醒", "visit": "走访提醒", "digest": "每周汇总"}
 
 
 @dataclass(frozen=True)

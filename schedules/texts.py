@@ -5,14 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.campaign import Campaign, Deadline
+from bot.campaign import Campaign, Deadline, chinese_date
 
 MAX_LISTED = 20  # a chat message stays readable; the rest is counted
-
-
-def chinese_date(day: date) -> str:
-    """A date as 2010年5月10日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def days_left_phrase(due: date, today: date) -> str:

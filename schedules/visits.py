@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from bot.app import BotApp
+from bot.progress import campaign_start, never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 from schedules.quiet_hours import QuietHours
 from schedules.report import PlanReport
@@ -13,7 +14,8 @@ from schedules.store import Reminder, insert_personal, key_planned
 from schedules.texts import OverdueHousehold, visit_text
 from schedules.timekeeping import at_local, end_of_week, iso, local_day, parse_hhmm, week_label
 
-# A cadre's own visits count (as in bot/households.py): another cadre's visit does not discharge this one's pairing.
+# A cadre's own visits count (as in bot/households.py and bot/progress.py): another cadre's visit does not
+# discharge this one's pairing.
 _OVERDUE_SQL = """
 SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)
 FROM pairings p
@@ -35,8 +37,7 @@ def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") ->
     """
     interval = app.settings.reminders.visit_interval_days
     cutoff = now - timedelta(days=interval)
-    campaign_start = at_local(app.campaign.start, time(0, 0), app.tz)
-    never_counts = campaign_start <= cutoff
+    never_counts = never_visited_is_overdue(now, campaign_start(app.campaign, app.tz), interval)
     overdue: dict[str, list[OverdueHousehold]] = defaultdict(list)
     for cadre_id, head_name, place, last in app.db.execute(
             _OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_counts, iso(cutoff))):

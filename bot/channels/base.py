@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+import sqlite_utils
 from starlette.routing import BaseRoute
 
 from bot.messages import DeliveryResult, Outgoing
+
+
+def first_time_seen(db: sqlite_utils.Database, channel: str, key: str, now: datetime) -> bool:
+    """Records a platform message key as handled; False when it was recorded before (a redelivery or retry)."""
+    cursor = db.execute(
+        "INSERT OR IGNORE INTO processed_messages (channel, message_key, received_at) VALUES (?, ?, ?)",
+        (channel, key, now.isoformat()),
+    )
+    return cursor.rowcount > 0
 
 
 class ChannelConfigError(Exception):

@@ -30,7 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import ChannelConfigError
+from bot.channels.base import ChannelConfigError, first_time_seen
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
 from bot.router import dispatch
@@ -222,11 +222,7 @@ class TelegramChannel:
 
     def _first_time(self, key: str) -> bool:
         """Records the message as seen; False when it was seen before (a redelivered update)."""
-        cursor = self.app.db.execute(
-            "INSERT OR IGNORE INTO processed_messages (channel, message_key, received_at) VALUES (?, ?, ?)",
-            (CHANNEL, key, self.app.clock.now().isoformat()),
-        )
-        return cursor.rowcount > 0
+        return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
 
     async def _incoming(self, message: Message) -> Incoming | None:
         """The neutral form of a private message; None for service messages the bot ignores."""

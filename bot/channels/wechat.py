@@ -38,7 +38,7 @@ from wechatpy.utils import check_signature
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import ChannelConfigError
+from bot.channels.base import ChannelConfigError, first_time_seen
 from bot.channels.wechat_api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat_guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat_menu import BUTTONS, create_menu, menu_summary
@@ -300,10 +300,7 @@ class WeChatChannel:
     def _first_time(self, key: str) -> bool:
         # Claimed before the work runs: a crash in the middle loses this one message (the user sends it again)
         # rather than let WeChat's retry record a second visit.
-        cursor = self.app.db.execute(
-            "INSERT OR IGNORE INTO processed_messages (channel, message_key, received_at) VALUES (?, ?, ?)",
-            (CHANNEL, key, self.app.clock.now().isoformat()))
-        return cursor.rowcount == 1
+        return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
 
     async def _safely(self, work: Work) -> list[Outgoing]:
         try:

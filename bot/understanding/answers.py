@@ -5,18 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.campaign import Campaign, Deadline, Topic
+from bot.campaign import Campaign, Deadline, Topic, chinese_date
 
 CN_ORDINAL = "零一二三四五六七八九十"
 UNIT_TASKS_SHOWN = 4  # a unit's next deadlines listed; the rest come when these are done
 # A due_text naming a month or 七一 fixes the day; one that names only an event (十八大召开前) does not.
 _SOURCE_NAMES_DAY = re.compile(r"\d+月|七一")
 DEFAULT_SUGGESTIONS = ("现在是哪个阶段？", "下一个截止日期是什么？", "四联一带是什么？")
-
-
-def day_text(day: date) -> str:
-    """2010-05-10 -> 2010年5月10日."""
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def phase_label(number: int) -> str:
@@ -52,7 +47,7 @@ class Composer:
         status = c.status_at(today)
         if status == "before":
             first = c.phase(1)
-            lead = f"今天（{day_text(today)}）活动还没有开始。活动从{c.start_text}起开展"
+            lead = f"今天（{chinese_date(today)}）活动还没有开始。活动从{c.start_text}起开展"
             if first and first.described:
                 lead += f"，{phase_label(1)}是{first.name}（{first.period_text}）"
             return f"{lead}。\n{self.basis(first.ref if first else c.ref)}"
@@ -61,7 +56,7 @@ class Composer:
         phase = c.phase_at(today)
         if phase is None:
             return f"{self.undescribed_stretch(today)}\n{self.basis(self._undescribed_ref())}"
-        text = f"现在（{day_text(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
+        text = f"现在（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
         upcoming = c.upcoming_deadlines(today, unit_kind, role)
         if upcoming:
             text += f"\n下一个截止：{self.deadline_line(upcoming[0], today, unit_kind)}"
@@ -70,7 +65,7 @@ class Composer:
     def campaign_over(self, today: date) -> str:
         """The campaign has ended: says so in the source's words."""
         c = self.campaign
-        return f"活动已经结束（今天是{day_text(today)}）。原文说活动从{c.start_text}起，到{c.end_text}。{self._end_note()}"
+        return f"活动已经结束（今天是{chinese_date(today)}）。原文说活动从{c.start_text}起，到{c.end_text}。{self._end_note()}"
 
     def undescribed_stretch(self, today: date) -> str:
         """After the last described phase and before the end: exactly what the source says, nothing invented."""
@@ -79,7 +74,7 @@ class Composer:
         done = f"{phase_label(last.number)}已于{last.period_text.split('到')[-1]}结束。" if last else ""
         later = next((p for p in self.campaign.phases if not p.described), None)
         rest = later.summary if later else f"活动{self.campaign.end_text}。"
-        return f"今天是{day_text(today)}。{done}{rest}"
+        return f"今天是{chinese_date(today)}。{done}{rest}"
 
     def _undescribed_ref(self) -> str:
         later = next((p for p in self.campaign.phases if not p.described), None)
@@ -110,7 +105,7 @@ class Composer:
         c = self.campaign
         state = {"before": "还没有开始", "running": "正在进行", "ended": "已经结束"}[c.status_at(today)]
         # No countdown: the source names no day for the end, and the file's end date is not the source's word.
-        return f"活动从{c.start_text}起，到{c.end_text}。今天（{day_text(today)}）活动{state}。\n{self.basis(c.ref)}"
+        return f"活动从{c.start_text}起，到{c.end_text}。今天（{chinese_date(today)}）活动{state}。\n{self.basis(c.ref)}"
 
     def _end_note(self) -> str:
         return f"注：{self.campaign.end_note}。" if self.campaign.end_note else ""
@@ -124,7 +119,7 @@ class Composer:
             when = f"{d.due_text}（原文未写具体日期）"
         elif d.due:
             said = "" if f"{d.due.month}月{d.due.day}日" in d.due_text else f"，原文：{d.due_text}"
-            when = f"{day_text(d.due)}前（{days_phrase((d.due - today).days)}{said}）"
+            when = f"{chinese_date(d.due)}前（{days_phrase((d.due - today).days)}{said}）"
         who = "" if unit_kind else f"【{'、'.join(d.binds)}】"
         note = f"注：{d.note}" if with_note and d.note else ""
         return f"{when}：{d.task}{who}{note}"
@@ -141,7 +136,7 @@ class Composer:
 
     def _nothing_ahead(self, today: date, unit_kind: str | None) -> str:
         ended = " 活动已经结束。" if self.campaign.status_at(today) == "ended" else ""
-        return f"今天（{day_text(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
+        return f"今天（{chinese_date(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
 
     def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None) -> str:
         """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind."""

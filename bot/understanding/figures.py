@@ -6,7 +6,7 @@ import re
 from dataclasses import fields, is_dataclass
 from datetime import date
 
-from bot.campaign import Campaign
+from bot.campaign import Campaign, chinese_date
 
 _FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日|(\d{4})-(\d{2})-(\d{2})")
 _YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![\d])")
@@ -19,7 +19,7 @@ def _strings(value) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, date):
-        return [value.isoformat(), f"{value.year}年{value.month}月{value.day}日"]
+        return [value.isoformat(), chinese_date(value)]
     if is_dataclass(value):
         return [s for f in fields(value) for s in _strings(getattr(value, f.name))]
     if isinstance(value, (tuple, list)):
