@@ -483,6 +483,7 @@ def test_empty_template_imports_nothing(db, tmp_path):
     ("0941-8212345", False, "09418212345"),
     ("(0941) 821 2345", False, "09418212345"),
     ("+86 941 8212345", False, "09418212345"),
+    ("+86 0941 8212345", False, "09418212345"),
     ("8212345", False, "8212345"),
 ])
 def test_phone_is_normalised(text, mobile_only, expected):

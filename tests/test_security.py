@@ -266,3 +266,16 @@ async def test_forged_buttons_record_nothing_and_show_no_one_elses_data(telegram
     [_, reply] = await telegram.wait_for("sendMessage", chat_id=5001, count=2)
     assert "不是您的联系户" in reply.params["text"] and "示例户四" not in reply.params["text"]
     assert roster.db.execute("SELECT COUNT(*) FROM visits").fetchone() == (0,)
+
+
+def test_seen_message_keys_are_forgotten_after_a_week(roster):
+    from bot.channels.base import KEEP_SEEN, first_time_seen, forget_seen
+
+    now = roster.clock.now()
+    assert first_time_seen(roster.db, "telegram", "old", now - KEEP_SEEN - timedelta(minutes=1))
+    assert first_time_seen(roster.db, "telegram", "recent", now - timedelta(hours=1))
+    assert first_time_seen(roster.db, "wechat", "old", now - KEEP_SEEN - timedelta(days=1))
+    assert forget_seen(roster.db, "telegram", now - KEEP_SEEN) == 1
+    assert not first_time_seen(roster.db, "telegram", "recent", now)  # still recognised as a redelivery
+    assert first_time_seen(roster.db, "telegram", "old", now)  # forgotten: a week-old key is no retry
+    assert not first_time_seen(roster.db, "wechat", "old", now)  # another channel's keys are its own

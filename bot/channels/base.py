@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import sqlite_utils
 from starlette.routing import BaseRoute
 
 from bot.messages import DeliveryResult, Outgoing
+
+KEEP_SEEN = timedelta(days=7)
 
 
 def first_time_seen(db: sqlite_utils.Database, channel: str, key: str, now: datetime) -> bool:
@@ -18,6 +20,12 @@ def first_time_seen(db: sqlite_utils.Database, channel: str, key: str, now: date
         (channel, key, now.isoformat()),
     )
     return cursor.rowcount > 0
+
+
+def forget_seen(db: sqlite_utils.Database, channel: str, before: datetime) -> int:
+    """Drops the channel's message keys recorded before then (platforms redeliver within minutes, not weeks)."""
+    return db.execute("DELETE FROM processed_messages WHERE channel = ? AND received_at < ?",
+                      (channel, before.isoformat())).rowcount
 
 
 class ChannelConfigError(Exception):

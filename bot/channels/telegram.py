@@ -30,7 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import ChannelConfigError, first_time_seen
+from bot.channels.base import KEEP_SEEN, ChannelConfigError, first_time_seen, forget_seen
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
 from bot.router import dispatch
@@ -111,6 +111,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Connects, registers the commands, then polls or sets the webhook."""
+        forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)  # Telegram redelivers within a day
         try:
             await self.application.initialize()
         except InvalidToken:

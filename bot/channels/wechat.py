@@ -38,7 +38,7 @@ from wechatpy.utils import check_signature
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import ChannelConfigError, first_time_seen
+from bot.channels.base import KEEP_SEEN, ChannelConfigError, first_time_seen, forget_seen
 from bot.channels.wechat_api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat_guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat_menu import BUTTONS, create_menu, menu_summary
@@ -52,7 +52,6 @@ from bot.router import CRASH_REPLY, Route as HandlerRoute, dispatch
 logger = logging.getLogger(__name__)
 
 REPLY_BUDGET_SECONDS = 4.0  # WeChat gives up after 5 s; what is not ready by then goes through the API
-KEEP_PROCESSED = timedelta(days=7)
 _DECRYPT_ERRORS = (InvalidAppIdException, InvalidCorpIdException, ValueError, TypeError, IndexError, struct.error,
                    binascii.Error, UnicodeDecodeError)
 
@@ -114,9 +113,7 @@ class WeChatChannel:
 
     async def start(self) -> None:
         """Forgets retry keys older than a week (WeChat retries within seconds)."""
-        cutoff = self.app.clock.now() - KEEP_PROCESSED
-        self.app.db.execute("DELETE FROM processed_messages WHERE channel = ? AND received_at < ?",
-                            (CHANNEL, cutoff.isoformat()))
+        forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)
         logger.info("WeChat (%s) callback at %s", self.settings.kind, self.settings.path)
 
     async def stop(self) -> None:

@@ -40,8 +40,8 @@ def normalise_phone(text: str, mobile_only: bool) -> str:
         return digits
     if mobile_only:
         raise PhoneError("手机号应为以 1 开头的 11 位数字")
-    if international:
-        digits = "0" + digits  # +86 941 … is dialled 0941 … at home
+    if international and not digits.startswith("0"):
+        digits = "0" + digits  # +86 941 … is dialled 0941 … at home (some write +86 0941 …: keep one 0)
     if digits.startswith("0") and 10 <= len(digits) <= 12:
         return digits
     if not digits.startswith("0") and len(digits) in (7, 8):
