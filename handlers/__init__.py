@@ -27,6 +27,7 @@ ROUTES: list[Route] = [
     Route("typed household choice", visits.typed_while_choosing, visits.answer_typed_choice),
     Route("bind by code", binding.sends_code, binding.bind_by_code),
     Route("unbind", intent("unbind"), binding.unbind),
+    Route("confirm unbind", choice(binding.UNBIND_PREFIX), binding.confirm_unbind),
     Route("households", command("households"), households.my_households),
     Route("my households", intent("my_households"), households.my_households),
     Route("pairings", command("pairing"), households.my_pairings),

@@ -6,7 +6,7 @@ from bot.app import Context
 from bot.binding_codes import CodeProblem, redeem_code
 from bot.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
 from bot.db import transaction
-from bot.messages import Incoming, Outgoing
+from bot.messages import Choice, Incoming, Outgoing
 from bot.router import parse_command
 
 ASK_ADMIN = "请向本单位管理员索取绑定码，然后发送“绑定 绑定码”。"
@@ -79,10 +79,27 @@ async def bind_by_code(msg: Incoming, ctx: Context) -> list[Outgoing]:
     return [bound_reply(row[0], row[1])]
 
 
+CONFIRMING_UNBIND = "CONFIRMING_UNBIND"
+UNBIND_PREFIX = "unbind:"
+UNBIND_CHOICES = (Choice("确定解绑", UNBIND_PREFIX + "yes"), Choice("取消", UNBIND_PREFIX + "no"))
+
+
 async def unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Unbinds the chat from its cadre."""
+    """Asks the cadre to confirm before unbinding: binding again needs a new code from the administrator."""
     if not ctx.cadre:
         return [Outgoing("本聊天还没有绑定干部身份，不需要解绑。")]
+    ctx.set_state(CONFIRMING_UNBIND, {"choices": [[c.label, c.value] for c in UNBIND_CHOICES]})
+    return [Outgoing("解绑后，本聊天将看不到联系户，也收不到提醒；重新绑定要向本单位管理员索取新的绑定码。确定要解绑吗？",
+                     choices=UNBIND_CHOICES)]
+
+
+async def confirm_unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Unbinds the chat from its cadre once confirmed, or keeps the binding."""
+    if ctx.state != CONFIRMING_UNBIND or not ctx.cadre:
+        return [Outgoing("这个选项已经失效。如要解绑，请重新发送“解绑”。")]
+    if msg.choice != UNBIND_PREFIX + "yes":
+        ctx.clear_state()
+        return [Outgoing("已取消，绑定保持不变。")]
     with transaction(ctx.db):
         deactivate_chat(ctx.db, msg.channel, msg.chat_id, UNBOUND_REASON)
         ctx.clear_state()

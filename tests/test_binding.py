@@ -131,10 +131,25 @@ async def test_deep_link_binds(roster):
 
 async def test_unbind_stops_personal_answers(roster):
     await say(roster, "u1", f"绑定 {code_for(roster, 'C1')}")
-    assert "已解除" in await say(roster, "u1", "解绑")
+    assert "确定要解绑吗" in await say(roster, "u1", "解绑")
+    assert binding(roster, "u1")[1] == 1  # nothing happens before the cadre confirms
+    assert "已解除" in await say(roster, "u1", "1")
     assert binding(roster, "u1") == ("C1", 0, UNBOUND_REASON)
     assert "示例户一" not in await say(roster, "u1", "我的联系户")
     assert "不需要解绑" in await say(roster, "u1", "解绑")
+
+
+async def test_unbind_can_be_called_off(roster):
+    await say(roster, "u1", f"绑定 {code_for(roster, 'C1')}")
+    await say(roster, "u1", "解绑")
+    assert "绑定保持不变" in await say(roster, "u1", "取消")
+    assert binding(roster, "u1")[1] == 1 and "示例户一" in await say(roster, "u1", "我的联系户")
+
+
+async def test_a_stale_unbind_button_does_nothing(roster):
+    await say(roster, "u1", f"绑定 {code_for(roster, 'C1')}")
+    assert "失效" in await say(roster, "u1", choice="unbind:yes")
+    assert binding(roster, "u1")[1] == 1
 
 
 # ---- campaign-bot invite ----

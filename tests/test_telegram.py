@@ -163,7 +163,10 @@ CASES = [
     pytest.param(private_message(VISITOR, text="绑定 EXPREDAB"),
                  [("sendMessage", {"text": contains("已过期")})], bound(VISITOR, None), id="expired code is refused"),
     pytest.param(private_message(CADRE, text="解绑"),
-                 [("sendMessage", {"text": contains("已解除", "测试干部甲")})], bound(CADRE, None), id="unbind"),
+                 [("sendMessage", {"text": contains("确定要解绑吗")})], bound(CADRE, "C1"), id="unbind asks first"),
+    pytest.param(callback(CADRE, "unbind:yes"),
+                 [("answerCallbackQuery", {}), ("sendMessage", {"text": contains("失效")})], bound(CADRE, "C1"),
+                 id="stale unbind button"),
     pytest.param(private_message(CADRE, text="/phase"),
                  [("sendMessage", {"text": contains("阶段")})], bound(CADRE, "C1"), id="phase command"),
     pytest.param(private_message(CADRE, text="现在是哪个阶段？"),
@@ -391,7 +394,8 @@ async def test_unblocking_restores_a_binding_lost_to_blocking(telegram, fake, ro
 
 
 async def test_unblocking_does_not_undo_an_unbind(telegram, fake, roster):
-    await exchange(fake, private_message(CADRE, text="解绑"), member_status(CADRE, "member"))
+    await exchange(fake, private_message(CADRE, text="解绑"), callback(CADRE, "unbind:yes"),
+                   member_status(CADRE, "member"))
     assert inactive_reason(roster, CADRE)[0] == 0
 
 
