@@ -19,6 +19,28 @@ CAMPAIGN_MOMENT = "2010-05-12T09:00"  # inside phase 1, three days before the gr
 
 
 @pytest.fixture
+async def fake_bot_api():
+    """A fake Telegram Bot API server on 127.0.0.1, stopped after the test."""
+    from tests.fakes.telegram_api import FakeBotApi
+
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def fake_wechat_api():
+    """A fake WeChat API server on 127.0.0.1 (its address in .url), stopped after the test."""
+    from tests.fakes.wechat_api import FakeWeChatApi
+
+    server = FakeWeChatApi()
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def settings(tmp_path) -> Settings:
     """Embedded defaults with the database and photos under tmp_path."""
     return Settings(database=DatabaseSettings(path=str(tmp_path / "bot.db")),

@@ -13,16 +13,14 @@ from bot.config import TelegramSettings
 from schedules.dispatch import dispatch
 from schedules.plan import plan
 from tests.conftest import local
-from tests.fakes.telegram_api import FakeBotApi
 
 CHATS = {"C1": "101", "C2": "102", "C3": "103"}
 
 
 @pytest.fixture
-async def telegram(roster):
+async def telegram(roster, fake_bot_api):
     """The roster bound on Telegram only, with the channel started against a fake Bot API."""
-    fake = FakeBotApi()
-    await fake.start()
+    fake = fake_bot_api
     roster.db.execute("DELETE FROM bindings")
     for cadre, chat in CHATS.items():
         bind_chat(roster.db, "telegram", chat, chat, cadre, roster.clock.now())
@@ -35,7 +33,6 @@ async def telegram(roster):
         yield fake
     finally:
         await channel.stop()
-        await fake.stop()
 
 
 def deadline_rows(app) -> dict[str, tuple]:

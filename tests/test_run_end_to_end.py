@@ -41,19 +41,13 @@ MESSAGE_IDS = itertools.count(7001)
 
 
 @pytest.fixture
-async def telegram_api():
-    fake = FakeBotApi()
-    await fake.start()
-    yield fake
-    await fake.stop()
+def telegram_api(fake_bot_api):
+    return fake_bot_api
 
 
 @pytest.fixture
-def wechat_api():
-    fake = FakeWeChatApi()
-    fake.url = fake.start()
-    yield fake
-    fake.stop()
+def wechat_api(fake_wechat_api):
+    return fake_wechat_api
 
 
 @pytest.fixture

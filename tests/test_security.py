@@ -22,8 +22,8 @@ from bot.reports import write_report
 from bot.router import CRASH_REPLY, Route, always, dispatch
 from bot.web import build_web_app
 from tests.conftest import jpeg
-from tests.fakes.telegram_api import FakeBotApi, callback, photo_sizes, private_message
-from tests.fakes.wechat_api import FakeWeChatApi, WeChatServer, configure, message_xml
+from tests.fakes.telegram_api import callback, photo_sizes, private_message
+from tests.fakes.wechat_api import WeChatServer, configure, message_xml
 
 GOOD_CODE = "K7M2P9QX"
 WRONG_CODES = [f"ABCDEF{n}{n}" for n in range(2, 2 + MAX_FAILED_ATTEMPTS)]
@@ -79,11 +79,10 @@ async def test_a_success_clears_the_count(chat, roster):
 
 
 @pytest.fixture
-async def wechat(roster):
+async def wechat(roster, fake_wechat_api):
     """Signed, encrypted WeChat requests posted to the real ASGI app with the real handler table."""
-    api = FakeWeChatApi()
-    url = api.start()
-    configure(roster, "official", url)
+    api = fake_wechat_api
+    configure(roster, "official", api.url)
     channel = WeChatChannel(roster, media_retry_delays=(0, 0))
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_web_app(roster, [channel])),
                                base_url="http://testserver")
@@ -105,7 +104,6 @@ async def wechat(roster):
     yield say
     await channel.stop()
     await client.aclose()
-    api.stop()
 
 
 async def test_guessing_codes_over_wechat_is_stopped(wechat, roster):
@@ -228,11 +226,10 @@ async def test_a_rule_that_fails_is_answered_not_raised(roster):
 # ---- Telegram ----
 
 @pytest.fixture
-async def telegram(roster, caplog):
+async def telegram(roster, caplog, fake_bot_api):
     """The Telegram channel polling the fake Bot API, C1 bound to chat 5001, every log record at DEBUG kept."""
     caplog.set_level(logging.DEBUG)
-    fake = FakeBotApi()
-    await fake.start()
+    fake = fake_bot_api
     fake.add_file("photo-big", jpeg())
     roster.db.execute("INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at) "
                       "VALUES ('telegram', '5001', '5001', 'C1', 1, '2010-05-01T00:00:00+00:00')")
@@ -242,7 +239,6 @@ async def telegram(roster, caplog):
     await channel.start()
     yield fake
     await channel.stop()
-    await fake.stop()
 
 
 async def test_the_telegram_token_never_reaches_a_log_even_at_debug(telegram, caplog):

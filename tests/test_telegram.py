@@ -44,16 +44,14 @@ async def running_channel(app, fake: FakeBotApi, **settings):
 
 
 @pytest.fixture
-async def fake():
+def fake(fake_bot_api):
     """The fake Bot API, with the test files it can serve."""
-    server = FakeBotApi()
-    await server.start()
+    server = fake_bot_api
     server.add_file("photo-big", PHOTO)
     server.add_file("photo-big-320", jpeg(size=(32, 24)))
     server.add_file("doc-jpeg", jpeg(color=(10, 200, 10)), "documents/IMG_0001.JPG")
     server.add_file("doc-pdf", b"%PDF-1.4 not an image", "documents/plan.pdf")
-    yield server
-    await server.stop()
+    return server
 
 
 @pytest.fixture(scope="module")

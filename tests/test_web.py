@@ -23,11 +23,8 @@ CHAT = 5001
 
 
 @pytest.fixture
-async def fake():
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
+def fake(fake_bot_api):
+    return fake_bot_api
 
 
 def with_telegram(app, fake: FakeBotApi, **settings) -> None:

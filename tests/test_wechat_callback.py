@@ -20,7 +20,7 @@ from bot.messages import Incoming, Location, Outgoing
 from bot.router import Route, always
 from bot.web import build_web_app
 from tests.conftest import insert_roster, jpeg
-from tests.fakes.wechat_api import ACCOUNT, AGENT_ID, CORP_ID, FakeWeChatApi, WeChatServer, configure
+from tests.fakes.wechat_api import ACCOUNT, AGENT_ID, CORP_ID, WeChatServer, configure
 
 PHOTO = jpeg()
 MODES = [("official", "plain"), ("official", "compatible"), ("official", "safe"), ("work", "safe")]
@@ -84,12 +84,9 @@ class Callback:
 
 
 @pytest.fixture
-def fake_api():
-    fake = FakeWeChatApi()
-    fake.url = fake.start()
-    fake.media["media-1"] = PHOTO
-    yield fake
-    fake.stop()
+def fake_api(fake_wechat_api):
+    fake_wechat_api.media["media-1"] = PHOTO
+    return fake_wechat_api
 
 
 @pytest.fixture

@@ -17,17 +17,14 @@ from bot.channels.wechat_menu import menu_payload
 from bot.config import WeChatSettings
 from bot.messages import Choice, DeliveryOutcome, Outgoing
 from tests.conftest import insert_roster
-from tests.fakes.wechat_api import AES_KEY, AGENT_ID, APP_SECRET, CALLBACK_TOKEN, CORP_SECRET, FakeWeChatApi, configure
+from tests.fakes.wechat_api import AES_KEY, AGENT_ID, APP_SECRET, CALLBACK_TOKEN, CORP_SECRET, configure
 
 TEMPLATE = "tmpl-reminder-1"
 
 
 @pytest.fixture
-def fake_api():
-    fake = FakeWeChatApi()
-    fake.url = fake.start()
-    yield fake
-    fake.stop()
+def fake_api(fake_wechat_api):
+    return fake_wechat_api
 
 
 @pytest.fixture
