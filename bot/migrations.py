@@ -184,10 +184,21 @@ def _v10_binding_attempts(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX idx_binding_attempts_chat ON binding_attempts(channel, chat_id, failed_at)")
 
 
+def _v3_message_claims(db: sqlite_utils.Database) -> None:
+    # claimed_by / finished_at: a message claimed by a process that died before answering is handled again.
+    for statement in (
+        "ALTER TABLE processed_messages ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE processed_messages ADD COLUMN finished_at TEXT",
+        "UPDATE processed_messages SET finished_at = received_at",  # keys from before were all handled
+    ):
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1_initial),
+    (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
 ]

@@ -275,3 +275,16 @@ def test_seen_message_keys_are_forgotten_after_a_week(roster):
     assert not first_time_seen(roster.db, "telegram", "recent", now)  # still recognised as a redelivery
     assert first_time_seen(roster.db, "telegram", "old", now)  # forgotten: a week-old key is no retry
     assert not first_time_seen(roster.db, "wechat", "old", now)  # another channel's keys are its own
+
+
+def test_a_message_is_claimed_once_and_again_only_after_a_crash(roster):
+    from bot.channels.base import finish_seen, first_time_seen
+
+    now = roster.clock.now()
+    assert first_time_seen(roster.db, "telegram", "7:1", now)
+    assert not first_time_seen(roster.db, "telegram", "7:1", now)  # this process is handling it
+    roster.db.execute("UPDATE processed_messages SET claimed_by = 'a-process-that-died'")
+    assert first_time_seen(roster.db, "telegram", "7:1", now)  # the claimer died: handled again
+    finish_seen(roster.db, "telegram", "7:1", now)
+    roster.db.execute("UPDATE processed_messages SET claimed_by = 'another-process'")
+    assert not first_time_seen(roster.db, "telegram", "7:1", now)  # finished: never again

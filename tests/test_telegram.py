@@ -299,6 +299,16 @@ async def test_a_redelivered_update_is_answered_once(telegram, fake, roster):
     assert len(calls) == 1
 
 
+async def test_an_update_redelivered_after_a_crash_mid_answer_is_answered(telegram, fake, roster):
+    update = private_message(CADRE, text="/households")
+    key = f"{CADRE}:{update['message']['message_id']}"
+    # the process before the restart claimed this update, then died before answering it
+    roster.db.execute("INSERT INTO processed_messages (channel, message_key, received_at, claimed_by) "
+                      "VALUES ('telegram', ?, '2010-05-12T00:59:00+00:00', 'a-process-that-died')", (key,))
+    calls = await exchange(fake, update, dict(update, update_id=update_id_after(fake)))
+    assert len(calls) == 1 and "示例户一" in calls[0][1]["text"]
+
+
 def update_id_after(fake: FakeBotApi) -> int:
     """An update id later than any queued: Telegram redelivering the same message under a new update."""
     return fake._next_update_id + 1

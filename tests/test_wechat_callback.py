@@ -294,6 +294,17 @@ async def test_a_retry_after_a_restart_is_recognised(callback_for, recorder):
     assert len(recorder.seen) == 1
 
 
+async def test_a_retry_of_a_message_a_crashed_process_never_finished_is_answered(callback_for, recorder, app):
+    callback = callback_for("work", "safe")
+    message = callback.wechat.message("text", Content="帮助", MsgId=3003)
+    # the process before the restart claimed this message, then died before answering it
+    app.db.execute("INSERT INTO processed_messages (channel, message_key, received_at, claimed_by) "
+                   "VALUES ('wechat', 'msg:3003', '2010-05-12T00:59:00+00:00', 'a-process-that-died')")
+    assert await callback.say(message) == "text:帮助"
+    assert await callback.say(message) == ""  # finished now: WeChat's next retry is ignored
+    assert len(recorder.seen) == 1
+
+
 # ---- the 5-second rule ----
 
 @pytest.mark.parametrize("kind, sent_through", [("official", "message/custom/send"), ("work", "message/send")])
@@ -451,9 +462,9 @@ async def test_start_forgets_retry_keys_older_than_a_week(callback_for, app, clo
 
     callback = callback_for("official", "plain")
     for key, age in (("msg:old", timedelta(days=8)), ("msg:recent", timedelta(days=1))):
-        app.db.execute("INSERT INTO processed_messages VALUES ('wechat', ?, ?)",
+        app.db.execute("INSERT INTO processed_messages (channel, message_key, received_at) VALUES ('wechat', ?, ?)",
                        (key, (clock.now() - age).isoformat()))
-    app.db.execute("INSERT INTO processed_messages VALUES ('telegram', 'old', ?)",
+    app.db.execute("INSERT INTO processed_messages (channel, message_key, received_at) VALUES ('telegram', 'old', ?)",
                    ((clock.now() - timedelta(days=30)).isoformat(),))
     await callback.channel.start()
     keys = {tuple(r) for r in app.db.execute("SELECT channel, message_key FROM processed_messages").fetchall()}

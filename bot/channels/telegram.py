@@ -30,7 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import KEEP_SEEN, ChannelConfigError, first_time_seen, forget_seen
+from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
 from bot.router import dispatch
@@ -177,15 +177,17 @@ class TelegramChannel:
             if self._addressed_command(message.text or ""):
                 await self._deliver(chat_id, [_Part(GROUP_REPLY)])
             return
-        if not self._first_time(f"{chat_id}:{message.message_id}"):
+        key = f"{chat_id}:{message.message_id}"
+        if not self._first_time(key):
             return
         incoming = await self._incoming(message)
         if incoming is None:
             logger.debug("ignored a telegram service message in chat %s", chat_id)
-            return
-        replies = await dispatch(self.app, incoming)
-        parts = [part for reply in replies for part in render(reply, after_contact=incoming.contact is not None)]
-        await self._deliver(chat_id, parts)
+        else:
+            replies = await dispatch(self.app, incoming)
+            parts = [part for reply in replies for part in render(reply, after_contact=incoming.contact is not None)]
+            await self._deliver(chat_id, parts)
+        self._finish(key)
 
     async def _on_callback(self, update: Update) -> None:
         query = update.callback_query
@@ -203,6 +205,7 @@ class TelegramChannel:
                             sent_at=self.app.clock.now(), choice=query.data, message_id=f"cb:{query.id}")
         replies = await dispatch(self.app, incoming)
         await self._deliver(chat_id, [part for reply in replies for part in render(reply)])
+        self._finish(f"cb:{query.id}")
 
     def _addressed_command(self, text: str) -> bool:
         """Whether a group message is a /command for this bot (not '/help@SomeOtherBot')."""
@@ -222,8 +225,12 @@ class TelegramChannel:
             reactivate_blocked_chat(self.app.db, CHANNEL, chat_id)
 
     def _first_time(self, key: str) -> bool:
-        """Records the message as seen; False when it was seen before (a redelivered update)."""
+        """Claims the message; False when it was handled before (a redelivered update)."""
         return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
+
+    def _finish(self, key: str) -> None:
+        """Marks the message handled; an update redelivered after a crash before this point is handled again."""
+        finish_seen(self.app.db, CHANNEL, key, self.app.clock.now())
 
     async def _incoming(self, message: Message) -> Incoming | None:
         """The neutral form of a private message; None for service messages the bot ignores."""

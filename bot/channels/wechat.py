@@ -38,7 +38,7 @@ from wechatpy.utils import check_signature
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
-from bot.channels.base import KEEP_SEEN, ChannelConfigError, first_time_seen, forget_seen
+from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.wechat_api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat_guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat_menu import BUTTONS, create_menu, menu_summary
@@ -278,7 +278,7 @@ class WeChatChannel:
             if not self._first_time(key):
                 logger.info("WeChat retry of an answered message ignored")
                 return self._empty()
-            answer = self._answers[key] = _Answer(asyncio.create_task(self._safely(work)), message.source)
+            answer = self._answers[key] = _Answer(asyncio.create_task(self._safely(work, key)), message.source)
             answer.task.add_done_callback(lambda _: self._answers.pop(key, None))
         try:
             replies = await asyncio.wait_for(asyncio.shield(answer.task), self.reply_budget)
@@ -295,16 +295,18 @@ class WeChatChannel:
         return self._passive(message, texts[0], encrypted) if texts else self._empty()
 
     def _first_time(self, key: str) -> bool:
-        # Claimed before the work runs: a crash in the middle loses this one message (the user sends it again)
-        # rather than let WeChat's retry record a second visit.
+        # Claimed before the work runs and finished after it: a retry during the work joins it (self._answers),
+        # a retry after it is ignored, and a retry after a crash in the middle is answered by the new process.
         return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
 
-    async def _safely(self, work: Work) -> list[Outgoing]:
+    async def _safely(self, work: Work, key: str) -> list[Outgoing]:
         try:
-            return await work()
+            replies = await work()
         except Exception:
             logger.exception("answering a WeChat message failed")
-            return [Outgoing(CRASH_REPLY)]
+            replies = [Outgoing(CRASH_REPLY)]
+        finish_seen(self.app.db, CHANNEL, key, self.app.clock.now())
+        return replies
 
     def _send_later(self, answer: _Answer) -> None:
         if answer.replied or answer.sent_later:
