@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -63,6 +63,11 @@ class BotApp:
 
             self._answerer = Answerer(self.campaign, self.settings.timezone)
         return self._answerer
+
+    @property
+    def campaign_start(self) -> datetime:
+        """The campaign's first day at midnight in the bot's time zone: from then on visits are due."""
+        return datetime.combine(self.campaign.start, time(0, 0), self.tz)
 
     def local(self, moment: datetime) -> datetime:
         """A UTC moment in the bot's time zone."""

@@ -223,7 +223,6 @@ def report(out_path, unit_id, settings, clock):
     例：campaign-bot report --out 全州进度.xlsx
         campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
     """
-    from bot.progress import campaign_start
     from bot.reports import write_report
 
     if not out_path.lower().endswith(".xlsx"):
@@ -233,7 +232,7 @@ def report(out_path, unit_id, settings, clock):
         raise click.ClickException(f"找不到单位编号“{unit_id}”。")
     counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
                           interval_days=settings.reminders.visit_interval_days, tz=app.tz,
-                          since=campaign_start(app.campaign, app.tz))
+                          since=app.campaign_start)
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.campaign import Campaign
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN
 
 
@@ -52,11 +51,6 @@ class CadreProgress:
 def admin_scope(cadre: dict) -> str | None:
     """The unit whose subtree an administrator oversees; None means the whole prefecture (活动办管理员)."""
     return None if cadre["role"] == OFFICE_ADMIN else cadre["unit_id"]
-
-
-def campaign_start(campaign: Campaign, tz: tzinfo) -> datetime:
-    """The campaign's first day at midnight, local time: from then on visits are due."""
-    return datetime.combine(campaign.start, time(0, 0), tz)
 
 
 def never_visited_is_overdue(now: datetime, since: datetime | None, interval_days: int) -> bool:

@@ -95,6 +95,11 @@ def understanding(msg: Incoming, ctx: Context):
     return ctx.understanding
 
 
+def normalized_text(msg: Incoming, ctx: Context) -> str:
+    """The text as the answer engine reads it (simplified, half-width, typos fixed), from the same one reading."""
+    return understanding(msg, ctx).normalized if msg.text.strip() else ""
+
+
 # ---- dispatch ----
 
 async def dispatch(app: BotApp, msg: Incoming, routes: list[Route] | None = None) -> list[Outgoing]:

@@ -12,8 +12,8 @@ from bot.photos import CheckedPhoto
 
 # A photo taken more than this long before it was sent is not taken as the time of the visit.
 EXIF_TRUST_WINDOW = timedelta(days=7)
-# A location sent within this long after a visit belongs to that visit; within it, a visit may also be withdrawn.
-LOCATION_WINDOW = timedelta(hours=1)
+# A visit reported within this long is "the visit just recorded": a location, a later photo or 撤销 goes to it.
+RECENT_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -110,12 +110,12 @@ def album_visit(db: sqlite_utils.Database, cadre_id: str, album_id: str) -> int 
     return row[0] if row else None
 
 
-def latest_visit(db: sqlite_utils.Database, cadre_id: str, since: datetime) -> tuple[int, str, str, str] | None:
-    """The cadre's latest visit reported since then: (id, visited_at, head name, household id)."""
+def recent_visit(db: sqlite_utils.Database, cadre_id: str, now: datetime) -> tuple[int, str, str, str] | None:
+    """The cadre's visit just recorded (within RECENT_WINDOW): (id, visited_at, head name, household id)."""
     return db.execute(
         "SELECT v.id, v.visited_at, h.head_name, h.id FROM visits v JOIN households h ON h.id = v.household_id "
         "WHERE v.cadre_id = ? AND v.reported_at >= ? ORDER BY v.reported_at DESC, v.id DESC LIMIT 1",
-        (cadre_id, since.isoformat()),
+        (cadre_id, (now - RECENT_WINDOW).isoformat()),
     ).fetchone()
 
 

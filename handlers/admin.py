@@ -2,7 +2,8 @@
 
 from bot.app import Context
 from bot.messages import Incoming, Outgoing
-from bot.progress import CadreProgress, admin_scope, cadre_progress, campaign_start, summarise
+from bot.progress import CadreProgress, admin_scope, cadre_progress, summarise
+from bot.router import normalized_text
 from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
 
 SHOWN_BEHIND = 10
@@ -17,7 +18,7 @@ def asks_progress(msg: Incoming, ctx: Context) -> bool:
     """Rule: a bound cadre asks for progress (/progress, 进度, 谁没走访 …), not about the document's 进度服从效果."""
     if not ctx.cadre or not msg.text.strip():
         return False
-    text = ctx.app.answerer.normalize(msg.text)  # simplified and half-width: 進度 and 誰沒走訪 count too
+    text = normalized_text(msg, ctx)  # simplified and half-width: 進度 and 誰沒走訪 count too
     if any(p in text for p in DOCUMENT_PHRASES):
         return False
     return text.startswith("/progress") or (len(text) <= LONGEST_REQUEST and any(w in text for w in PROGRESS_WORDS))
@@ -29,7 +30,7 @@ async def progress(msg: Incoming, ctx: Context) -> list[Outgoing]:
         return [Outgoing(FOR_ADMINS_ONLY)]
     interval = ctx.app.settings.reminders.visit_interval_days
     scope = admin_scope(ctx.cadre)
-    rows = cadre_progress(ctx.db, scope, ctx.now, interval, campaign_start(ctx.app.campaign, ctx.app.tz))
+    rows = cadre_progress(ctx.db, scope, ctx.now, interval, ctx.app.campaign_start)
     where = "全州" if scope is None else f"{ctx.cadre['unit_name']}及下属单位"
     if not rows:
         return [Outgoing(f"{where}没有登记干部联户结对。")]

@@ -3,7 +3,6 @@
 from bot.app import Context
 from bot.households import households_of, pairings_of
 from bot.messages import Incoming, Outgoing
-from bot.progress import campaign_start
 from bot.vocabulary import CADRE_HOUSEHOLD, PAIRING_KINDS
 
 NOT_BOUND = "查看联系户和结对需要先绑定干部身份：发送“绑定 绑定码”（绑定码向本单位管理员索取）。"
@@ -17,7 +16,7 @@ async def my_households(msg: Incoming, ctx: Context) -> list[Outgoing]:
     if not households:
         return [Outgoing("您目前没有结对联系户。如有出入，请联系本单位管理员核对花名册。")]
     interval = ctx.app.settings.reminders.visit_interval_days
-    since = campaign_start(ctx.app.campaign, ctx.app.tz)
+    since = ctx.app.campaign_start
     lines = [f"您的联系户共 {len(households)} 户："]
     for n, h in enumerate(households, start=1):
         lines.append(f"{n}. {h.head_name} · {h.place}" + (f" · {h.members}人" if h.members else ""))

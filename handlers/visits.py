@@ -11,8 +11,9 @@ from bot.db import transaction
 from bot.households import PairedHousehold, households_of
 from bot.messages import Choice, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
-from bot.visits import (LOCATION_WINDOW, PendingPhoto, add_photos, album_visit, append_note, find_submitted,
-                        latest_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
+from bot.router import normalized_text
+from bot.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, recent_visit,
+                        recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
 CHOICE_PREFIX = "visit:"
 CANCEL_CHOICE = "visit-cancel"
@@ -76,7 +77,7 @@ async def cancel_pending(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 def cancels(msg: Incoming, ctx: Context) -> bool:
     """Rule: a short word of cancelling (取消, 算了, 不对，取消 …), but not 取消绑定, which is unbinding."""
-    text = ctx.app.answerer.normalize(msg.text).strip("。.!！ ") if msg.text.strip() else ""  # 撤銷 reads as 撤销
+    text = normalized_text(msg, ctx).strip("。.!！ ")  # 撤銷 reads as 撤销
     return 0 < len(text) <= 6 and any(w in text for w in CANCEL_WORDS) and not any(c in text for c in "绑綁")
 
 
@@ -106,14 +107,14 @@ async def answer_typed_choice(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 async def nothing_to_cancel(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Answers 取消 when nothing is waiting to be cancelled (pointing to 撤销 when a visit was just recorded)."""
-    if ctx.cadre and latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW):
+    if ctx.cadre and recent_visit(ctx.db, ctx.cadre["id"], ctx.now):
         return [Outgoing("刚才的走访已经记录，没有待取消的照片。" + UNDO_HINT)]
     return [Outgoing("现在没有正在上报的走访，不需要取消。发送“帮助”查看可以做什么。")]
 
 
 def wants_undo(msg: Incoming, ctx: Context) -> bool:
     """Rule: 撤销 / 选错了 … (short, nothing pending): the cadre wants the visit just recorded withdrawn."""
-    text = ctx.app.answerer.normalize(msg.text) if msg.text.strip() else ""
+    text = normalized_text(msg, ctx)
     return ctx.state is None and 0 < len(text) <= 8 and any(w in text for w in UNDO_WORDS) and "绑" not in text
 
 
@@ -121,7 +122,7 @@ async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Withdraws the visit the cadre recorded within the last hour, so a wrong choice can be put right."""
     if not ctx.cadre:
         return [Outgoing("您还没有绑定干部身份，没有可撤销的走访。")]
-    visit = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    visit = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
     if visit is None:
         return [Outgoing("一小时内没有您上报的走访可撤销。更早的记录如有错误，请联系本单位管理员。")]
     photos = withdraw_visit(ctx.db, visit[0])
@@ -136,7 +137,7 @@ async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
     if ctx.state == CHOOSING_HOUSEHOLD:
         ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": point})
         return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
-    visit = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    visit = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
     if visit is None:
         return [Outgoing("没有找到刚上报的走访。请先发送走访照片，再发送位置。")]
     set_location(ctx.db, visit[0], *point)
@@ -185,7 +186,7 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
 def _join_recent_visit(msg: Incoming, ctx: Context, household: PairedHousehold,
                        photos: list[PendingPhoto]) -> list[Outgoing] | None:
     """Adds photos sent one by one (a slow phone, no album) to the visit recorded within the hour, not a new visit."""
-    recent = latest_visit(ctx.db, ctx.cadre["id"], ctx.now - LOCATION_WINDOW)
+    recent = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
     if recent is None or recent[3] != household.id:
         return None
     with transaction(ctx.db):

@@ -6,7 +6,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
-from bot.progress import campaign_start, never_visited_is_overdue
+from bot.progress import never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 from schedules.quiet_hours import QuietHours
 from schedules.report import PlanReport
@@ -37,7 +37,7 @@ def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") ->
     """
     interval = app.settings.reminders.visit_interval_days
     cutoff = now - timedelta(days=interval)
-    never_counts = never_visited_is_overdue(now, campaign_start(app.campaign, app.tz), interval)
+    never_counts = never_visited_is_overdue(now, app.campaign_start, interval)
     overdue: dict[str, list[OverdueHousehold]] = defaultdict(list)
     for cadre_id, head_name, place, last in app.db.execute(
             _OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_counts, iso(cutoff))):
