@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import datetime
 
 import sqlite_utils
@@ -16,27 +15,18 @@ logger = logging.getLogger(__name__)
 BLOCKED_REASON = "用户屏蔽了机器人"
 UNBOUND_REASON = "用户自行解绑"
 
-_PHONE_NOISE = re.compile(r"[\s\-()（）]")
-
-
 def normalise_phone(text: str) -> str:
-    """'+86 138-0000-1234' -> '13800001234': the form cadres.phone is stored in."""
-    try:  # the roster's own rules, so a shared contact matches the number as the import stored it
+    """'+86 138-0000-1234' -> '13800001234': the form the roster import stores cadres.phone in."""
+    try:
         return roster_phone(text or "", mobile_only=False)
-    except PhoneError:
-        pass  # a number the roster would refuse: the lenient digits-only form this module always used
-    digits = _PHONE_NOISE.sub("", text or "")
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
-            return digits[len(prefix):]
-    return digits.lstrip("+")
+    except PhoneError:  # the roster stores no such number: its digits, only for telling the user what was read
+        return "".join(ch for ch in text or "" if ch.isascii() and ch.isdigit())
 
 
 def cadres_with_phone(db: sqlite_utils.Database, phone: str) -> list[dict]:
-    """The cadres whose stored phone equals the normalised number (normally one)."""
+    """The cadres whose stored phone equals the number, already normalised (normally one)."""
     rows = db.execute(
-        "SELECT c.id, c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.phone = ?",
-        (normalise_phone(phone),),
+        "SELECT c.id, c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.phone = ?", (phone,)
     ).fetchall()
     return [{"id": r[0], "name": r[1], "unit_name": r[2]} for r in rows]
 

@@ -47,12 +47,17 @@ class CheckedPhoto:
         return f"{self.sha256[:2]}/{self.sha256}.{ACCEPTED_FORMATS[self.format]}"
 
 
+def too_large(max_bytes: int) -> str:
+    """The refusal of a photo over the size limit, for the cadre."""
+    return f"照片太大（超过 {max_bytes // (1024 * 1024)} MB），没有保存。请压缩后或换一张重新发送。"
+
+
 def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai") -> CheckedPhoto:
     """Opens and fully decodes the image; raises PhotoRejected for anything but a sane JPEG, PNG or WebP."""
     if not data:
         raise PhotoRejected("收到的照片是空的，请重新发送。")
     if len(data) > max_bytes:
-        raise PhotoRejected(f"照片太大（超过 {max_bytes // (1024 * 1024)} MB），请压缩后重新发送。")
+        raise PhotoRejected(too_large(max_bytes))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

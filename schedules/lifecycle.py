@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.app import BotApp
 from bot.db import transaction
 from schedules.deadlines import refresh_stale_texts
-from schedules.recipients import NOT_BOUND, chosen_binding
+from schedules.recipients import NOT_BOUND, chosen_binding_rowid
 from schedules.store import EXPIRED, FAILED, PENDING, SENDING, UNDELIVERABLE
 from schedules.timekeeping import iso
 
@@ -52,21 +52,19 @@ def expire_superseded(app: BotApp, now: datetime) -> int:
 
 
 def readdress(app: BotApp, now: datetime) -> int:
-    """Points due rows whose chat is unbound or no longer active at the cadre's current binding (or marks 未绑定)."""
-    rows = app.db.execute(
-        "SELECT d.id, d.cadre_id, d.chat_id FROM deliveries d WHERE d.status = ? AND d.due_at <= ? AND NOT EXISTS ("
-        "  SELECT 1 FROM bindings b WHERE b.channel = d.channel AND b.chat_id = d.chat_id "
-        "  AND b.cadre_id = d.cadre_id AND b.active = 1)",
-        (PENDING, iso(now)),
-    ).fetchall()
-    moved = 0
-    for delivery_id, cadre_id, old_chat in rows:
-        binding = chosen_binding(app.db, cadre_id)
-        channel, chat_id = binding or (None, None)
-        app.db.execute("UPDATE deliveries SET channel = ?, chat_id = ?, last_error = ? WHERE id = ?",
-                       (channel, chat_id, None if binding else NOT_BOUND, delivery_id))
-        moved += binding is not None or old_chat is not None
-    return moved
+    """Points due rows whose chat is unbound or no longer active at the cadre's current binding (or marks 未绑定).
+
+    One statement for all rows, run every dispatch tick: a row of a cadre who is still unbound is left as it is."""
+    latest = chosen_binding_rowid("deliveries.cadre_id")
+    return app.db.execute(
+        f"UPDATE deliveries SET (channel, chat_id) = (SELECT channel, chat_id FROM bindings WHERE rowid = ({latest})), "
+        f"last_error = CASE WHEN EXISTS ({latest}) THEN NULL ELSE ? END "
+        "WHERE status = ? AND due_at <= ? AND NOT EXISTS ("
+        "  SELECT 1 FROM bindings b WHERE b.channel = deliveries.channel AND b.chat_id = deliveries.chat_id "
+        "  AND b.cadre_id = deliveries.cadre_id AND b.active = 1) "
+        f"AND (chat_id IS NOT NULL OR EXISTS ({latest}))",
+        (NOT_BOUND, PENDING, iso(now)),
+    ).rowcount
 
 
 def prepare_dispatch(app: BotApp, now: datetime) -> Counter:

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from bot.app import BotApp
+from bot.bindings import bind_chat
+from bot.channels.splitting import numbered_choices
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
 from bot.router import dispatch
 
@@ -26,9 +28,8 @@ class ConsoleError(Exception):
 def render(message: Outgoing) -> str:
     """Prints an Outgoing as lines: its text, then its choices numbered, then any file."""
     lines = [message.text]
-    lines += [f"  {n}. {c.label}" for n, c in enumerate(message.choices, start=1)]
     if message.choices:
-        lines.append("  （回复数字选择）")
+        lines += ["  " + line for line in numbered_choices(message.choices).splitlines()]
     if message.file:
         lines.append(f"  [文件] {message.file}")
     return "\n".join(lines)
@@ -50,11 +51,7 @@ def bind_console(app: BotApp, cadre_id: str) -> str:
     """Binds the console chat to the cadre (the terminal is trusted); returns the chat id."""
     if app.db.execute("SELECT 1 FROM cadres WHERE id = ?", (cadre_id,)).fetchone() is None:
         raise ConsoleError(f"找不到干部编号“{cadre_id}”。请先用 campaign-bot import 导入花名册，或检查编号。")
-    app.db.execute(
-        "INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at) VALUES (?, ?, ?, ?, 1, ?) "
-        "ON CONFLICT (channel, chat_id) DO UPDATE SET cadre_id = excluded.cadre_id, active = 1, inactive_reason = NULL",
-        (CHANNEL, cadre_id, cadre_id, cadre_id, app.clock.now().isoformat()),
-    )
+    bind_chat(app.db, CHANNEL, cadre_id, cadre_id, cadre_id, app.clock.now())
     return cadre_id
 
 

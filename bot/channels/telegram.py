@@ -258,7 +258,8 @@ class TelegramChannel:
         return None
 
     async def _with_photo(self, base: dict, media, filename: str | None, as_file: bool) -> Incoming:
-        limit = self.settings.max_file_bytes
+        # Nothing larger than the photo check accepts is worth downloading.
+        limit = min(self.settings.max_file_bytes, self.app.settings.photos.max_bytes)
         if media.file_size and media.file_size > limit:
             return Incoming(**base, rejected_media=too_large(limit))
         try:

@@ -44,9 +44,10 @@ from bot.channels.wechat_guard import Refused, check_fresh, parse_envelope, read
 from bot.channels.wechat_menu import BUTTONS, create_menu, menu_summary
 from bot.channels.wechat_sending import CHANNEL, WeChatSender
 from bot.channels.wechat_texts import (
-    ALREADY_BOUND, GREETING, PHOTO_AGAIN, PHOTO_TOO_LARGE, UNSUPPORTED, WELCOME_BACK, wechat_texts,
+    ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK, wechat_texts,
 )
 from bot.messages import DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
+from bot.photos import too_large
 from bot.router import CRASH_REPLY, Route as HandlerRoute, dispatch
 
 logger = logging.getLogger(__name__)
@@ -251,7 +252,7 @@ class WeChatChannel:
             data = await self.api.download_media(media_id, max_bytes)
             msg = dataclasses.replace(base, photos=(IncomingPhoto(data=data, source_id=media_id),))
         except MediaTooLarge:
-            msg = dataclasses.replace(base, rejected_media=PHOTO_TOO_LARGE.format(mb=max_bytes // (1024 * 1024)))
+            msg = dataclasses.replace(base, rejected_media=too_large(max_bytes))
         except WeChatApiError as exc:
             logger.warning("WeChat photo download failed for good: %s", exc.meaning)
             msg = dataclasses.replace(base, rejected_media=PHOTO_AGAIN)
