@@ -121,10 +121,7 @@ def start_scheduler(app: BotApp):
     import schedules
 
     scheduler = AsyncIOScheduler(timezone=app.tz)
-    if hasattr(schedules, "register_jobs"):
-        schedules.register_jobs(scheduler, app)
-    else:
-        logger.warning("schedules.register_jobs is missing: no reminders will be sent")
+    schedules.register_jobs(scheduler, app)
     scheduler.start()
     return scheduler
 

@@ -75,19 +75,13 @@ def preview(app: BotApp) -> None:
 async def _senders(app: BotApp):
     """The console sender plus the channels the config enables, ready to send; closed afterwards."""
     app.senders.setdefault("console", ConsoleSender())
+    from bot.runner import build_channels  # the HTTP server's modules, only when something is sent
+
     opened = []
     try:
-        from bot.runner import build_channels
-    except ImportError:
-        build_channels = None
-    try:
-        for channel in build_channels(app) if build_channels else ():
-            application = getattr(channel, "application", None)  # Telegram: connect without polling
-            if application is not None:
-                await application.initialize()
-                opened.append(application.shutdown)
-            else:
-                opened.append(channel.stop)
+        for channel in build_channels(app):
+            await channel.open_for_sending()
+            opened.append(channel.stop)
         yield app.senders
     finally:
         for close in reversed(opened):

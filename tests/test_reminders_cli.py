@@ -169,3 +169,23 @@ def test_preview_names_reminders_in_words(key, label):
     from schedules.cli import reminder_label
 
     assert reminder_label(key) == label
+
+
+async def test_send_from_the_command_line_goes_through_telegram_without_polling(tmp_path, fake_bot_api):
+    from bot.bindings import bind_chat
+    from tests.conftest import local
+
+    db = open_db(tmp_path / "bot.db")
+    insert_roster(db)
+    bind_chat(db, "telegram", "5001", "5001", "C1", local("2010-05-01T09:00"))
+    db.close()
+    config = tmp_path / "config.toml"
+    config.write_text(f'[database]\npath = "{tmp_path / "bot.db"}"\n[telegram]\nenabled = true\n'
+                      f'token = "{fake_bot_api.token}"\nbase_url = "{fake_bot_api.base_url}"\n'
+                      f'base_file_url = "{fake_bot_api.base_file_url}"\n', encoding="utf-8")
+    args = ["reminders", "send", "--now", "2010-05-12T09:00", "--config", str(config)]
+    result = await asyncio.to_thread(CliRunner().invoke, cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    texts = [c.params["text"] for c in fake_bot_api.calls_to("sendMessage") if c.chat_id == "5001"]
+    assert len(texts) == len(set(texts)) >= 1 and any(t.startswith("【截止提醒】制定实施方案") for t in texts)
+    assert fake_bot_api.calls_to("getUpdates") == []  # sending only: no polling started

@@ -64,6 +64,10 @@ class Channel(Protocol):
         """Initialises the channel: set commands, start polling or register the webhook."""
         ...
 
+    async def open_for_sending(self) -> None:
+        """Connects what send() needs, without receiving anything (reminders sent from the command line)."""
+        ...
+
     async def stop(self) -> None:
         """Stops receiving and releases the channel's connections."""
         ...

@@ -109,6 +109,10 @@ class TelegramChannel:
             return []
         return [Route(self.webhook_path, self._webhook, methods=["POST"])]
 
+    async def open_for_sending(self) -> None:
+        """Connects to the Bot API without polling or a webhook; stop() closes it."""
+        await self.application.initialize()
+
     async def start(self) -> None:
         """Connects, registers the commands, then polls or sets the webhook."""
         forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)  # Telegram redelivers within a day

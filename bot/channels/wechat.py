@@ -117,6 +117,9 @@ class WeChatChannel:
         forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)
         logger.info("WeChat (%s) callback at %s", self.settings.kind, self.settings.path)
 
+    async def open_for_sending(self) -> None:
+        """Nothing to open: the API client connects on the first send; stop() closes it."""
+
     async def stop(self) -> None:
         """Lets replies still being sent finish (a few seconds at most), then closes the API connections."""
         pending = [a.task for a in self._answers.values()] + list(self._background)
