@@ -78,12 +78,13 @@ def plan_deadline_reminders(app: BotApp, now: datetime, report: PlanReport, only
         if deadline.problem:
             report.problem(deadline.problem)
             continue
-        due = [m for m in moments(app, deadline) if m.send_at <= now]
+        every = moments(app, deadline)
+        due = [m for m in every if m.send_at <= now]
         if not due:
             continue
         latest = due[-1]  # earlier offsets are superseded: one reminder, with the days left that are true now
         held_to = quiet.next_allowed(max(now, latest.send_at))
-        coming = [m for m in moments(app, deadline) if m.send_at > now]
+        coming = every[len(due):]
         if coming and local_day(coming[0].send_at, app.tz) == local_day(held_to, app.tz):
             continue  # a catch-up held to the morning of the next reminder's day: that one says the same, once
         reminder = Reminder(f"deadline:{deadline.id}:{latest.offset_days}d", f"deadline:{deadline.id}", "deadline",

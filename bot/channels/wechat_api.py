@@ -190,7 +190,7 @@ class WeChatApi:
                 if exc.code in INVALID_TOKEN_CODES and stale is None:
                     stale = token
                     continue
-                if not delays or not _transient(exc):
+                if not delays or not is_transient(exc):
                     raise
                 logger.warning("media download failed (%s); retrying", exc.meaning)
             await asyncio.sleep(delays.pop(0))
@@ -224,7 +224,8 @@ class WeChatApi:
         return response
 
 
-def _transient(exc: WeChatApiError) -> bool:
+def is_transient(exc: WeChatApiError) -> bool:
+    """A network failure or WeChat's "system busy" (-1): worth trying again later."""
     return exc.code is None or exc.code == -1
 
 

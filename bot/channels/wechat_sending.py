@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat
-from bot.channels.wechat_api import WeChatApi, WeChatApiError, seconds_until_tomorrow
+from bot.channels.wechat_api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
 from bot.channels.wechat_texts import wechat_texts
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
 
@@ -100,7 +100,7 @@ class WeChatSender:
 
     def _failure(self, chat_id: str, exc: WeChatApiError) -> DeliveryResult:
         logger.warning("WeChat message not sent: %s", exc.meaning)
-        if exc.code is None or exc.code == -1:
+        if is_transient(exc):
             return DeliveryResult(DeliveryOutcome.RETRY, reason=exc.meaning, retry_after=60)
         if exc.code == 45009:
             wait = seconds_until_tomorrow(datetime.now(timezone.utc))
