@@ -13,8 +13,8 @@ import pytest
 from bot.ask_cli import answer_batch
 from bot.campaign import load_campaign
 from bot.understanding import CONFIDENCE_THRESHOLD, Answerer
-from bot.understanding.figures import CampaignFigures
 from bot.understanding.spelling import TermCorrector
+from tests.answer_figures import CampaignFigures
 from tests.question_set import DECLINED, ask, judge, load_questions
 
 TZ = ZoneInfo("Asia/Shanghai")

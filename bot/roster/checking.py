@@ -147,10 +147,10 @@ class _Checker:
             parents[uid] = (uid, name, parent or None, kind)
         self._check_parents(parents)
         self.out.units = [parents[uid] for uid in self._tree_order(parents)]
-        self.out.counts[UNITS].added = sum(1 for uid in parents if uid not in self.known.unit_parents())
+        self.out.counts[UNITS].added = sum(1 for uid in parents if uid not in self.known.unit_parents)
 
     def _check_parents(self, units: dict[str, tuple]) -> None:
-        stored = self.known.unit_parents()
+        stored = self.known.unit_parents
         for uid, (_, _, parent, _) in list(units.items()):
             if parent is None:
                 continue
@@ -164,7 +164,7 @@ class _Checker:
 
     def _tree_order(self, units: dict[str, tuple]) -> list[str]:
         """The file's units with parents first; a cycle in the tree (file over database) is an error."""
-        parent_of = self.known.unit_parents() | {uid: row[2] for uid, row in units.items()}
+        parent_of = self.known.unit_parents | {uid: row[2] for uid, row in units.items()}
         state: dict[str, int] = {}  # 1: on the current path, 2: done
         order: list[str] = []
         for start in units:
@@ -217,7 +217,7 @@ class _Checker:
 
     def _phones_of_stored_cadres(self, phones: dict[str, int]) -> None:
         """Warns of a phone in the file that a stored cadre, whom the file leaves as is, already has."""
-        for cid, phone in self.known.db.execute("SELECT id, phone FROM cadres WHERE phone IS NOT NULL"):
+        for cid, phone in self.known.cadre_phones.items():
             if phone in phones and cid not in self.file_cadres:
                 self._shared_phone(f"“干部”表第 {phones[phone]} 行的手机号 {phone} 已是数据库中干部 {cid} 的号码")
 
@@ -288,9 +288,8 @@ class _Checker:
     def _missing_pairings(self, seen: dict[str, int]) -> None:
         """Finds stored pairings of the parties the file lists that the file no longer has (a pairing corrected)."""
         parties = {(row[3] is not None, row[3] or row[2]) for row in self.out.pairings}
-        self.out.missing_pairings = [
-            key for key, cadre_id, unit_id in self.known.db.execute("SELECT pair_key, cadre_id, unit_id FROM pairings")
-            if key not in seen and (unit_id is not None, unit_id or cadre_id) in parties]
+        self.out.missing_pairings = [key for key, party in self.known.pairing_parties.items()
+                                     if key not in seen and party in parties]
 
     def _party_known(self, number: int, kind: str, party: str, by_unit: bool) -> bool:
         if by_unit and self._known(party, self.file_units, "units"):

@@ -12,7 +12,6 @@ month_tasks, topic, greeting, thanks; bad_input and unknown are declined politel
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections import OrderedDict
 from datetime import datetime
@@ -23,13 +22,12 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import personal_intent
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
-from bot.understanding.normalize import MAX_QUESTION_CHARS
+from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
 __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENCE_THRESHOLD"]
 
 logger = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _CACHE_SIZE = 512
 
 BAD_INPUT_REPLIES = {
@@ -86,13 +84,13 @@ class Answerer:
         if problem:
             return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
         norm = self.normalize(clean)
-        if not _CJK.search(norm):
+        if not CJK.search(norm):
             intent = personal_intent(norm)
             if intent:
                 return Understanding(intent, 0.95, norm)
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
         reading = self._engine.reader.read(norm, self.tokenize(norm))
-        if reading.intent == "unknown" and not _CJK.search(clean):
+        if reading.intent == "unknown" and not CJK.search(clean):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
         return reading
 
@@ -182,7 +180,7 @@ def _screen(clean: str) -> str | None:
     letters = [ch for ch in clean if ch.isalnum()]
     if not letters or all(ch.isdigit() for ch in letters):
         return "symbols"
-    if _CJK.search(clean):
+    if CJK.search(clean):
         return None
     if any(unicodedata.name(ch, "").startswith(("LATIN", "DIGIT")) for ch in letters):
         return None  # English or digits: the normaliser may still find a question

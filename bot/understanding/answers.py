@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.campaign import Campaign, Deadline, Topic, chinese_date
+from bot.campaign import Campaign, Deadline, Phase, Topic, chinese_date
 
 CN_ORDINAL = "零一二三四五六七八九十"
-UNIT_TASKS_SHOWN = 4  # a unit's next deadlines listed; the rest come when these are done
+UNIT_TASKS_SHOWN = 4  # next deadlines listed at once (for a unit, or in general); the rest come when these are done
 # A due_text naming a month or 七一 fixes the day; one that names only an event (十八大召开前) does not.
 _SOURCE_NAMES_DAY = re.compile(r"\d+月|七一")
 DEFAULT_SUGGESTIONS = ("现在是哪个阶段？", "下一个截止日期是什么？", "四联一带是什么？")
@@ -50,12 +50,13 @@ class Composer:
             lead = f"今天（{chinese_date(today)}）活动还没有开始。活动从{c.start_text}起开展"
             if first and first.described:
                 lead += f"，{phase_label(1)}是{first.name}（{first.period_text}）"
-            return f"{lead}。\n{self.basis(first.ref if first else c.ref)}"
+            return f"{lead}。\n{self.basis(self._phases_ref())}"
         if status == "ended":
             return f"{self.campaign_over(today)}\n{self.basis(c.ref)}"
         phase = c.phase_at(today)
         if phase is None:
-            return f"{self.undescribed_stretch(today)}\n{self.basis(self._undescribed_ref())}"
+            later = self._first_undescribed()
+            return f"{self.undescribed_stretch(today)}\n{self.basis(later.ref if later else c.ref)}"
         text = f"现在（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
         upcoming = c.upcoming_deadlines(today, unit_kind, role)
         if upcoming:
@@ -72,13 +73,13 @@ class Composer:
         described = [p for p in self.campaign.phases if p.described and p.end and p.end < today]
         last = described[-1] if described else None
         done = f"{phase_label(last.number)}已于{last.period_text.split('到')[-1]}结束。" if last else ""
-        later = next((p for p in self.campaign.phases if not p.described), None)
+        later = self._first_undescribed()
         rest = later.summary if later else f"活动{self.campaign.end_text}。"
         return f"今天是{chinese_date(today)}。{done}{rest}"
 
-    def _undescribed_ref(self) -> str:
-        later = next((p for p in self.campaign.phases if not p.described), None)
-        return later.ref if later else self.campaign.ref
+    def _first_undescribed(self) -> Phase | None:
+        """The first phase the source announces without describing it (what comes after the described ones)."""
+        return next((p for p in self.campaign.phases if not p.described), None)
 
     def phase(self, number: int, today: date) -> str:
         """What the source says about one phase, and where today stands relative to it."""
@@ -129,7 +130,7 @@ class Composer:
         upcoming = self.campaign.upcoming_deadlines(today, unit_kind, role)
         if not upcoming:
             return f"{self._nothing_ahead(today, unit_kind)}\n{self.basis(self._phases_ref())}"
-        shown = upcoming[:count] if count else upcoming[:4]
+        shown = upcoming[:count] if count else upcoming[:UNIT_TASKS_SHOWN]
         head = "下一个截止事项：" if count == 1 else f"接下来的截止事项{self._for(unit_kind)}："
         lines = [f"· {self.deadline_line(d, today, unit_kind)}" for d in shown]
         return "\n".join([head, *lines, self.basis(self._refs(shown))])

@@ -11,6 +11,9 @@ from bot.understanding.retrieval import Hit, Index
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
 
+# 活动 is this campaign, except in 学习实践活动 (the earlier campaign the file refers to).
+_THIS = "(?<!学习实践)活动"
+
 # Cues: the words (each a regular expression) that mark what a question asks. A cue matches when any of its
 # words occurs in the normalised question.
 CUES = {
@@ -20,8 +23,8 @@ CUES = {
     "unbind": ("解绑", "解除绑定", "取消绑定", "unbind"),
     "help": ("^(帮助|help|菜单|功能|说明|使用说明|使用帮助|求助|帮我)$", "怎么用", "如何使用", "怎么使用", "使用方法",
              "你能做什么", "能做什么", "能干什么", "你会什么", "有什么功能", "有哪些功能", "能帮我做什么", "可以做什么",
-             "^帮助一下", "(怎么|如何|咋)\\S{0,2}(上报|报|发|交)\\S{0,2}(走访|照片|相片)", "(怎么|如何|咋)\\S{0,2}绑定", "绑定\\S{0,3}(怎么|咋|如何)",
-             "绑定码\\S{0,2}(在哪|哪里|哪儿|怎么|咋|找谁|问谁)"),
+             "^帮助一下", "(怎么|如何)\\S{0,2}(上报|报|发|交)\\S{0,2}(走访|照片|相片)", "(怎么|如何)\\S{0,2}绑定", "绑定\\S{0,3}(怎么|如何)",
+             "绑定码\\S{0,2}(在哪|哪里|哪儿|怎么|找谁|问谁)"),
     "visits": ("我的走访", "走访记录", "走访情况", "走访了几次", "走访过", "我走访", "入户记录", "我的入户", "走访历史",
                "走访次数", "我的照片"),
     "households": ("(联系|结对|帮扶|包|联)的?(农牧户|农户|牧户|户)", "(联系|结对|帮扶|包)了?(哪|几|多少)\\S{0,2}户",
@@ -45,17 +48,20 @@ CUES = {
     "deadlines": ("截止", "deadline"),
     # Facts the source never gives (money, places, phone numbers): declined before any rule can half-answer them.
     "unsourced": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "在哪开", "在哪里开", "在哪儿开",
-                  "什么地方开", "地点", "会场", "电话", "手机号", "联系方式", "名额", "(多少|几)个?(人|份|名)",
+                  "什么地方开", "地点", "会场", "名额", "(多少|几)个?(份|名)",
                   # people's names: the source names offices, never who holds them
                   "(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
+    # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
+    # in the first person.
+    "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人"),
     # A question that wants a date: only phases, deadlines and dated topics can answer it.
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
     "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
-    "campaign_span": (r"(活动|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
-                      r"(活动|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
-                      "搞到什么时候", "活动还有几天", "活动还剩几天", r"(活动|创先争优)\S*(结束|开始)了?吗",
-                      r"(活动|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
+    "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
+                      rf"({_THIS}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
+                      "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)了?吗",
+                      rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
 }
 _CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 _PHASE = re.compile(r"第(\d+)阶段")
@@ -89,9 +95,7 @@ def _asks_unsourced(text: str) -> bool:
     """True for a question about money, a place or a phone number, which the campaign file never gives.
 
     A cadre's own households' phones and sizes are in the roster, so a first-person question about them is not one."""
-    if cue("first_person", text):
-        text = re.sub("电话|手机号|联系方式|(多少|几)个?(人|口)", "", text)
-    return cue("unsourced", text)
+    return cue("unsourced", text) or cue("roster_facts", text) and not cue("first_person", text)
 
 
 class IntentReader:
@@ -125,7 +129,7 @@ class IntentReader:
             return self._rule("phases", text)
         if ("阶段" in text and cue("current", text) or cue("progress", text)) and not self._names_topic(text):
             return self._rule("current_phase", text)
-        if cue("campaign_span", text.replace("学习实践活动", "学习实践")):
+        if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
             return self._days_left(text, words)

@@ -7,12 +7,15 @@ import logging
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 import jieba
 
 from bot.campaign import Campaign
-from bot.vocabulary import CAMPAIGN_OFFICE, COUNTY_COMMITTEE, GRASSROOTS, PREFECTURE_COMMITTEE
+from bot.understanding.normalize import CJK
+from bot.vocabulary import (CAMPAIGN_OFFICE, COUNTY_COMMITTEE, GRASSROOTS, PREFECTURE_COMMITTEE,
+                            UNIT_KIND_ALIASES)
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ SYNONYMS = {
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 嘛 么 是 有 在 和 与 及 或 要 就 都 也 还 又 我 你 您 他 她 它 我们 你们 咱们 大家 "
     "什么 哪些 哪个 哪 怎么 怎样 怎么样 如何 多少 几 几个 个 这 那 这个 那个 这些 那些 一下 请问 请 问 想 知道 "
-    "告诉 说说 讲讲 介绍 一下子 具体 主要 到底 究竟 呢 能 可以 应该 需要 得 该 会 吗 啥 咋 谁 给 把 被 让 对 "
+    "告诉 说说 讲讲 介绍 一下子 具体 主要 到底 究竟 呢 能 可以 应该 需要 得 该 会 吗 谁 给 把 被 让 对 "
     "从 到 向 为 以 于 之 其 中 里 里面 上 下 时候 什么时候 时间 现在 目前 当前 今天 哪天 日期 一共 总共 共 "
     "分别 都是 就是 还是 以及 等 等等 方面 问题 情况 事 事情 东西 意思 含义 指 指的是 叫 叫做 称 所谓 关于 "
     "活动 创先争优 开展 工作 做 干 搞 办 安排 达到 实现 包括 属于 进行 有关 相关 怎么办 一些 应当 必须 是否 "
@@ -55,23 +58,28 @@ STOPWORDS = frozenset(
     "来源 出处 出自 依据 根据 原文 文件 规定".split()
 )
 
+
+def _roster_names(kind: str) -> tuple[str, ...]:
+    """The kind and the roster's aliases for it (bot.vocabulary), spelt as normalised (NFKC) text spells them."""
+    names = (name for name, named in ((kind, kind), *UNIT_KIND_ALIASES.items()) if named == kind and name)
+    return tuple(dict.fromkeys(unicodedata.normalize("NFKC", name) for name in names))
+
+
 # How cadres name the kinds of unit the deadlines bind (longest first when matched).
 UNIT_KIND_WORDS = {
-    COUNTY_COMMITTEE: ("县市委", "县委", "市委", "县市党委", "县里", "县上", "市里"),
-    PREFECTURE_COMMITTEE: ("州直党(工)委", "州直党工委", "州直党委", "州直各党(工)委", "州直机关", "州直单位",
-                           "州直部门", "党工委", "州直"),
-    GRASSROOTS: ("基层党组织", "党支部", "村党支部", "党总支", "支部", "基层组织", "村里", "基层", "乡党委", "镇党委",
-                 "乡镇党委", "村党组织", "乡镇", "乡里", "乡上",
-                 "镇里", "镇上", "村上"),
-    CAMPAIGN_OFFICE: ("活动办", "活动办公室", "创先争优办"),
+    COUNTY_COMMITTEE: (*_roster_names(COUNTY_COMMITTEE), "县委", "市委", "县市党委", "县里", "县上", "市里"),
+    PREFECTURE_COMMITTEE: (*_roster_names(PREFECTURE_COMMITTEE), "州直各党(工)委", "州直机关", "州直单位", "州直部门",
+                           "党工委", "州直"),
+    GRASSROOTS: (*_roster_names(GRASSROOTS), "党支部", "村党支部", "党总支", "支部", "基层组织", "村里", "基层", "乡党委",
+                 "镇党委", "乡镇党委", "村党组织", "乡镇", "乡里", "乡上", "镇里", "镇上", "村上"),
+    CAMPAIGN_OFFICE: (*_roster_names(CAMPAIGN_OFFICE), "活动办公室", "创先争优办"),
 }
 
 COMMON_WORD_FREQ = 20  # jieba dictionary words rarer than this are left out (faster start, same answers)
 MAX_WORD = 6  # longer items (whole clauses) are not words; jieba splits them
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 # Single characters that carry grammar, time or a common verb, never part of an unknown word of their own.
 _FUNCTION_CHARS = frozenset("前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
-                            "没不别这那哪谁啥咋么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
+                            "没不别这那哪谁么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
 _LOOSE_BREAKERS = STOPWORDS | _FUNCTION_CHARS
 _QUESTION_MORPHEMES = re.compile(r"谁|什么|哪|怎|为何|几|多少|吗|呢")
 _PHRASE_CHARS = re.compile(r"[哪几什么怎为是个的各所这那]")
@@ -106,7 +114,7 @@ def file_terms(campaign: Campaign) -> set[str]:
     for topic in campaign.topics:
         names.update((topic.title, *topic.aliases, *topic.items))
     names.update(p.name for p in campaign.phases if p.name)
-    return {n for n in names if len(n) >= 2 and _CJK.search(n)}
+    return {n for n in names if len(n) >= 2 and CJK.search(n)}
 
 
 def correctable_terms(campaign: Campaign) -> set[str]:
@@ -119,19 +127,19 @@ def correctable_terms(campaign: Campaign) -> set[str]:
     return names
 
 
-def common_words_dictionary(min_freq: int = COMMON_WORD_FREQ) -> Path:
+def common_words_dictionary() -> Path:
     """jieba's dictionary without its rare words, written once to the temporary folder (jieba caches it there too).
 
     The full dictionary takes about a second to load; the common fifth of it loads in a fraction of that and still
     tells everyday words (天气, 州长) from the campaign's."""
     source = Path(jieba.__file__).parent / "dict.txt"
-    stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}-{min_freq}"
+    stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}-{COMMON_WORD_FREQ}"
     target = Path(tempfile.gettempdir()) / f"campaign-bot-jieba-{stamp}.txt"
     if target.exists():
         return target
     try:
         with open(source, encoding="utf-8") as fh:
-            kept = [line for line in fh if int(line.split(" ", 2)[1]) >= min_freq]
+            kept = [line for line in fh if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ]
         partial = target.with_suffix(f".{os.getpid()}.tmp")
         partial.write_text("".join(kept), encoding="utf-8")
         os.replace(partial, target)  # atomic: a concurrent start never reads half a file

@@ -11,6 +11,8 @@ MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "[零〇一二两三四五六七八九十]+"
+CJK_CHARS = r"[\u4e00-\u9fff]"  # the CJK Unified Ideographs block: a Chinese character
+CJK = re.compile(CJK_CHARS)
 
 # Scanning errors of the source and slips cadres make, fixed before anything else (order matters).
 TYPOS = (
@@ -39,6 +41,7 @@ ENGLISH = (
     (r"\btheme\b", "主题"), (r"\bgoals?\b", "目标要求"), (r"\bwhen\b", "什么时候"), (r"\bend\b", "结束"),
     (r"\bcampaign\b", "活动"), (r"\bwhat is\b", "什么是"),
 )
+_ENGLISH = tuple((re.compile(pattern), repl) for pattern, repl in ENGLISH)
 
 # Pinyin initials cadres type for the campaign's terms on a phone keyboard.
 PINYIN_INITIALS = (
@@ -54,6 +57,7 @@ _PHASE_WITH_DI = re.compile(rf"第\s*({_CN_NUMBER}|\d+)\s*个?\s*阶段")
 _PHASE_BARE = re.compile(rf"(?<![第\d几下上这该本每哪同前后])({_CN_NUMBER}|\d)阶段")
 _PHASE_AFTER = re.compile(rf"阶段\s*({_CN_NUMBER}|\d)(?![个月日号年天])")
 _MONTH_DAY = re.compile(rf"({_CN_NUMBER})(?=月|日|号|天)")
+_UNTIL_END = re.compile(r"什么时候完(?![成善整全])")  # 什么时候完 means 结束, not 完成/完善/完整/完全
 _DAY_HAO = re.compile(r"(\d{1,2})号")
 _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
@@ -101,14 +105,14 @@ class Normalizer:
         """The canonical form: simplified, half-width, lower case, typos fixed, spoken forms and numerals unified."""
         text = self._t2s.convert(self.clean(text)[:limit]).lower()
         text = _LETTER_O.sub("0", text)
-        for pattern, repl in ENGLISH:
-            text = re.sub(pattern, repl, text)
+        for pattern, repl in _ENGLISH:
+            text = pattern.sub(repl, text)
         text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
         for spoken, plain in SPOKEN:
             text = text.replace(spoken, plain)
-        text = re.sub(r"什么时候完(?![成善整全])", "什么时候结束", text)
+        text = _UNTIL_END.sub("什么时候结束", text)
         text = _PHASE_WITH_DI.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _PHASE_BARE.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _PHASE_AFTER.sub(lambda m: _arabic(m, "第{}阶段"), text)
@@ -117,4 +121,4 @@ class Normalizer:
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)
-        return text.replace(" ", "") if re.search(r"[\u4e00-\u9fff]", text) else text
+        return text.replace(" ", "") if CJK.search(text) else text

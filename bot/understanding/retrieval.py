@@ -38,7 +38,7 @@ class Hit:
     score: float
     coverage: float  # share of the question's weighted words the entry accounts for, 0..1
     named: bool  # the question names the entry (title or alias) whole
-    spread: int = 0  # how many entries mention the name the question used: fewer is more specific
+    spread: int  # how many entries mention the name the question used: fewer is more specific
 
 
 def campaign_entries(campaign: Campaign) -> list[tuple[Entry, str, str]]:
@@ -157,8 +157,3 @@ class Index:
     def last_phase(self) -> int:
         """The number of the campaign's last phase (announced or described)."""
         return max((int(e.key) for e in self.entries if e.kind == "phase"), default=0)
-
-    def entry(self, kind: str, key: str) -> Entry | None:
-        """The entry of that kind and key."""
-        i = self._by_key.get((kind, key))
-        return None if i is None else self.entries[i]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from bot.understanding.normalize import CJK_CHARS
+
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"{CJK_CHARS}+")
 # Everyday words a term's slip must not eat into: 动员会什么时候 is not a slip of 动员会议, nor 我们镇党委 of 乡镇党委.
 EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "俺们", "你们", "他们", "怎么", "哪个", "哪些", "多少", "为什么",
                   "是不是", "有没有", "做什么", "要做")
