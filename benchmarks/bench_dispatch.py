@@ -108,7 +108,7 @@ class FakeServer:
 
 async def send_all(app: BotApp) -> tuple[int, float]:
     """Dispatches until nothing is left to retry; returns the dispatch runs and the seconds they took."""
-    from bot.channels.telegram import TelegramChannel  # the real adapter; only it imports telegram
+    from bot.channels.telegram.adapter import TelegramChannel  # the real adapter; only it imports telegram
 
     channel = TelegramChannel(app)
     await channel.application.initialize()

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 
 from bot.app import BotApp  # noqa: E402
-from bot.channels.wechat import WeChatChannel  # noqa: E402
+from bot.channels.wechat.adapter import WeChatChannel  # noqa: E402
 from bot.clock import FixedClock, parse_moment  # noqa: E402
 from bot.config import DatabaseSettings, PhotoSettings, Settings  # noqa: E402
 from bot.web import build_web_app  # noqa: E402

@@ -9,8 +9,8 @@ import sqlite_utils
 from openpyxl import Workbook
 
 from bot.excel import append_row
-from bot.progress import Summary, cadre_progress, in_unit_subtree, summarise
-from schedules.store import KIND_NAMES, STATUS_NAMES
+from bot.store.progress import Summary, cadre_progress, in_unit_subtree, summarise
+from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
 
 _VISITS_SQL = """
 SELECT v.visited_at, c.id, c.name, u.name, h.id, h.head_name, h.village,

@@ -27,11 +27,11 @@ def build_channels(app: BotApp) -> list[Channel]:
     """The channels the settings enable, each registered in app.senders under its name."""
     channels: list[Channel] = []
     if app.settings.telegram.enabled:
-        from bot.channels.telegram import TelegramChannel
+        from bot.channels.telegram.adapter import TelegramChannel
 
         channels.append(TelegramChannel(app))
     if app.settings.wechat.enabled:
-        from bot.channels.wechat import WeChatChannel
+        from bot.channels.wechat.adapter import WeChatChannel
 
         channels.append(WeChatChannel(app))
     for channel in channels:

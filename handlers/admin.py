@@ -2,7 +2,7 @@
 
 from bot.app import Context
 from bot.messages import Incoming, Outgoing
-from bot.progress import CadreProgress, admin_scope, cadre_progress, summarise
+from bot.store.progress import CadreProgress, admin_scope, cadre_progress, summarise
 from bot.router import normalized_text
 from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
 

@@ -4,7 +4,7 @@ import re
 
 from bot.app import Context
 from bot.binding_codes import CodeProblem, redeem_code
-from bot.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
+from bot.store.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
 from bot.db import transaction
 from bot.messages import Choice, Incoming, Outgoing
 from bot.router import parse_command

@@ -1,7 +1,7 @@
 """我的联系户 and 我的结对: the cadre's households and pairings (personal data: only the paired cadre sees them)."""
 
 from bot.app import Context
-from bot.households import households_of, pairings_of
+from bot.store.households import households_of, pairings_of
 from bot.messages import Incoming, Outgoing
 from bot.vocabulary import CADRE_HOUSEHOLD, PAIRING_KINDS
 

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from bot.app import Context
 from bot.db import transaction
-from bot.households import PairedHousehold, households_of
+from bot.store.households import PairedHousehold, households_of
 from bot.messages import Choice, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
 from bot.router import normalized_text
-from bot.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, recent_visit,
+from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, recent_visit,
                         recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
 CHOICE_PREFIX = "visit:"

@@ -8,8 +8,8 @@ from datetime import datetime, time, timedelta
 from bot.app import BotApp
 from bot.campaign import Deadline
 from schedules.quiet_hours import QuietHours
-from schedules.report import PlanReport
-from schedules.store import EXPIRED, PENDING, Reminder, insert_for_audience, key_planned, series_planned
+from schedules.plan_result import PlanReport
+from bot.store.deliveries import EXPIRED, PENDING, Reminder, insert_for_audience, key_planned, series_planned
 from schedules.texts import deadline_text
 from schedules.timekeeping import at_local, iso, local_day, parse_hhmm
 

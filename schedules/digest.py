@@ -7,11 +7,11 @@ from datetime import datetime
 
 from bot.app import BotApp
 from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
-from schedules.report import PlanReport
-from schedules.store import insert_personal, key_planned
+from schedules.plan_result import PlanReport
+from bot.store.deliveries import insert_personal, key_planned
 from schedules.texts import OverdueCadre, digest_text
 from schedules.timekeeping import local_day
-from schedules.visits import overdue_households, weekly_reminder
+from schedules.visit_reminders import overdue_households, weekly_reminder
 
 
 class UnitTree:

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
-from bot.bindings import BLOCKED_REASON, deactivate_chat
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
 from schedules.lifecycle import prepare_dispatch
 from schedules.quiet_hours import QuietHours
 from schedules.ratelimit import RateLimiter, channel_limits
-from schedules.store import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
+from bot.store.deliveries import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
 from schedules.timekeeping import iso
 
 logger = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from bot.app import BotApp
 from bot.db import transaction
 from schedules.deadlines import refresh_stale_texts
-from schedules.recipients import NOT_BOUND, chosen_binding_rowid
-from schedules.store import EXPIRED, FAILED, PENDING, SENDING, UNDELIVERABLE
+from bot.store.recipients import NOT_BOUND, chosen_binding_rowid
+from bot.store.deliveries import EXPIRED, FAILED, PENDING, SENDING, UNDELIVERABLE
 from schedules.timekeeping import iso
 
 logger = logging.getLogger(__name__)

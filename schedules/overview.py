@@ -11,7 +11,7 @@ from schedules.deadlines import deadline_problems
 from schedules.lifecycle import prepare_dispatch
 from schedules.plan import plan
 from schedules.quiet_hours import QuietHours
-from schedules.store import PENDING, STATUSES
+from bot.store.deliveries import PENDING, STATUSES
 from schedules.timekeeping import iso
 
 

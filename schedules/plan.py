@@ -9,8 +9,8 @@ from bot.app import BotApp
 from bot.db import transaction
 from schedules.deadlines import plan_deadline_reminders
 from schedules.digest import plan_digests
-from schedules.report import PlanReport
-from schedules.visits import plan_visit_reminders
+from schedules.plan_result import PlanReport
+from schedules.visit_reminders import plan_visit_reminders
 
 logger = logging.getLogger(__name__)
 

@@ -6,15 +6,15 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
-from bot.progress import never_visited_is_overdue
+from bot.store.progress import never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 from schedules.quiet_hours import QuietHours
-from schedules.report import PlanReport
-from schedules.store import Reminder, insert_personal, key_planned
+from schedules.plan_result import PlanReport
+from bot.store.deliveries import Reminder, insert_personal, key_planned
 from schedules.texts import OverdueHousehold, visit_text
 from schedules.timekeeping import at_local, end_of_week, iso, local_day, parse_hhmm, week_label
 
-# A cadre's own visits count (as in bot/households.py and bot/progress.py): another cadre's visit does not
+# A cadre's own visits count (as in bot/store/households.py and bot/store/progress.py): another cadre's visit does not
 # discharge this one's pairing.
 _OVERDUE_SQL = """
 SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)

@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from bot.bindings import bind_chat
-from bot.channels.telegram import TelegramChannel
+from bot.store.bindings import bind_chat
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.config import TelegramSettings
 from schedules.dispatch import dispatch
 from schedules.plan import plan

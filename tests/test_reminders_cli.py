@@ -166,13 +166,13 @@ def test_disabled_reminders_register_nothing(roster):
     ("digest:2010-W20", "每周汇总（2010年第20周）"),
 ])
 def test_preview_names_reminders_in_words(key, label):
-    from schedules.cli import reminder_label
+    from bot.cli.reminders import reminder_label
 
     assert reminder_label(key) == label
 
 
 async def test_send_from_the_command_line_goes_through_telegram_without_polling(tmp_path, fake_bot_api):
-    from bot.bindings import bind_chat
+    from bot.store.bindings import bind_chat
     from tests.conftest import local
 
     db = open_db(tmp_path / "bot.db")

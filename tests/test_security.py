@@ -14,11 +14,11 @@ import httpx
 import pytest
 
 from bot.binding_codes import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS
-from bot.channels.telegram import TelegramChannel
-from bot.channels.wechat import WeChatChannel
+from bot.channels.telegram.adapter import TelegramChannel
+from bot.channels.wechat.adapter import WeChatChannel
 from bot.config import TelegramSettings
 from bot.messages import Incoming
-from bot.reports import write_report
+from bot.progress_report import write_report
 from bot.router import CRASH_REPLY, Route, always, dispatch
 from bot.web import build_web_app
 from tests.conftest import jpeg

@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from telegram import error as telegram_error
 
-from bot.bindings import BLOCKED_REASON, bind_chat
+from bot.store.bindings import BLOCKED_REASON, bind_chat
 from bot.campaign import load_campaign
-from bot.channels.telegram import TelegramChannel, failure_result
+from bot.channels.telegram.adapter import TelegramChannel, failure_result
 from bot.config import TelegramSettings
 from bot.messages import Choice, DeliveryOutcome, Outgoing
 from bot.understanding import Answerer

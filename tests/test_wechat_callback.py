@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from bot.bindings import BLOCKED_REASON
-from bot.channels.wechat import WeChatChannel
-from bot.channels.wechat_menu import REPORT_VISIT_HELP
-from bot.channels.wechat_texts import ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK
+from bot.store.bindings import BLOCKED_REASON
+from bot.channels.wechat.adapter import WeChatChannel
+from bot.channels.wechat.menu import REPORT_VISIT_HELP
+from bot.channels.wechat.texts import ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK
 from bot.messages import Incoming, Location, Outgoing
 from bot.router import Route, always
 from bot.web import build_web_app

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import click
 import pytest
 
-from bot.bindings import BLOCKED_REASON
-from bot.channels.wechat import WeChatChannel, create_menu_command
-from bot.channels.wechat_api import api_root
-from bot.channels.wechat_menu import menu_payload
+from bot.store.bindings import BLOCKED_REASON
+from bot.channels.wechat.adapter import WeChatChannel, create_menu_command
+from bot.channels.wechat.api import api_root
+from bot.channels.wechat.menu import menu_payload
 from bot.config import WeChatSettings
 from bot.messages import Choice, DeliveryOutcome, Outgoing
 from tests.conftest import insert_roster

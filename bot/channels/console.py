@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from bot.app import BotApp
-from bot.bindings import bind_chat
+from bot.store.bindings import bind_chat
 from bot.channels.splitting import numbered_choices
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
 from bot.router import dispatch

@@ -223,7 +223,7 @@ def report(out_path, unit_id, settings, clock):
     例：campaign-bot report --out 全州进度.xlsx
         campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
     """
-    from bot.reports import write_report
+    from bot.progress_report import write_report
 
     if not out_path.lower().endswith(".xlsx"):
         raise click.ClickException(f"报表是 Excel 工作簿，--out 要以 .xlsx 结尾，例如 进度.xlsx（现在是 {out_path}）。")
@@ -265,7 +265,7 @@ def reminders_preview(settings, clock):
     \b
     例：campaign-bot reminders preview --now 2010-05-08T09:00
     """
-    from schedules.cli import preview
+    from bot.cli.reminders import preview
 
     preview(open_app(settings, clock))
 
@@ -279,7 +279,7 @@ def reminders_send(settings, clock):
     \b
     例：campaign-bot reminders send --now 2010-05-08T09:00
     """
-    from schedules.cli import send
+    from bot.cli.reminders import send
 
     send(open_app(settings, clock))
 
@@ -292,7 +292,7 @@ def reminders_status(settings):
     \b
     例：campaign-bot reminders status --config config.toml
     """
-    from schedules.cli import status
+    from bot.cli.reminders import status
 
     status(open_app(settings))
 
@@ -305,7 +305,7 @@ def wechat_menu(settings):
     \b
     例：campaign-bot wechat-menu --config config.toml
     """
-    from bot.channels.wechat import create_menu_command
+    from bot.channels.wechat.adapter import create_menu_command
 
     create_menu_command(open_app(settings))
 

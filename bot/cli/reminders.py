@@ -15,7 +15,7 @@ from schedules.dispatch import HELD, NOT_CLAIMED, dispatch
 from schedules.overview import Preview, status_counts
 from schedules.overview import preview as build_preview
 from schedules.plan import plan
-from schedules.store import KIND_NAMES, STATUS_NAMES
+from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
 
 logger = logging.getLogger(__name__)
 

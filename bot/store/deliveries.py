@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from schedules.recipients import NOT_BOUND, chosen_binding_join
+from bot.store.recipients import NOT_BOUND, chosen_binding_join
 from schedules.timekeeping import iso
 
 PENDING = "pending"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.progress import never_visited_is_overdue
+from bot.store.progress import never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 

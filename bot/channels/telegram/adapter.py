@@ -29,7 +29,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
-from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing

@@ -3,8 +3,8 @@
 The callback verifies every request (signature; msg_signature and AES in safe mode), answers within WeChat's
 5 seconds (a passive reply when the answer is ready in time, else an empty answer and an API message later),
 and recognises WeChat's retries by MsgId (events: FromUserName + CreateTime) kept in processed_messages.
-Only this module imports wechatpy (its crypto, parser and replies); the API calls are in wechat_api (httpx),
-sending in wechat_sending, the request checks in wechat_guard.
+Only this module imports wechatpy (its crypto, parser and replies); the API calls are in api.py (httpx),
+sending in sending.py, the request checks in guard.py.
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from wechatpy.replies import TextReply as OfficialTextReply
 from wechatpy.utils import check_signature
 
 from bot.app import BotApp
-from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
-from bot.channels.wechat_api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
-from bot.channels.wechat_guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
-from bot.channels.wechat_menu import BUTTONS, create_menu, menu_summary
-from bot.channels.wechat_sending import CHANNEL, WeChatSender
-from bot.channels.wechat_texts import (
+from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
+from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
+from bot.channels.wechat.menu import BUTTONS, create_menu, menu_summary
+from bot.channels.wechat.sending import CHANNEL, WeChatSender
+from bot.channels.wechat.texts import (
     ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK, wechat_texts,
 )
 from bot.messages import DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.channels.wechat_api import WeChatApi
+from bot.channels.wechat.api import WeChatApi
 from bot.config import WeChatSettings
 
 

@@ -10,9 +10,9 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from bot.app import BotApp
-from bot.bindings import BLOCKED_REASON, deactivate_chat
-from bot.channels.wechat_api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
-from bot.channels.wechat_texts import wechat_texts
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat
+from bot.channels.wechat.api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
+from bot.channels.wechat.texts import wechat_texts
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
 
 logger = logging.getLogger(__name__)
