@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -15,7 +14,9 @@ from bot.campaign import Campaign, load_campaign
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import open_db
-from bot.messages import DeliveryResult, Outgoing
+from bot.messages import Choice, DeliveryResult, Outgoing
+from bot.store.cadres import Cadre
+from bot.store.state import clear_state, save_state
 
 
 class Sender(Protocol):
@@ -33,16 +34,18 @@ class BotApp:
     campaign: Campaign
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
+    routes: list = field(default_factory=list)  # the handler table (bot.rules.Route), given by whoever runs the app
     _answerer: Any = None
 
     @classmethod
-    def create(cls, settings: Settings, clock: Clock | None = None) -> BotApp:
-        """Opens the database and loads the campaign named by the settings."""
+    def create(cls, settings: Settings, clock: Clock | None = None, routes: list | None = None) -> BotApp:
+        """Opens the database and loads the campaign named by the settings; `routes` is the handler table."""
         return cls(
             settings=settings,
             db=open_db(settings.database.path),
             campaign=load_campaign(settings.campaign.file or None),
             clock=clock or Clock(),
+            routes=list(routes or []),
         )
 
     @property
@@ -86,9 +89,10 @@ class Context:
     now: datetime  # UTC
     channel: str
     chat_id: str
-    cadre: dict | None = None  # the bound cadre's row, with unit_kind and unit_name; None for a visitor
+    cadre: Cadre | None = None  # the bound cadre; None for a visitor
     state: str | None = None
     state_data: dict = field(default_factory=dict)
+    offered: tuple[Choice, ...] = ()  # the choices the last reply offered (the router keeps them)
     understanding: Any = None  # the answer engine's reading of the text, filled on first need
 
     @property
@@ -108,15 +112,10 @@ class Context:
 
     def set_state(self, state: str, data: dict | None = None) -> None:
         """Stores the conversation state for this chat, so it survives a restart."""
-        self.db.execute(
-            "INSERT INTO conversation_state (channel, chat_id, state, data, updated_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (channel, chat_id) DO UPDATE SET state = excluded.state, data = excluded.data, "
-            "updated_at = excluded.updated_at",
-            (self.channel, self.chat_id, state, json.dumps(data or {}, ensure_ascii=False), self.now.isoformat()),
-        )
+        save_state(self.db, self.channel, self.chat_id, state, data or {}, self.now)
         self.state, self.state_data = state, data or {}
 
     def clear_state(self) -> None:
-        """Forgets the conversation state of this chat."""
-        self.db.execute("DELETE FROM conversation_state WHERE channel = ? AND chat_id = ?", (self.channel, self.chat_id))
-        self.state, self.state_data = None, {}
+        """Forgets the conversation state of this chat, and the choices it was offered."""
+        clear_state(self.db, self.channel, self.chat_id)
+        self.state, self.state_data, self.offered = None, {}, ()

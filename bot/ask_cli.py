@@ -8,16 +8,12 @@ from typing import IO
 
 from bot.app import BotApp
 from bot.channels.console import VISITOR_CHAT, answer_line, bind_console
+from bot.store.cadres import cadre_by_id
 from bot.understanding import PERSONAL_INTENTS
 
 
 def _chat_for(app: BotApp, cadre_id: str | None) -> str:
-    if cadre_id is None:
-        return VISITOR_CHAT
-    try:
-        return bind_console(app, cadre_id)
-    except Exception as exc:  # ConsoleError carries the Chinese message
-        raise LookupError(str(exc)) from None
+    return VISITOR_CHAT if cadre_id is None else bind_console(app, cadre_id)  # ConsoleError: an unknown cadre
 
 
 def answer_one(app: BotApp, text: str, cadre_id: str | None = None) -> str:
@@ -27,12 +23,8 @@ def answer_one(app: BotApp, text: str, cadre_id: str | None = None) -> str:
 
 
 def _unit_and_role(app: BotApp, cadre_id: str | None) -> tuple[str | None, str | None]:
-    if cadre_id is None:
-        return None, None
-    row = app.db.execute(
-        "SELECT u.kind, c.role FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = ?", (cadre_id,)
-    ).fetchone()
-    return (row[0], row[1]) if row else (None, None)
+    cadre = cadre_by_id(app.db, cadre_id) if cadre_id else None
+    return (cadre.unit_kind, cadre.role) if cadre else (None, None)
 
 
 def answer_batch(app: BotApp, lines: IO[str], out: IO[str], cadre_id: str | None = None) -> None:

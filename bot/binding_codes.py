@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import click
 import sqlite_utils
 
+from bot.errors import UsageError, UserError
 from bot.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -145,23 +145,21 @@ def write_codes_xlsx(path: Path, issued: list[IssuedCode], local_text) -> None:
     book.save(path)
 
 
-def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
-    """The `campaign-bot invite` command: issues codes and prints them or writes them to a workbook."""
+def issue_invites(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> list[str]:
+    """Issues codes for the cadres (or a unit's) and writes them to a workbook; returns the lines to show."""
     if not cadre_ids and not unit_id:
-        raise click.UsageError("请给出干部编号，或用 --unit 给出单位编号。")
+        raise UsageError("请给出干部编号，或用 --unit 给出单位编号。")
     if out_path and not out_path.lower().endswith(".xlsx"):
-        raise click.UsageError(f"--out 要以 .xlsx 结尾，例如 绑定码.xlsx（现在是 {out_path}）。")
+        raise UsageError(f"--out 要以 .xlsx 结尾，例如 绑定码.xlsx（现在是 {out_path}）。")
     try:
         ids = list(cadre_ids) + (unit_cadre_ids(app.db, unit_id) if unit_id else [])
         if not ids:
             raise LookupError(f"单位 {unit_id} 下没有干部。")
         issued = issue_codes(app.db, ids, app.clock.now(), app.settings.binding.code_ttl_days)
     except LookupError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+        raise UserError(str(exc.args[0])) from None
     if out_path:
         write_codes_xlsx(Path(out_path), issued, app.local_text)
-        click.echo(f"已为 {len(issued)} 名干部生成绑定码，写入 {out_path}")
-        return
-    for item in issued:
-        click.echo(f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local_text(item.expires_at)}")
-    click.echo("干部发送“绑定 绑定码”即可绑定，每个绑定码只能用一次。")
+        return [f"已为 {len(issued)} 名干部生成绑定码，写入 {out_path}"]
+    lines = [f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local_text(item.expires_at)}" for item in issued]
+    return lines + ["干部发送“绑定 绑定码”即可绑定，每个绑定码只能用一次。"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.tomlfile import read_toml
 from bot.vocabulary import ROLES, UNIT_KINDS
+from bot.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ def chinese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-class CampaignError(Exception):
+class CampaignError(UserError):
     """The campaign file cannot be used at all (unreadable, or missing what every answer needs)."""
 
 

@@ -38,3 +38,8 @@ class FixedClock(Clock):
     def set(self, moment: datetime) -> None:
         """Moves the clock."""
         self.moment = moment
+
+
+def iso(moment: datetime) -> str:
+    """The UTC ISO string stored in the database, to the second (so string order is time order)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.tomlfile import read_toml
+from bot.errors import UserError
 
 
-class ConfigError(Exception):
+class ConfigError(UserError):
     """The configuration file is missing, malformed or names an unknown key."""
 
 

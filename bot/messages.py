@@ -36,6 +36,25 @@ class Contact:
     name: str = ""
 
 
+class Event(enum.Enum):
+    """Something a user did that is not a message, named the same on every channel."""
+
+    START = "start"  # the first contact (Telegram /start without a code)
+    SUBSCRIBE = "subscribe"  # followed the account, or unblocked the bot
+    UNSUBSCRIBE = "unsubscribe"  # unfollowed the account, or blocked the bot
+    MENU_CLICK = "menu_click"  # a menu button; its key is in `menu_key`
+    LOCATION_REPORT = "location_report"  # the platform reported where the user is; the user sent nothing
+
+
+class MediaRefusal(enum.Enum):
+    """Why an adapter could not take an attachment; the handlers hold what to tell the user."""
+
+    UNSUPPORTED = "unsupported"  # a kind the bot does not handle (voice, video, sticker…); `refused_what` names it
+    NOT_AN_IMAGE = "not_an_image"  # a file that is not a picture; `refused_what` is its name
+    TOO_LARGE = "too_large"  # over the size limit; `refused_limit` is the limit in bytes
+    NOT_RECEIVED = "not_received"  # the platform would not hand the file over
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One message from a user, on any channel."""
@@ -51,7 +70,11 @@ class Incoming:
     choice: str | None = None  # the value of a button / numbered option the user picked
     message_id: str | None = None  # the platform's id, used to recognise retries
     album_id: str | None = None  # Telegram media_group_id: several photos of one visit
-    rejected_media: str | None = None  # adapter refused an attachment; a Chinese reason for the user
+    event: Event | None = None  # set for what is not a message (then text may be empty)
+    menu_key: str | None = None  # with Event.MENU_CLICK: which button
+    refused_media: MediaRefusal | None = None  # the adapter could not take an attachment
+    refused_what: str = ""  # the kind of attachment, or the name of a file sent as a document
+    refused_limit: int = 0  # with TOO_LARGE: the limit in bytes
 
 
 @dataclass(frozen=True)

@@ -194,13 +194,22 @@ def _v3_message_claims(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
-# (version, name, apply). Append only; never edit an applied migration.
-# Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
+def _v11_offered_choices(db: sqlite_utils.Database) -> None:
+    # The router, not the handlers, keeps the choices a reply offered; choices kept in `data` before move over.
+    db.conn.execute("ALTER TABLE conversation_state ADD COLUMN choices TEXT NOT NULL DEFAULT '[]'")
+    db.conn.execute("UPDATE conversation_state SET choices = json_extract(data, '$.choices'), "
+                    "data = json_remove(data, '$.choices') WHERE json_type(data, '$.choices') = 'array'")
+
+
+# (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
+# 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted per branch (see the team's standards):
+# 11-19 conversation model, 20-29 understanding, 30-39 roster, 40-49 reliability, 50-69 console, 70-79 later.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
+    (11, "conversation state: the choices offered", _v11_offered_choices),
 ]
 
 

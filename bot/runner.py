@@ -9,17 +9,17 @@ import os
 import signal
 import socket
 
-import click
 import uvicorn
 
 from bot.app import BotApp
+from bot.errors import UserError
 from bot.channels.base import Channel, ChannelConfigError
 from bot.web import build_web_app
 
 logger = logging.getLogger(__name__)
 
 
-class ServerStartError(Exception):
+class ServerStartError(UserError):
     """The HTTP server cannot listen where the settings say; the message (Chinese) says what to check."""
 
 
@@ -151,5 +151,5 @@ def run_bot(app: BotApp) -> None:
     try:
         asyncio.run(_main(app))
     except (ChannelConfigError, ServerStartError) as exc:
-        raise click.ClickException(str(exc)) from None
+        raise UserError(str(exc)) from None
 

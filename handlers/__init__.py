@@ -1,45 +1,65 @@
-"""The handler table: every rule the router tries, in order. The first that matches answers the message."""
+"""The handler table: every route the router tries, in order; the first whose rule matches (in its state) answers.
 
-from bot.router import (
+The program gives this table to the app (BotApp.create(..., routes=ROUTES)); nothing imports it back."""
+
+from bot.messages import Event
+from bot.rules import (
+    BOUND,
+    UNIT_ADMIN,
     Route,
     always,
     any_command,
     choice,
     command,
+    event,
     has_contact,
     has_location,
     has_photo,
-    has_rejected_media,
+    has_refused_media,
     intent,
 )
-from handlers import admin, ask, binding, households, start, visits
+from handlers import admin, ask, binding, households, media, start, visits
+from handlers.binding import CONFIRMING_UNBIND
+from handlers.visits import CHOOSING_HOUSEHOLD
 
-ROUTES: list[Route] = [
+# What a channel reports besides messages: following, blocking, menu buttons that answer by themselves.
+EVENT_ROUTES: list[Route] = [
+    Route("subscribe", event(Event.SUBSCRIBE), start.welcome),
+    Route("unsubscribe", event(Event.UNSUBSCRIBE), binding.unsubscribed),
+    Route("how to report a visit", visits.asks_how_to_report, visits.how_to_report),
+]
+
+ROUTES: list[Route] = EVENT_ROUTES + [
     Route("bind by contact", has_contact, binding.bind_by_contact),
     Route("start with code", binding.start_with_code, binding.bind_by_code),
-    Route("start", command("start"), start.start),
+    Route("start", start.starts, start.start),
     Route("help", command("help"), start.show_help),
-    Route("rejected media", has_rejected_media, visits.refuse_media),
-    Route("photo", has_photo, visits.receive_photo),
-    Route("location", has_location, visits.receive_location),
-    Route("choose household", choice(visits.CHOICE_PREFIX), visits.choose_household),
+    Route("refused media", has_refused_media, media.refuse_media),
+    Route("photo", has_photo, visits.receive_photo, requires=BOUND),
+    Route("location", has_location, visits.receive_location, requires=BOUND),
+    Route("choose household", choice(visits.CHOICE_PREFIX), visits.choose_household, requires=BOUND,
+          state=CHOOSING_HOUSEHOLD),
+    Route("stale household choice", choice(visits.CHOICE_PREFIX), visits.stale_choice),
     Route("cancel visit", choice(visits.CANCEL_CHOICE), visits.cancel_pending),
-    Route("typed household choice", visits.typed_while_choosing, visits.answer_typed_choice),
+    Route("typed household choice", visits.typed_choice, visits.answer_typed_choice, requires=BOUND,
+          state=CHOOSING_HOUSEHOLD),
     Route("bind by code", binding.sends_code, binding.bind_by_code),
     Route("unbind", intent("unbind"), binding.unbind),
-    Route("confirm unbind", choice(binding.UNBIND_PREFIX), binding.confirm_unbind),
-    Route("households", command("households"), households.my_households),
-    Route("my households", intent("my_households"), households.my_households),
-    Route("pairings", command("pairing"), households.my_pairings),
-    Route("my pairings", intent("my_pairings"), households.my_pairings),
-    Route("visits", command("visits"), visits.my_visits),
-    Route("my visits", intent("my_visits"), visits.my_visits),
+    Route("confirm unbind", choice(binding.UNBIND_PREFIX), binding.confirm_unbind, requires=BOUND,
+          state=CONFIRMING_UNBIND),
+    Route("stale unbind choice", choice(binding.UNBIND_PREFIX), binding.stale_choice),
+    Route("households", command("households"), households.my_households, requires=BOUND),
+    Route("my households", intent("my_households"), households.my_households, requires=BOUND),
+    Route("pairings", command("pairing"), households.my_pairings, requires=BOUND),
+    Route("my pairings", intent("my_pairings"), households.my_pairings, requires=BOUND),
+    Route("visits", command("visits"), visits.my_visits, requires=BOUND),
+    Route("my visits", intent("my_visits"), visits.my_visits, requires=BOUND),
     Route("help by words", intent("help"), start.show_help),
-    Route("progress", admin.asks_progress, admin.progress),
+    Route("progress", admin.asks_progress, admin.progress, requires=UNIT_ADMIN),
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),
-    Route("undo visit", visits.wants_undo, visits.undo_last_visit),
+    Route("undo visit", visits.wants_undo, visits.undo_last_visit, requires=BOUND),
     Route("nothing to cancel", visits.cancels, visits.nothing_to_cancel),
     Route("question", always, ask.answer_question),
 ]

@@ -3,20 +3,17 @@
 from bot.app import Context
 from bot.messages import Incoming, Outgoing
 from bot.store.progress import CadreProgress, admin_scope, cadre_progress, summarise
-from bot.router import normalized_text
-from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
+from bot.rules import normalized_text
 
 SHOWN_BEHIND = 10
 PROGRESS_WORDS = ("进度", "谁没走访", "谁还没走访", "落后")
 DOCUMENT_PHRASES = ("服从",)  # 进度服从效果 is the campaign document's own words: a question about it is no request
 LONGEST_REQUEST = 12  # a longer text naming 进度 is a question for the answer engine
-FOR_ADMINS_ONLY = ("各单位的进度统计只有单位管理员和活动办能查看。"
-                   "您自己的走访情况请发送“我的联系户”；您负责的单位如需查看，请让活动办在花名册里把您设为单位管理员。")
 
 
 def asks_progress(msg: Incoming, ctx: Context) -> bool:
-    """Rule: a bound cadre asks for progress (/progress, 进度, 谁没走访 …), not about the document's 进度服从效果."""
-    if not ctx.cadre or not msg.text.strip():
+    """Rule: someone asks for progress (/progress, 进度, 谁没走访 …), not about the document's 进度服从效果."""
+    if not msg.text.strip():
         return False
     text = normalized_text(msg, ctx)  # simplified and half-width: 進度 and 誰沒走訪 count too
     if any(p in text for p in DOCUMENT_PHRASES):
@@ -26,12 +23,10 @@ def asks_progress(msg: Incoming, ctx: Context) -> bool:
 
 async def progress(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Summarises visits in the administrator's units and names the cadres most behind."""
-    if ctx.cadre["role"] not in (UNIT_ADMIN, OFFICE_ADMIN):
-        return [Outgoing(FOR_ADMINS_ONLY)]
     interval = ctx.app.settings.reminders.visit_interval_days
     scope = admin_scope(ctx.cadre)
     rows = cadre_progress(ctx.db, scope, ctx.now, interval, ctx.app.campaign_start)
-    where = "全州" if scope is None else f"{ctx.cadre['unit_name']}及下属单位"
+    where = "全州" if scope is None else f"{ctx.cadre.unit_name}及下属单位"
     if not rows:
         return [Outgoing(f"{where}没有登记干部联户结对。")]
     lines = _summary(ctx, where, rows, interval)

@@ -20,8 +20,8 @@ async def upcoming_deadlines(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 
 def _answer(text: str, ctx: Context, intent: str | None) -> Outgoing:
-    cadre = ctx.cadre or {}
+    cadre = ctx.cadre
     reply = ctx.app.answerer.answer(
-        text, ctx.now, unit_kind=cadre.get("unit_kind"), role=cadre.get("role"), intent=intent
+        text, ctx.now, unit_kind=cadre.unit_kind if cadre else None, role=cadre.role if cadre else None, intent=intent
     )
     return Outgoing(reply.text)

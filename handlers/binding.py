@@ -4,10 +4,11 @@ import re
 
 from bot.app import Context
 from bot.binding_codes import CodeProblem, redeem_code
-from bot.store.bindings import UNBOUND_REASON, bind_chat, cadres_with_phone, deactivate_chat, normalise_phone
 from bot.db import transaction
 from bot.messages import Choice, Incoming, Outgoing
-from bot.router import parse_command
+from bot.rules import parse_command
+from bot.store.bindings import BLOCKED_REASON, UNBOUND_REASON, bind_chat, deactivate_chat, normalise_phone
+from bot.store.cadres import cadre_by_id, cadres_with_phone
 
 ASK_ADMIN = "请向本单位管理员索取绑定码，然后发送“绑定 绑定码”。"
 CODE_PROBLEMS = {
@@ -56,9 +57,9 @@ async def bind_by_contact(msg: Incoming, ctx: Context) -> list[Outgoing]:
         return [Outgoing(f"手机号 {masked(phone)} {problem}，无法自动绑定。{ASK_ADMIN}"
                          "如手机号有误，请联系管理员更正花名册。")]
     with transaction(ctx.db):
-        bind_chat(ctx.db, msg.channel, msg.chat_id, msg.user_id, cadres[0]["id"], ctx.now)
+        bind_chat(ctx.db, msg.channel, msg.chat_id, msg.user_id, cadres[0].id, ctx.now)
         ctx.clear_state()
-    return [bound_reply(cadres[0]["name"], cadres[0]["unit_name"])]
+    return [bound_reply(cadres[0].name, cadres[0].unit_name)]
 
 
 async def bind_by_code(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -74,9 +75,8 @@ async def bind_by_code(msg: Incoming, ctx: Context) -> list[Outgoing]:
             return [Outgoing(CODE_PROBLEMS[result].format(code=code[:20]))]
         bind_chat(ctx.db, msg.channel, msg.chat_id, msg.user_id, result, ctx.now)
         ctx.clear_state()
-        row = ctx.db.execute("SELECT c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = ?",
-                             (result,)).fetchone()
-    return [bound_reply(row[0], row[1])]
+        cadre = cadre_by_id(ctx.db, result)
+    return [bound_reply(cadre.name, cadre.unit_name)]
 
 
 CONFIRMING_UNBIND = "CONFIRMING_UNBIND"
@@ -88,19 +88,28 @@ async def unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Asks the cadre to confirm before unbinding: binding again needs a new code from the administrator."""
     if not ctx.cadre:
         return [Outgoing("本聊天还没有绑定干部身份，不需要解绑。")]
-    ctx.set_state(CONFIRMING_UNBIND, {"choices": [[c.label, c.value] for c in UNBIND_CHOICES]})
+    ctx.set_state(CONFIRMING_UNBIND)
     return [Outgoing("解绑后，本聊天将看不到联系户，也收不到提醒；重新绑定要向本单位管理员索取新的绑定码。确定要解绑吗？",
                      choices=UNBIND_CHOICES)]
 
 
 async def confirm_unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Unbinds the chat from its cadre once confirmed, or keeps the binding."""
-    if ctx.state != CONFIRMING_UNBIND or not ctx.cadre:
-        return [Outgoing("这个选项已经失效。如要解绑，请重新发送“解绑”。")]
     if msg.choice != UNBIND_PREFIX + "yes":
         ctx.clear_state()
         return [Outgoing("已取消，绑定保持不变。")]
     with transaction(ctx.db):
         deactivate_chat(ctx.db, msg.channel, msg.chat_id, UNBOUND_REASON)
         ctx.clear_state()
-    return [Outgoing(f"已解除本聊天与{ctx.cadre['name']}的绑定，不会再收到提醒。需要时可发送“绑定 绑定码”重新绑定。")]
+    return [Outgoing(f"已解除本聊天与{ctx.cadre.name}的绑定，不会再收到提醒。需要时可发送“绑定 绑定码”重新绑定。")]
+
+
+async def stale_choice(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Answers an unbind button pressed when no unbinding is being confirmed."""
+    return [Outgoing("这个选项已经失效。如要解绑，请重新发送“解绑”。")]
+
+
+async def unsubscribed(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Marks the chat's binding inactive when the user unfollows or blocks the bot (following again restores it)."""
+    deactivate_chat(ctx.db, msg.channel, msg.chat_id, BLOCKED_REASON)
+    return []

@@ -5,14 +5,10 @@ from bot.store.households import households_of, pairings_of
 from bot.messages import Incoming, Outgoing
 from bot.vocabulary import CADRE_HOUSEHOLD, PAIRING_KINDS
 
-NOT_BOUND = "查看联系户和结对需要先绑定干部身份：发送“绑定 绑定码”（绑定码向本单位管理员索取）。"
-
 
 async def my_households(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Lists the households paired with the cadre, with visits and whether one is overdue."""
-    if not ctx.cadre:
-        return [Outgoing(NOT_BOUND)]
-    households = households_of(ctx.db, ctx.cadre["id"])
+    households = households_of(ctx.db, ctx.cadre.id)
     if not households:
         return [Outgoing("您目前没有结对联系户。如有出入，请联系本单位管理员核对花名册。")]
     interval = ctx.app.settings.reminders.visit_interval_days
@@ -33,13 +29,11 @@ async def my_households(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 async def my_pairings(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Lists the cadre's pairings of every kind, and those of the cadre's unit."""
-    if not ctx.cadre:
-        return [Outgoing(NOT_BOUND)]
-    pairings = pairings_of(ctx.db, ctx.cadre["id"], ctx.cadre["unit_id"])
+    pairings = pairings_of(ctx.db, ctx.cadre.id, ctx.cadre.unit_id)
     if not pairings:
         return [Outgoing("您和本单位目前没有登记结对。如有出入，请联系本单位管理员核对花名册。")]
     lines = []
-    for by_unit, heading in ((False, "您本人的结对："), (True, f"本单位（{ctx.cadre['unit_name']}）的结对：")):
+    for by_unit, heading in ((False, "您本人的结对："), (True, f"本单位（{ctx.cadre.unit_name}）的结对：")):
         chosen = [p for p in pairings if p.by_unit == by_unit]
         if chosen:
             lines.append(heading)

@@ -4,46 +4,53 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
 
 from bot.app import Context
 from bot.db import transaction
-from bot.store.households import PairedHousehold, households_of
-from bot.messages import Choice, Incoming, Outgoing
+from bot.messages import Choice, Event, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
-from bot.router import normalized_text
-from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, recent_visit,
-                        recent_visits, record_visit, set_location, visit_time, withdraw_visit)
+from bot.rules import normalized_text
+from bot.store.households import PairedHousehold, households_of
+from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, photo_count,
+                              recent_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
 CHOICE_PREFIX = "visit:"
 CANCEL_CHOICE = "visit-cancel"
 CHOOSING_HOUSEHOLD = "CHOOSING_HOUSEHOLD"
 
-NOT_BOUND = "您还没有绑定干部身份，照片没有保存。请先发送“绑定 绑定码”（绑定码向本单位管理员索取）。"
 NO_HOUSEHOLDS = "您目前没有结对联系户，无法记录走访，照片没有保存。如有出入，请联系本单位管理员。"
 STALE_CHOICE = "这个选项已经失效。请重新发送走访照片。"
 CANCEL_WORDS = ("取消", "算了", "不要了", "不用了", "不报了", "撤销")
 UNDO_WORDS = ("撤销", "撤回", "选错", "记错", "报错了")
 UNDO_HINT = "记错了请在一小时内发送“撤销”。"
 NUMBERED = re.compile(r"第?(\d{1,3})[户戶号號个個]?")  # 第2户, 2号: what a cadre types instead of the bare number
+REPORT_VISIT_MENU_KEY = "REPORT_VISIT"
+REPORT_VISIT_HELP = (
+    "上报走访：请直接在对话框里点“+”，拍照或从相册选一张走访照片发给我，可再发一句文字说明；"
+    "我会请您从联系户中选择是哪一户（回复数字），位置可以用“+”里的“位置”发送。"
+    "还没绑定的干部请先发送“绑定 绑定码”。"
+)
 
 
-async def refuse_media(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Explains why an attachment the channel could not accept was refused."""
-    return [Outgoing(msg.rejected_media or "这个文件无法接收，请发送走访照片。")]
+def asks_how_to_report(msg: Incoming, ctx: Context) -> bool:
+    """Rule: the menu button that asks how to report a visit."""
+    return msg.event is Event.MENU_CLICK and msg.menu_key == REPORT_VISIT_MENU_KEY
+
+
+async def how_to_report(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Explains how to report a visit with a photo."""
+    return [Outgoing(REPORT_VISIT_HELP)]
 
 
 async def receive_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Checks the photos and records the visit, or asks which household it was when there are several."""
-    if not ctx.cadre:
-        return [Outgoing(NOT_BOUND)]
-    households = households_of(ctx.db, ctx.cadre["id"])
+    households = households_of(ctx.db, ctx.cadre.id)
     if not households:
         return [Outgoing(NO_HOUSEHOLDS)]
     photos, problems = _accept_photos(msg, ctx)
     if not photos:
         return [Outgoing("\n".join(problems))]
-    if msg.album_id and (visit_id := album_visit(ctx.db, ctx.cadre["id"], msg.album_id)):
+    if msg.album_id and (visit_id := album_visit(ctx.db, ctx.cadre.id, msg.album_id)):
         add_photos(ctx.db, visit_id, photos, ctx.now)  # a later photo of an album already recorded
         return [Outgoing(p) for p in problems]
     if ctx.state == CHOOSING_HOUSEHOLD:
@@ -57,16 +64,19 @@ async def receive_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 async def choose_household(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Records the pending visit for the household the cadre chose."""
-    if ctx.state != CHOOSING_HOUSEHOLD or not ctx.cadre:
-        return [Outgoing(STALE_CHOICE)]
     chosen = msg.choice[len(CHOICE_PREFIX):]
-    household = next((h for h in households_of(ctx.db, ctx.cadre["id"]) if h.id == chosen), None)
+    household = next((h for h in households_of(ctx.db, ctx.cadre.id) if h.id == chosen), None)
     if household is None:  # a forged or outdated button: never record against someone else's household
         return [Outgoing("这一户不是您的联系户，不能记录。请从列出的农户中选择。")]
     data = ctx.state_data
     photos = [PendingPhoto(**p) for p in data["photos"]]
     return _record(ctx, household, photos, note=data.get("note", ""), album_id=data.get("album_id"),
                    location=tuple(data["location"]) if data.get("location") else None)
+
+
+async def stale_choice(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Answers a household button pressed when no visit is waiting for one."""
+    return [Outgoing(STALE_CHOICE)]
 
 
 async def cancel_pending(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -81,33 +91,27 @@ def cancels(msg: Incoming, ctx: Context) -> bool:
     return 0 < len(text) <= 6 and any(w in text for w in CANCEL_WORDS) and not any(c in text for c in "绑綁")
 
 
-def typed_while_choosing(msg: Incoming, ctx: Context) -> bool:
-    """Rule: while a household is being chosen, a typed answer the numbered choices did not catch."""
-    if ctx.state != CHOOSING_HOUSEHOLD or msg.choice is not None or not msg.text.strip():
+def typed_choice(msg: Incoming, ctx: Context) -> bool:
+    """Rule (while a household is being chosen): a typed answer the router could not match to a choice."""
+    if msg.choice is not None or not msg.text.strip():
         return False
     return cancels(msg, ctx) or bool(NUMBERED.fullmatch(msg.text.strip())) or bool(_named(msg.text, ctx))
 
 
 async def answer_typed_choice(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Understands a typed answer to "which household" (a name, 第2户, 取消), or asks again how to answer."""
-    offered = ctx.state_data["choices"]
     named = _named(msg.text, ctx)
-    number = NUMBERED.fullmatch(msg.text.strip())
-    picked = named[0] if len(named) == 1 else None
-    if number and 1 <= int(number[1]) <= len(offered):
-        picked = offered[int(number[1]) - 1][1]
-    if cancels(msg, ctx) or picked == CANCEL_CHOICE:
+    if cancels(msg, ctx):
         return await cancel_pending(msg, ctx)
-    if picked:
-        return await choose_household(dataclasses.replace(msg, choice=picked), ctx)
-    choices = tuple(Choice(label, value) for label, value in offered)
+    if len(named) == 1:
+        return await choose_household(dataclasses.replace(msg, choice=named[0]), ctx)
     hint = "有同名的农户，" if len(named) > 1 else ""
-    return [Outgoing(f"{hint}请回复 1 到 {len(offered)} 之间的数字选择农户，或回复“取消”。", choices=choices)]
+    return [Outgoing(f"{hint}请回复 1 到 {len(ctx.offered)} 之间的数字选择农户，或回复“取消”。", choices=ctx.offered)]
 
 
 async def nothing_to_cancel(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Answers 取消 when nothing is waiting to be cancelled (pointing to 撤销 when a visit was just recorded)."""
-    if ctx.cadre and recent_visit(ctx.db, ctx.cadre["id"], ctx.now):
+    if ctx.cadre and recent_visit(ctx.db, ctx.cadre.id, ctx.now):
         return [Outgoing("刚才的走访已经记录，没有待取消的照片。" + UNDO_HINT)]
     return [Outgoing("现在没有正在上报的走访，不需要取消。发送“帮助”查看可以做什么。")]
 
@@ -120,42 +124,35 @@ def wants_undo(msg: Incoming, ctx: Context) -> bool:
 
 async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Withdraws the visit the cadre recorded within the last hour, so a wrong choice can be put right."""
-    if not ctx.cadre:
-        return [Outgoing("您还没有绑定干部身份，没有可撤销的走访。")]
-    visit = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
+    visit = recent_visit(ctx.db, ctx.cadre.id, ctx.now)
     if visit is None:
         return [Outgoing("一小时内没有您上报的走访可撤销。更早的记录如有错误，请联系本单位管理员。")]
-    photos = withdraw_visit(ctx.db, visit[0])
-    return [Outgoing(f"已撤销刚才对 {visit[2]} 的走访记录（照片 {photos} 张）。需要时请重新发送照片上报。")]
+    photos = withdraw_visit(ctx.db, visit.id)
+    return [Outgoing(f"已撤销刚才对 {visit.head_name} 的走访记录（照片 {photos} 张）。需要时请重新发送照片上报。")]
 
 
 async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Attaches a shared location to the visit being reported, or to the one just recorded."""
-    if not ctx.cadre:
-        return [Outgoing("请先绑定干部身份，再上报走访。发送“帮助”查看绑定方法。")]
     point = [msg.location.latitude, msg.location.longitude]
     if ctx.state == CHOOSING_HOUSEHOLD:
         ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": point})
         return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
-    visit = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
+    visit = recent_visit(ctx.db, ctx.cadre.id, ctx.now)
     if visit is None:
         return [Outgoing("没有找到刚上报的走访。请先发送走访照片，再发送位置。")]
-    set_location(ctx.db, visit[0], *point)
-    return [Outgoing(f"已把位置添加到对 {visit[2]} 的走访记录。")]
+    set_location(ctx.db, visit.id, *point)
+    return [Outgoing(f"已把位置添加到对 {visit.head_name} 的走访记录。")]
 
 
 async def my_visits(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Lists the cadre's ten latest visits."""
-    if not ctx.cadre:
-        return [Outgoing("查看走访记录需要先绑定干部身份：发送“绑定 绑定码”。")]
-    rows = recent_visits(ctx.db, ctx.cadre["id"])
-    if not rows:
+    visits = recent_visits(ctx.db, ctx.cadre.id)
+    if not visits:
         return [Outgoing("您还没有上报过走访。走访时拍一张照片发给我即可上报。")]
-    lines = [f"您最近的 {len(rows)} 次走访："]
-    for visited_at, head, village, note, photos, located in rows:
-        when = ctx.app.local(datetime.fromisoformat(visited_at))
-        lines.append(f"· {when:%Y-%m-%d} {head}（{village}），照片 {photos} 张" + ("，有位置" if located else "")
-                     + (f"；{note}" if note else ""))
+    lines = [f"您最近的 {len(visits)} 次走访："]
+    for v in visits:
+        lines.append(f"· {ctx.app.local(v.visited_at):%Y-%m-%d} {v.head_name}（{v.village}），照片 {v.photos} 张"
+                     + ("，有位置" if v.located else "") + (f"；{v.note}" if v.note else ""))
     return [Outgoing("\n".join(lines))]
 
 
@@ -170,7 +167,7 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
             problems.append(str(exc))
             continue
         prior = find_submitted(ctx.db, photo.sha256)
-        if prior is not None and prior.cadre_id != ctx.cadre["id"]:  # never name another cadre's household
+        if prior is not None and prior.cadre_id != ctx.cadre.id:  # never name another cadre's household
             problems.append("这张照片已由其他干部提交过，不重复计数。请发送您自己拍的走访照片。")
         elif prior is not None:
             when = ctx.app.local(prior.visited_at)
@@ -186,21 +183,21 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
 def _join_recent_visit(msg: Incoming, ctx: Context, household: PairedHousehold,
                        photos: list[PendingPhoto]) -> list[Outgoing] | None:
     """Adds photos sent one by one (a slow phone, no album) to the visit recorded within the hour, not a new visit."""
-    recent = recent_visit(ctx.db, ctx.cadre["id"], ctx.now)
-    if recent is None or recent[3] != household.id:
+    recent = recent_visit(ctx.db, ctx.cadre.id, ctx.now)
+    if recent is None or recent.household_id != household.id:
         return None
     with transaction(ctx.db):
-        add_photos(ctx.db, recent[0], photos, ctx.now)
+        add_photos(ctx.db, recent.id, photos, ctx.now)
         if msg.text.strip():
-            append_note(ctx.db, recent[0], msg.text.strip())
-    total = ctx.db.execute("SELECT COUNT(*) FROM photos WHERE visit_id = ?", (recent[0],)).fetchone()[0]
+            append_note(ctx.db, recent.id, msg.text.strip())
+    total = photo_count(ctx.db, recent.id)
     return [Outgoing(f"已补充到刚才对 {household.head_name} 的走访记录，现有照片 {total} 张。")]
 
 
 def _named(text: str, ctx: Context) -> list[str]:
     """The offered households whose head's name the cadre typed (李乙, 李乙家, 是李乙户), as choice values."""
     text = text.strip()
-    heads = [(label.split("（")[0], value) for label, value in ctx.state_data.get("choices", []) if value != CANCEL_CHOICE]
+    heads = [(c.label.split("（")[0], c.value) for c in ctx.offered if c.value != CANCEL_CHOICE]
     return [value for head, value in heads if head and head in text and len(text) - len(head) <= 3]
 
 
@@ -211,7 +208,7 @@ def _ask_household(ctx: Context, households: list[PairedHousehold], photos: list
     choices.append(Choice("取消", CANCEL_CHOICE))
     ctx.set_state(CHOOSING_HOUSEHOLD, {
         "photos": [p.to_json() for p in photos], "note": msg.text.strip(), "album_id": msg.album_id,
-        "location": None, "choices": [[c.label, c.value] for c in choices],
+        "location": None,
     })
     question = f"收到 {len(photos)} 张照片。这次走访的是哪一户？"
     return [Outgoing(p) for p in problems] + [Outgoing(question, choices=tuple(choices))]
@@ -225,15 +222,15 @@ def _add_to_pending(msg: Incoming, ctx: Context, photos: list[PendingPhoto], pro
     if msg.album_id and msg.album_id == data.get("album_id"):
         return [Outgoing(p) for p in problems]
     total = len(ctx.state_data["photos"])
-    choices = tuple(Choice(label, value) for label, value in data["choices"])
-    return [Outgoing(p) for p in problems] + [Outgoing(f"已收到 {total} 张照片。这次走访的是哪一户？", choices=choices)]
+    question = f"已收到 {total} 张照片。这次走访的是哪一户？"
+    return [Outgoing(p) for p in problems] + [Outgoing(question, choices=ctx.offered)]
 
 
 def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto], *, note: str,
             album_id: str | None, location: tuple[float, float] | None = None, extra=()) -> list[Outgoing]:
     """Records the visit and clears the pending state in one transaction, then confirms it."""
     with transaction(ctx.db):
-        visit_id = record_visit(ctx.db, cadre_id=ctx.cadre["id"], household_id=household.id, photos=photos,
+        visit_id = record_visit(ctx.db, cadre_id=ctx.cadre.id, household_id=household.id, photos=photos,
                                 received_at=ctx.now, note=note.strip(), channel=ctx.channel, chat_id=ctx.chat_id,
                                 album_id=album_id, location=location)
         ctx.clear_state()

@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-
-def iso(moment: datetime) -> str:
-    """The UTC ISO string stored in the database, to the second (so string order is time order)."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+from bot.clock import iso  # noqa: F401  (the schedules reckon with it; the store writes it)
 
 
 def parse_hhmm(text: str) -> time:

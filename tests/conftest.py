@@ -13,7 +13,8 @@ from bot.channels.console import bind_console
 from bot.clock import FixedClock, parse_moment
 from bot.config import DatabaseSettings, PhotoSettings, Settings
 from bot.messages import Incoming, IncomingPhoto, Location
-from bot.router import dispatch
+from bot.router import answer as dispatch
+from handlers import ROUTES
 
 CAMPAIGN_MOMENT = "2010-05-12T09:00"  # inside phase 1, three days before the grassroots deadline
 
@@ -56,7 +57,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def app(settings, clock) -> BotApp:
     """A bot on a fresh SQLite file."""
-    bot = BotApp.create(settings, clock)
+    bot = BotApp.create(settings, clock, routes=ROUTES)
     yield bot
     bot.db.close()
 

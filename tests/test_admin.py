@@ -134,7 +134,7 @@ def test_report_must_be_an_xlsx(filled, tmp_path):
 
 def test_invite_workbook_keeps_a_formula_like_name_as_text(tmp_path):
     from bot.app import BotApp
-    from bot.binding_codes import invite_command
+    from bot.cli import invite_command
     from bot.clock import FixedClock
     from bot.config import DatabaseSettings, Settings
     from tests.conftest import local

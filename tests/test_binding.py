@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from bot.app import BotApp
+from handlers import ROUTES
 from bot.binding_codes import ALPHABET, CODE_LENGTH, issue_codes
 from bot.store.bindings import UNBOUND_REASON, normalise_phone
 from bot.cli import cli
 from bot.messages import Contact, Incoming
-from bot.router import dispatch
+from bot.router import answer as dispatch
 
 CHANNEL = "wechat"  # any channel but the console, whose chats the roster fixture binds
 
@@ -95,7 +96,7 @@ async def test_code_works_once(roster):
 
 async def test_code_is_redeemed_once_across_connections(roster, settings, clock):
     code = code_for(roster, "C2")
-    other = BotApp.create(settings, clock)  # a second process on the same database file
+    other = BotApp.create(settings, clock, routes=ROUTES)  # a second process on the same database file
     replies = [await say(roster, "u1", f"绑定 {code}"), await say(other, "u2", f"绑定 {code}")]
     assert ["绑定成功" in r for r in replies] == [True, False]
     other.db.close()

@@ -2,7 +2,8 @@
 
 from bot.db import transaction
 from bot.messages import Incoming, Outgoing
-from bot.router import CRASH_REPLY, Route, always, dispatch, parse_command
+from bot.router import CRASH_REPLY, answer as dispatch
+from bot.rules import Route, always, parse_command
 
 
 def incoming(app, text="", chat_id="C1", **fields):

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.app import BotApp
+from handlers import ROUTES
 from bot.binding_codes import issue_codes
 from bot.clock import Clock, FixedClock, parse_moment
 from bot.config import ReminderSettings, ServerSettings, TelegramSettings, WeChatSettings
@@ -148,7 +149,7 @@ async def test_reminders_reach_both_channels_once_after_quiet_hours_and_a_restar
         both_channels, telegram_api, wechat_api, caplog):
     caplog.set_level(logging.INFO)  # what `campaign-bot -v run` logs
     clock = FixedClock(parse_moment(NIGHT))
-    app = BotApp.create(both_channels, clock)
+    app = BotApp.create(both_channels, clock, routes=ROUTES)
     import_roster(app.db, DEMO_ROSTER)
     async with RunningBot(app, telegram_api, wechat_api) as bot:
         health = await bot.http.get("/healthz")
@@ -188,7 +189,7 @@ async def test_reminders_reach_both_channels_once_after_quiet_hours_and_a_restar
         first_run = reminders_received(telegram_api, wechat_api)
         assert kinds(first_run) == expected
 
-    app = BotApp.create(both_channels, FixedClock(parse_moment(LATER)))  # the restart: same database
+    app = BotApp.create(both_channels, FixedClock(parse_moment(LATER)), routes=ROUTES)  # the restart: same database
     async with RunningBot(app, telegram_api, wechat_api) as bot:
         assert "绑定成功" in await bot.telegram(1002, f"绑定 {bot.code('G002')}")
         newly_bound = Counter({("G002", grassroots): 1, ("G002", f"{VISIT}您有2户联系户超过30天没有走访："): 1,
@@ -204,7 +205,7 @@ async def test_reminders_reach_both_channels_once_after_quiet_hours_and_a_restar
 async def test_the_rehearsal_clock_runs_on_past_quiet_hours_and_a_stop_mid_dispatch_leaves_the_rest_pending(
         both_channels, telegram_api, wechat_api, caplog):
     start = parse_moment("2010-05-09T07:59:58")  # `run --now`: two seconds before quiet hours end
-    app = BotApp.create(both_channels, Clock(start))
+    app = BotApp.create(both_channels, Clock(start), routes=ROUTES)
     import_roster(app.db, DEMO_ROSTER)
     async with RunningBot(app, telegram_api, wechat_api) as bot:
         assert "绑定成功" in await bot.wecom("wx-g008", f"绑定 {bot.code('G008')}")

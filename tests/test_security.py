@@ -19,7 +19,8 @@ from bot.channels.wechat.adapter import WeChatChannel
 from bot.config import TelegramSettings
 from bot.messages import Incoming
 from bot.progress_report import write_report
-from bot.router import CRASH_REPLY, Route, always, dispatch
+from bot.router import CRASH_REPLY, answer as dispatch
+from bot.rules import Route, always
 from bot.web import build_web_app
 from tests.conftest import jpeg
 from tests.fakes.telegram_api import callback, photo_sizes, private_message

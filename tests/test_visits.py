@@ -4,6 +4,7 @@ in the middle, albums, duplicates, bad files, locations, and who may record what
 import pytest
 
 from bot.app import BotApp
+from handlers import ROUTES
 from bot.messages import IncomingPhoto
 from tests.conftest import Chat, jpeg, local
 
@@ -45,7 +46,7 @@ async def test_numbered_reply_chooses_on_channels_without_buttons(chat, roster):
 async def test_pending_photo_survives_a_restart(chat, roster, settings, clock):
     await chat("C1").photo(jpeg(), caption="雨天走访")
     roster.db.close()
-    restarted = BotApp.create(settings, clock)  # a new process on the same database file
+    restarted = BotApp.create(settings, clock, routes=ROUTES)  # a new process on the same database file
     reply = await Chat(restarted, "C1").text("1")
     assert "已记录走访" in reply and "示例户一" in reply
     [visit] = visits(restarted)

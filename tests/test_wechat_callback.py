@@ -14,10 +14,12 @@ import pytest
 
 from bot.store.bindings import BLOCKED_REASON
 from bot.channels.wechat.adapter import WeChatChannel
-from bot.channels.wechat.menu import REPORT_VISIT_HELP
-from bot.channels.wechat.texts import ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK
+from handlers import EVENT_ROUTES
+from handlers.media import PHOTO_AGAIN, UNSUPPORTED, refusal_text
+from handlers.start import ALREADY_BOUND, GREETING, WELCOME_BACK
+from handlers.visits import REPORT_VISIT_HELP
 from bot.messages import Incoming, Location, Outgoing
-from bot.router import Route, always
+from bot.rules import Route, always
 from bot.web import build_web_app
 from tests.conftest import insert_roster, jpeg
 from tests.fakes.wechat_api import ACCOUNT, AGENT_ID, CORP_ID, WeChatServer, configure
@@ -35,16 +37,17 @@ BILLION_LAUGHS = (
 
 
 class Recorder:
-    """A handler table of one route that notes each Incoming and answers with what it understood."""
+    """A handler table that notes each Incoming and answers with what it understood (after the bot's own answers
+    to following, unfollowing and the menu buttons that need no question)."""
 
     def __init__(self):
         self.seen: list[Incoming] = []
-        self.routes = [Route("record", always, self.handle)]
+        self.routes = [*EVENT_ROUTES, Route("record", always, self.handle)]
 
     async def handle(self, msg: Incoming, ctx) -> list[Outgoing]:
         self.seen.append(msg)
-        if msg.rejected_media:
-            return [Outgoing("rejected:" + msg.rejected_media)]
+        if msg.refused_media:
+            return [Outgoing("rejected:" + refusal_text(msg))]
         if msg.photos:
             return [Outgoing("photo:" + hashlib.sha256(msg.photos[0].data).hexdigest())]
         if msg.location:

@@ -11,7 +11,8 @@ import click
 import pytest
 
 from bot.store.bindings import BLOCKED_REASON
-from bot.channels.wechat.adapter import WeChatChannel, create_menu_command
+from bot.channels.wechat.adapter import WeChatChannel
+from bot.cli import create_menu_command
 from bot.channels.wechat.api import api_root
 from bot.channels.wechat.menu import menu_payload
 from bot.config import WeChatSettings

@@ -10,6 +10,7 @@ import sqlite_utils
 from starlette.routing import BaseRoute
 
 from bot.messages import DeliveryResult, Outgoing
+from bot.errors import UserError
 
 KEEP_SEEN = timedelta(days=7)
 # Which process claimed a message: a key left unfinished by another (a crashed run) may be claimed again.
@@ -46,7 +47,7 @@ def forget_seen(db: sqlite_utils.Database, channel: str, before: datetime) -> in
                       (channel, before.isoformat())).rowcount
 
 
-class ChannelConfigError(Exception):
+class ChannelConfigError(UserError):
     """A channel's settings are missing, inconsistent or refused at start; the message (Chinese) says what to fix."""
 
 

@@ -8,10 +8,12 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from bot.app import BotApp
-from bot.store.bindings import bind_chat
 from bot.channels.splitting import numbered_choices
 from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
-from bot.router import dispatch
+from bot.router import answer
+from bot.store.bindings import bind_chat
+from bot.store.cadres import cadre_by_id
+from bot.errors import UserError
 
 CHANNEL = "console"
 VISITOR_CHAT = "visitor"
@@ -21,7 +23,7 @@ CONSOLE_HELP = (
 )
 
 
-class ConsoleError(Exception):
+class ConsoleError(UserError):
     """A console line or option the console cannot act on; the message is for the user, in Chinese."""
 
 
@@ -49,7 +51,7 @@ class ConsoleSender:
 
 def bind_console(app: BotApp, cadre_id: str) -> str:
     """Binds the console chat to the cadre (the terminal is trusted); returns the chat id."""
-    if app.db.execute("SELECT 1 FROM cadres WHERE id = ?", (cadre_id,)).fetchone() is None:
+    if cadre_by_id(app.db, cadre_id) is None:
         raise ConsoleError(f"找不到干部编号“{cadre_id}”。请先用 campaign-bot import 导入花名册，或检查编号。")
     bind_chat(app.db, CHANNEL, cadre_id, cadre_id, cadre_id, app.clock.now())
     return cadre_id
@@ -94,7 +96,7 @@ async def answer_line(app: BotApp, line: str, chat_id: str) -> list[str]:
         msg = parse_line(line, chat_id, app)
     except ConsoleError as exc:
         return [str(exc)]
-    return [render(reply) for reply in await dispatch(app, msg)]
+    return [render(reply) for reply in await answer(app, msg, app.routes)]
 
 
 async def run_chat(app: BotApp, chat_id: str, lines: Iterable[str], out: IO[str], prompt: bool = False) -> None:

@@ -1,8 +1,12 @@
-"""The campaign-bot command: a thin layer that opens the app and calls one library function per command."""
+"""The campaign-bot command: a thin layer that opens the app and calls one library function per command.
+
+The only place that imports click. The library raises bot.errors.UserError (a Chinese message and an exit code);
+the command group turns it into click's error message and exit status."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import sys
@@ -10,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from bot.campaign import CampaignError
 from bot.clock import Clock, parse_moment
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import Settings, load_settings
+from bot.errors import UserError
 
 logger = logging.getLogger(__name__)
 
@@ -24,11 +28,7 @@ def with_config(func):
                   help="配置文件（TOML）。不给则用内置默认值：数据在 ./data 下。")
     @functools.wraps(func)
     def wrapper(*args, config_path=None, **kwargs):
-        try:
-            settings = load_settings(config_path)
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-        return func(*args, settings=settings, **kwargs)
+        return func(*args, settings=load_settings(config_path), **kwargs)
 
     return wrapper
 
@@ -50,16 +50,39 @@ def now_option(func):
 
 
 def open_app(settings: Settings, clock: Clock | None = None):
-    """Opens the bot's database and campaign, turning their errors into a clear message."""
+    """Opens the bot's database and campaign, with the handler table (this is where the program is put together)."""
     from bot.app import BotApp
+    from handlers import ROUTES
 
+    return BotApp.create(settings, clock, routes=ROUTES)
+
+
+class UserFailure(click.ClickException):
+    """A UserError as click reports it: the Chinese message on standard error, the error's exit code."""
+
+    def __init__(self, error: UserError):
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Turns a UserError raised inside the block into click's error message and exit code."""
     try:
-        return BotApp.create(settings, clock)
-    except CampaignError as exc:
-        raise click.ClickException(str(exc)) from None
+        yield
+    except UserError as exc:
+        raise UserFailure(exc) from None
 
 
-@click.group()
+class CampaignBotGroup(click.Group):
+    """The command group: every command's UserError becomes a message and an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        with user_errors():
+            return super().invoke(ctx)
+
+
+@click.group(cls=CampaignBotGroup)
 @click.version_option(package_name="campaign-bot")
 @click.option("-v", "--verbose", is_flag=True, help="在标准错误输出上打印日志。")
 def cli(verbose: bool) -> None:
@@ -79,13 +102,10 @@ def chat(cadre_id, settings, clock):
     例：campaign-bot chat --as G001 --now 2010-05-12T09:00
         echo 我的联系户 | campaign-bot chat --as G001
     """
-    from bot.channels.console import CONSOLE_HELP, ConsoleError, VISITOR_CHAT, bind_console, run_chat
+    from bot.channels.console import CONSOLE_HELP, VISITOR_CHAT, bind_console, run_chat
 
     app = open_app(settings, clock)
-    try:
-        chat_id = bind_console(app, cadre_id) if cadre_id else VISITOR_CHAT
-    except ConsoleError as exc:
-        raise click.ClickException(str(exc)) from None
+    chat_id = bind_console(app, cadre_id) if cadre_id else VISITOR_CHAT
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(CONSOLE_HELP)
@@ -112,13 +132,10 @@ def ask(text, cadre_id, batch_file, settings, clock):
     if (text is None) == (batch_file is None):
         raise click.UsageError("请给出一个问题，或用 --batch 给出问题文件（二者选一）。")
     app = open_app(settings, clock)
-    try:
-        if batch_file is not None:
-            answer_batch(app, batch_file, sys.stdout, cadre_id)
-        else:
-            click.echo(answer_one(app, text, cadre_id))
-    except LookupError as exc:
-        raise click.ClickException(str(exc.args[0])) from None
+    if batch_file is not None:
+        answer_batch(app, batch_file, sys.stdout, cadre_id)
+    else:
+        click.echo(answer_one(app, text, cadre_id))
 
 
 @cli.command("import")
@@ -165,12 +182,9 @@ def template(path, settings):
     \b
     例：campaign-bot template 花名册模板.xlsx
     """
-    from bot.roster import RosterError, write_template
+    from bot.roster import write_template
 
-    try:
-        write_template(Path(path))
-    except RosterError as exc:
-        raise click.ClickException(str(exc)) from None
+    write_template(Path(path))
     click.echo(f"已写出模板：{path}")
 
 
@@ -186,9 +200,10 @@ def demo(now_text, settings):
         campaign-bot demo --now 2010-09-01T10:00
     """
     from bot.demo import run_demo
+    from handlers import ROUTES
 
     try:
-        run_demo(now_text, settings)
+        run_demo(now_text, settings, ROUTES)
     except ValueError:
         raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
 
@@ -206,9 +221,16 @@ def invite(cadre_ids, unit_id, out_path, settings, clock):
     例：campaign-bot invite G001 G002
         campaign-bot invite --unit U01 --out 绑定码.xlsx
     """
-    from bot.binding_codes import invite_command
-
     invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path)
+
+
+def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
+    """Issues binding codes and prints them (or where they were written)."""
+    from bot.binding_codes import issue_invites
+
+    with user_errors():
+        for line in issue_invites(app, cadre_ids, unit_id, out_path):
+            click.echo(line)
 
 
 @cli.command()
@@ -224,11 +246,12 @@ def report(out_path, unit_id, settings, clock):
         campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
     """
     from bot.progress_report import write_report
+    from bot.store.units import unit_by_id
 
     if not out_path.lower().endswith(".xlsx"):
         raise click.ClickException(f"报表是 Excel 工作簿，--out 要以 .xlsx 结尾，例如 进度.xlsx（现在是 {out_path}）。")
     app = open_app(settings, clock)
-    if unit_id and app.db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
+    if unit_id and unit_by_id(app.db, unit_id) is None:
         raise click.ClickException(f"找不到单位编号“{unit_id}”。")
     counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
                           interval_days=settings.reminders.visit_interval_days, tz=app.tz,
@@ -305,9 +328,15 @@ def wechat_menu(settings):
     \b
     例：campaign-bot wechat-menu --config config.toml
     """
-    from bot.channels.wechat.adapter import create_menu_command
-
     create_menu_command(open_app(settings))
+
+
+def create_menu_command(app) -> None:
+    """Creates the WeChat custom menu and prints the result in Chinese."""
+    from bot.channels.wechat.adapter import set_up_menu
+
+    with user_errors():
+        click.echo(set_up_menu(app))
 
 
 def main() -> None:

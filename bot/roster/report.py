@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.roster.layout import SHEETS
+from bot.errors import UserError
 
 MAX_LISTED_ERRORS = 200
 
@@ -25,7 +26,7 @@ class RowIssue:
         return f"{place}{column}：{self.reason}"
 
 
-class RosterError(Exception):
+class RosterError(UserError):
     """The roster cannot be imported; str() is the Chinese explanation, `errors` every row problem found."""
 
     def __init__(self, message: str, errors: list[RowIssue] | None = None):

@@ -23,12 +23,10 @@ def normalise_phone(text: str) -> str:
         return "".join(ch for ch in text or "" if ch.isascii() and ch.isdigit())
 
 
-def cadres_with_phone(db: sqlite_utils.Database, phone: str) -> list[dict]:
-    """The cadres whose stored phone equals the number, already normalised (normally one)."""
-    rows = db.execute(
-        "SELECT c.id, c.name, u.name FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.phone = ?", (phone,)
-    ).fetchall()
-    return [{"id": r[0], "name": r[1], "unit_name": r[2]} for r in rows]
+def touch_binding(db: sqlite_utils.Database, channel: str, chat_id: str, now: datetime) -> None:
+    """Notes that the bound chat was just heard from."""
+    db.execute("UPDATE bindings SET last_seen_at = ? WHERE channel = ? AND chat_id = ?",
+               (now.isoformat(), channel, chat_id))
 
 
 def bind_chat(db: sqlite_utils.Database, channel: str, chat_id: str, user_id: str | None, cadre_id: str,

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.store.recipients import NOT_BOUND, chosen_binding_join
-from schedules.timekeeping import iso
+from bot.clock import iso
 
 PENDING = "pending"
 SENDING = "sending"

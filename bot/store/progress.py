@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN
+from bot.store.cadres import Cadre
+from bot.vocabulary import CADRE_HOUSEHOLD
 
 
 def in_unit_subtree(unit_column: str) -> str:
@@ -48,9 +49,9 @@ class CadreProgress:
     bound: bool
 
 
-def admin_scope(cadre: dict) -> str | None:
+def admin_scope(cadre: Cadre) -> str | None:
     """The unit whose subtree an administrator oversees; None means the whole prefecture (活动办管理员)."""
-    return None if cadre["role"] == OFFICE_ADMIN else cadre["unit_id"]
+    return None if cadre.is_office else cadre.unit_id
 
 
 def never_visited_is_overdue(now: datetime, since: datetime | None, interval_days: int) -> bool:

@@ -110,13 +110,29 @@ def album_visit(db: sqlite_utils.Database, cadre_id: str, album_id: str) -> int 
     return row[0] if row else None
 
 
-def recent_visit(db: sqlite_utils.Database, cadre_id: str, now: datetime) -> tuple[int, str, str, str] | None:
-    """The cadre's visit just recorded (within RECENT_WINDOW): (id, visited_at, head name, household id)."""
-    return db.execute(
+@dataclass(frozen=True)
+class RecentVisit:
+    """A visit the cadre has just recorded (within RECENT_WINDOW): still open to more photos, a location, undoing."""
+
+    id: int
+    visited_at: datetime
+    head_name: str
+    household_id: str
+
+
+def recent_visit(db: sqlite_utils.Database, cadre_id: str, now: datetime) -> RecentVisit | None:
+    """The cadre's visit just recorded (within RECENT_WINDOW), or None."""
+    row = db.execute(
         "SELECT v.id, v.visited_at, h.head_name, h.id FROM visits v JOIN households h ON h.id = v.household_id "
         "WHERE v.cadre_id = ? AND v.reported_at >= ? ORDER BY v.reported_at DESC, v.id DESC LIMIT 1",
         (cadre_id, (now - RECENT_WINDOW).isoformat()),
     ).fetchone()
+    return RecentVisit(row[0], datetime.fromisoformat(row[1]), row[2], row[3]) if row else None
+
+
+def photo_count(db: sqlite_utils.Database, visit_id: int) -> int:
+    """How many photos the visit has."""
+    return db.execute("SELECT COUNT(*) FROM photos WHERE visit_id = ?", (visit_id,)).fetchone()[0]
 
 
 def append_note(db: sqlite_utils.Database, visit_id: int, note: str) -> None:
@@ -129,15 +145,28 @@ def set_location(db: sqlite_utils.Database, visit_id: int, latitude: float, long
     db.execute("UPDATE visits SET latitude = ?, longitude = ? WHERE id = ?", (latitude, longitude, visit_id))
 
 
-def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> list[tuple]:
-    """The cadre's latest visits: (visited_at, head name, village, note, photo count, has location)."""
-    return db.execute(
+@dataclass(frozen=True)
+class VisitLine:
+    """One of the cadre's visits as the list of their visits shows it."""
+
+    visited_at: datetime
+    head_name: str
+    village: str
+    note: str | None
+    photos: int
+    located: bool
+
+
+def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> list[VisitLine]:
+    """The cadre's latest visits, newest first."""
+    rows = db.execute(
         "SELECT v.visited_at, h.head_name, h.village, v.note, "
         "(SELECT COUNT(*) FROM photos p WHERE p.visit_id = v.id), v.latitude IS NOT NULL "
         "FROM visits v JOIN households h ON h.id = v.household_id WHERE v.cadre_id = ? "
         "ORDER BY v.visited_at DESC, v.id DESC LIMIT ?",
         (cadre_id, limit),
     ).fetchall()
+    return [VisitLine(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
 
 
 def withdraw_visit(db: sqlite_utils.Database, visit_id: int) -> int:

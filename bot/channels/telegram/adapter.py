@@ -29,11 +29,12 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
-from bot.store.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
-from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
-from bot.router import dispatch
+from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
+                          MediaRefusal, Outgoing)
+from bot.router import answer
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +57,9 @@ MAX_REPLY_WAIT = 60.0  # seconds: longer flood waits are logged, not slept throu
 TEXT_MAX = 4096  # Bot API limits, in UTF-16 code units / bytes
 CAPTION_MAX = 1024
 CALLBACK_DATA_MAX_BYTES = 64
-UNSUPPORTED_KINDS = (  # attribute of Message -> what to call it (checked before `document`: a GIF is both)
-    ("animation", "动图"), ("sticker", "贴纸"), ("voice", "语音"), ("audio", "音频"), ("video", "视频"),
-    ("video_note", "视频消息"), ("poll", "投票"), ("dice", "骰子"), ("game", "游戏"), ("story", "转发的动态"),
-    ("paid_media", "付费内容"), ("checklist", "清单"),
+UNSUPPORTED_KINDS = (  # attributes of Message the bot cannot take (checked before `document`: a GIF is both)
+    "animation", "sticker", "voice", "audio", "video", "video_note", "poll", "dice", "game", "story", "paid_media",
+    "checklist",
 )
 # ExtBot (what Application builds) logs its Bot API URLs, token included, at DEBUG under its own name.
 TOKEN_LOGGERS = ("httpx", "telegram.Bot", "telegram.ext.ExtBot", "telegram.ext.Updater", "telegram.ext.Application")
@@ -169,7 +169,7 @@ class TelegramChannel:
         elif update.message is not None:
             await self._on_message(update.message)
         elif update.my_chat_member is not None:
-            self._on_member_status(update)
+            await self._on_member_status(update)
         else:
             logger.debug("ignored telegram update %s of another kind", update.update_id)
 
@@ -188,7 +188,7 @@ class TelegramChannel:
         if incoming is None:
             logger.debug("ignored a telegram service message in chat %s", chat_id)
         else:
-            replies = await dispatch(self.app, incoming)
+            replies = await answer(self.app, incoming, self.app.routes)
             parts = [part for reply in replies for part in render(reply, after_contact=incoming.contact is not None)]
             await self._deliver(chat_id, parts)
         self._finish(key)
@@ -207,7 +207,7 @@ class TelegramChannel:
             return
         incoming = Incoming(channel=CHANNEL, chat_id=chat_id, user_id=str(query.from_user.id),
                             sent_at=self.app.clock.now(), choice=query.data, message_id=f"cb:{query.id}")
-        replies = await dispatch(self.app, incoming)
+        replies = await answer(self.app, incoming, self.app.routes)
         await self._deliver(chat_id, [part for reply in replies for part in render(reply)])
         self._finish(f"cb:{query.id}")
 
@@ -218,15 +218,21 @@ class TelegramChannel:
         target = text.split(maxsplit=1)[0].partition("@")[2]
         return not target or target.lower() == (self.application.bot.username or "").lower()
 
-    def _on_member_status(self, update: Update) -> None:
+    async def _on_member_status(self, update: Update) -> None:
+        """Blocking the bot is the neutral UNSUBSCRIBE, unblocking it SUBSCRIBE: the handlers answer them."""
         change = update.my_chat_member
-        if change.chat.type != "private":
+        event = {"kicked": Event.UNSUBSCRIBE, "member": Event.SUBSCRIBE}.get(change.new_chat_member.status)
+        if change.chat.type != "private" or event is None:
             return
-        chat_id, status = str(change.chat.id), change.new_chat_member.status
-        if status == "kicked":
-            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
-        elif status == "member":
-            reactivate_blocked_chat(self.app.db, CHANNEL, chat_id)
+        chat_id, key = str(change.chat.id), f"member:{update.update_id}"
+        if not self._first_time(key):
+            return
+        incoming = Incoming(channel=CHANNEL, chat_id=chat_id, user_id=str(change.from_user.id), sent_at=change.date,
+                            event=event, message_id=key)
+        # The replies are not sent: a blocked chat cannot be written to, and a user who starts or unblocks the bot
+        # sends /start as well, which is answered.
+        await answer(self.app, incoming, self.app.routes)
+        self._finish(key)
 
     def _first_time(self, key: str) -> bool:
         """Claims the message; False when it was handled before (a redelivered update)."""
@@ -254,25 +260,28 @@ class TelegramChannel:
             return await self._with_photo(base, largest, filename=None, as_file=False)
         refusal = unsupported_refusal(message)
         if refusal is not None:
-            return Incoming(**base, rejected_media=refusal)
+            return Incoming(**base, refused_media=refusal[0], refused_what=refusal[1])
         if message.document is not None:
             return await self._with_photo(base, message.document, message.document.file_name, as_file=True)
         if message.text:
-            return Incoming(**base)
+            started = message.text.strip().split("@")[0] == "/start"  # /start with a code is a binding, not START
+            return Incoming(**base, event=Event.START if started else None)
         return None
 
     async def _with_photo(self, base: dict, media, filename: str | None, as_file: bool) -> Incoming:
         # Nothing larger than the photo check accepts is worth downloading.
         limit = min(self.settings.max_file_bytes, self.app.settings.photos.max_bytes)
+        too_large = dict(refused_media=MediaRefusal.TOO_LARGE, refused_limit=limit,
+                         refused_what=(filename or "document") if as_file else "")
         if media.file_size and media.file_size > limit:
-            return Incoming(**base, rejected_media=too_large(limit))
+            return Incoming(**base, **too_large)
         try:
             data = bytes(await (await self.application.bot.get_file(media.file_id)).download_as_bytearray())
         except TelegramError as exc:
             logger.warning("could not download a telegram file: %s", exc)
-            return Incoming(**base, rejected_media="照片没能下载下来，没有保存。请再发一次。")
+            return Incoming(**base, refused_media=MediaRefusal.NOT_RECEIVED)
         if len(data) > limit:
-            return Incoming(**base, rejected_media=too_large(limit))
+            return Incoming(**base, **too_large)
         photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
                               sent_as_file=as_file)
         return Incoming(**base, photos=(photo,))
@@ -413,14 +422,14 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def unsupported_refusal(message: Message) -> str | None:
-    """The refusal for an attachment that is not a photo, a location or a contact; None when there is none."""
-    for attribute, what in UNSUPPORTED_KINDS:
+def unsupported_refusal(message: Message) -> tuple[MediaRefusal, str] | None:
+    """Why an attachment that is not a photo, a location or a contact is refused, and what it is; None if it is not."""
+    for attribute in UNSUPPORTED_KINDS:
         if getattr(message, attribute, None):
-            return f"暂时不能处理{what}，没有保存。请用文字提问；上报走访请发送照片。"
+            return MediaRefusal.UNSUPPORTED, attribute
     document = message.document
     if document is not None and not is_image(document.mime_type, document.file_name):
-        return f"只能接收图片。“{(document.file_name or '这个文件')[:40]}”不是图片，没有保存；请发送走访照片。"
+        return MediaRefusal.NOT_AN_IMAGE, document.file_name or ""
     return None
 
 
@@ -430,7 +439,3 @@ def is_image(mime_type: str | None, file_name: str | None) -> bool:
         return mime_type.startswith("image/")
     return (file_name or "").lower().endswith(IMAGE_SUFFIXES)
 
-
-def too_large(limit: int) -> str:
-    """The refusal for a file over the size limit."""
-    return f"文件太大（超过 {limit // (1024 * 1024)} MB），没有保存。请直接以“照片”方式发送，或压缩后再发。"

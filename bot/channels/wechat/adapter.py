@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from xml.parsers.expat import ExpatError
 
-import click
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -37,18 +36,16 @@ from wechatpy.replies import TextReply as OfficialTextReply
 from wechatpy.utils import check_signature
 
 from bot.app import BotApp
-from bot.store.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat.menu import BUTTONS, create_menu, menu_summary
 from bot.channels.wechat.sending import CHANNEL, WeChatSender
-from bot.channels.wechat.texts import (
-    ALREADY_BOUND, GREETING, PHOTO_AGAIN, UNSUPPORTED, WELCOME_BACK, wechat_texts,
-)
-from bot.messages import DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
-from bot.photos import too_large
-from bot.router import CRASH_REPLY, Route as HandlerRoute, dispatch
+from bot.channels.wechat.texts import wechat_texts
+from bot.errors import UserError
+from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing
+from bot.router import CRASH_REPLY, answer as answer_message
+from bot.rules import Route as HandlerRoute
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +86,7 @@ class WeChatChannel:
         self.work = settings.kind == "work"
         self.reply_budget = reply_budget
         self.wall_clock = wall_clock  # WeChat's timestamps and token expiry are real time, whatever the bot clock
-        self.handler_routes = routes
+        self.handler_routes = routes if routes is not None else app.routes
         self.api = WeChatApi(settings, app.db, wall_clock=wall_clock, media_retry_delays=media_retry_delays)
         self.sender = WeChatSender(app, self.api)
         self.crypto = self._make_crypto()
@@ -219,35 +216,28 @@ class WeChatChannel:
             location = Location(float(message.location_x), float(message.location_y), message.label or "")
             return lambda: self._dispatch(dataclasses.replace(base, location=location))
         if fields.get("MsgType") != "event":
-            return lambda: self._dispatch(dataclasses.replace(base, rejected_media=UNSUPPORTED))
+            return lambda: self._dispatch(dataclasses.replace(base, refused_media=MediaRefusal.UNSUPPORTED))
         return self._event_work(message, base)
 
     def _event_work(self, message, base: Incoming) -> Work | None:
         event = message.event
         if event == "location":
             location = Location(float(message.latitude), float(message.longitude))
-            return lambda: self._silently(dataclasses.replace(base, location=location))
+            return lambda: self._dispatch(dataclasses.replace(base, location=location, event=Event.LOCATION_REPORT))
         if event == "click":
             button = BUTTONS.get(message.key or "")
             if button is None:
                 return None
-            if button.reply:
-                return lambda: _ready([Outgoing(button.reply)])
-            return lambda: self._dispatch(dataclasses.replace(base, text=button.question))
+            click = dataclasses.replace(base, event=Event.MENU_CLICK, menu_key=button.key, text=button.question or "")
+            return lambda: self._dispatch(click)
         if event in ("subscribe", "subscribe_scan"):
-            return lambda: _ready(self._greeting(base.chat_id))
+            return lambda: self._dispatch(dataclasses.replace(base, event=Event.SUBSCRIBE))
         if event == "unsubscribe":
-            return lambda: _ready(self._unsubscribed(base.chat_id))
+            return lambda: self._dispatch(dataclasses.replace(base, event=Event.UNSUBSCRIBE))
         return None
 
     async def _dispatch(self, msg: Incoming) -> list[Outgoing]:
-        return await dispatch(self.app, msg, self.handler_routes)
-
-    async def _silently(self, msg: Incoming) -> list[Outgoing]:
-        # WeChat reports the location by itself each time the user opens the chat (when the account asks for it):
-        # the handlers attach it to a visit, but the user sent nothing and gets no reply
-        await self._dispatch(msg)
-        return []
+        return await answer_message(self.app, msg, self.handler_routes)
 
     async def _photo(self, base: Incoming, media_id: str) -> list[Outgoing]:
         max_bytes = self.app.settings.photos.max_bytes
@@ -255,24 +245,11 @@ class WeChatChannel:
             data = await self.api.download_media(media_id, max_bytes)
             msg = dataclasses.replace(base, photos=(IncomingPhoto(data=data, source_id=media_id),))
         except MediaTooLarge:
-            msg = dataclasses.replace(base, rejected_media=too_large(max_bytes))
+            msg = dataclasses.replace(base, refused_media=MediaRefusal.TOO_LARGE, refused_limit=max_bytes)
         except WeChatApiError as exc:
             logger.warning("WeChat photo download failed for good: %s", exc.meaning)
-            msg = dataclasses.replace(base, rejected_media=PHOTO_AGAIN)
+            msg = dataclasses.replace(base, refused_media=MediaRefusal.NOT_RECEIVED)
         return await self._dispatch(msg)
-
-    def _greeting(self, chat_id: str) -> list[Outgoing]:
-        restored = reactivate_blocked_chat(self.app.db, CHANNEL, chat_id)
-        row = self.app.db.execute(
-            "SELECT c.name FROM bindings b JOIN cadres c ON c.id = b.cadre_id "
-            "WHERE b.channel = ? AND b.chat_id = ? AND b.active = 1", (CHANNEL, chat_id)).fetchone()
-        if row is None:
-            return [Outgoing(GREETING)]
-        return [Outgoing((WELCOME_BACK if restored else ALREADY_BOUND).format(name=row[0]))]
-
-    def _unsubscribed(self, chat_id: str) -> list[Outgoing]:
-        deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
-        return []
 
     # ---- answering once, within 5 seconds ----
 
@@ -342,18 +319,14 @@ class WeChatChannel:
         return PlainTextResponse("" if self.work else "success")
 
 
-async def _ready(replies: list[Outgoing]) -> list[Outgoing]:
-    return replies
-
-
-def create_menu_command(app: BotApp) -> None:
-    """Creates the WeChat custom menu (campaign-bot wechat-menu) and prints the result in Chinese."""
+def set_up_menu(app: BotApp) -> str:
+    """Creates the WeChat custom menu (campaign-bot wechat-menu); returns what to tell the clerk, in Chinese."""
     settings = app.settings.wechat
     missing = missing_settings(settings, callback=False)
     if missing:
-        raise click.ClickException(f"请先在配置文件的 [wechat] 中填写：{'、'.join(missing)}。")
+        raise UserError(f"请先在配置文件的 [wechat] 中填写：{'、'.join(missing)}。")
     try:
         asyncio.run(create_menu(settings, app.db))
     except WeChatApiError as exc:
-        raise click.ClickException(f"创建微信菜单失败：{exc.meaning}") from None
-    click.echo(f"微信菜单已创建：{menu_summary()}。干部点菜单即可提问；菜单在微信里生效可能需要几分钟。")
+        raise UserError(f"创建微信菜单失败：{exc.meaning}") from None
+    return f"微信菜单已创建：{menu_summary()}。干部点菜单即可提问；菜单在微信里生效可能需要几分钟。"

@@ -12,24 +12,17 @@ from bot.config import WeChatSettings
 
 @dataclass(frozen=True)
 class MenuButton:
-    """A CLICK button: its label, its event key, and the question it asks (None: answered by `reply`)."""
+    """A CLICK button: its label, its event key, and the question it asks (None: a handler answers the key)."""
 
     label: str
     key: str
     question: str | None = None
-    reply: str | None = None
 
-
-REPORT_VISIT_HELP = (
-    "上报走访：请直接在对话框里点“+”，拍照或从相册选一张走访照片发给我，可再发一句文字说明；"
-    "我会请您从联系户中选择是哪一户（回复数字），位置可以用“+”里的“位置”发送。"
-    "还没绑定的干部请先发送“绑定 绑定码”。"
-)
 
 PHASE = MenuButton("活动阶段", "PHASE", question="现在是哪个阶段")
 DEADLINES = MenuButton("截止日期", "DEADLINES", question="截止日期")
 MY_HOUSEHOLDS = MenuButton("我的联系户", "MY_HOUSEHOLDS", question="我的联系户")
-REPORT_VISIT = MenuButton("上报走访", "REPORT_VISIT", reply=REPORT_VISIT_HELP)
+REPORT_VISIT = MenuButton("上报走访", "REPORT_VISIT")  # handlers.visits answers this key
 HELP = MenuButton("帮助", "HELP", question="帮助")
 
 BUTTONS = {b.key: b for b in (PHASE, DEADLINES, MY_HOUSEHOLDS, REPORT_VISIT, HELP)}

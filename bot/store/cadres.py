@@ -1,0 +1,56 @@
+"""Cadres as the bot sees them: who a chat speaks for, who has a phone number, with their unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
+
+
+@dataclass(frozen=True)
+class Cadre:
+    """A cadre from the roster, with the kind and name of their unit."""
+
+    id: str
+    name: str
+    phone: str | None
+    unit_id: str
+    title: str | None
+    role: str | None
+    unit_kind: str
+    unit_name: str
+
+    @property
+    def is_unit_admin(self) -> bool:
+        """A unit administrator or the office: may see the progress of the units below."""
+        return self.role in (UNIT_ADMIN, OFFICE_ADMIN)
+
+    @property
+    def is_office(self) -> bool:
+        """An administrator of the campaign office (活动办)."""
+        return self.role == OFFICE_ADMIN
+
+
+_CADRE_COLUMNS = ("SELECT c.id, c.name, c.phone, c.unit_id, c.title, c.role, u.kind, u.name "
+                  "FROM cadres c JOIN units u ON u.id = c.unit_id ")
+
+
+def cadre_by_id(db: sqlite_utils.Database, cadre_id: str) -> Cadre | None:
+    """The cadre with this 干部编号, or None."""
+    row = db.execute(_CADRE_COLUMNS + "WHERE c.id = ?", (cadre_id,)).fetchone()
+    return Cadre(*row) if row else None
+
+
+def cadres_with_phone(db: sqlite_utils.Database, phone: str) -> list[Cadre]:
+    """The cadres whose stored phone equals the number, already normalised (normally one)."""
+    return [Cadre(*row) for row in db.execute(_CADRE_COLUMNS + "WHERE c.phone = ?", (phone,)).fetchall()]
+
+
+def bound_cadre(db: sqlite_utils.Database, channel: str, chat_id: str) -> Cadre | None:
+    """The cadre the chat is actively bound to, or None for a visitor."""
+    row = db.execute(
+        _CADRE_COLUMNS.replace("FROM cadres c", "FROM bindings b JOIN cadres c ON c.id = b.cadre_id")
+        + "WHERE b.channel = ? AND b.chat_id = ? AND b.active = 1", (channel, chat_id)).fetchone()
+    return Cadre(*row) if row else None
