@@ -131,14 +131,14 @@ async def answer_times(app, chats: list[str], rounds: int, show_first: bool = Fa
     """Sends "我的联系户" from each bound chat in turn; returns each answer's time in seconds."""
     from bot.channels.console import CHANNEL
     from bot.messages import Incoming
-    from bot.router import dispatch
+    from bot.router import answer
 
     times = []
     for i in range(rounds):
         chat = chats[i % len(chats)]
         msg = Incoming(channel=CHANNEL, chat_id=chat, user_id=chat, sent_at=app.clock.now(), text="我的联系户")
         started = time.perf_counter()
-        replies = await dispatch(app, msg)
+        replies = await answer(app, msg)
         times.append(time.perf_counter() - started)
         if show_first and i == 0:
             print(f"first answer ({chat}): {replies[0].text[:80]!r}…")
@@ -148,12 +148,13 @@ async def answer_times(app, chats: list[str], rounds: int, show_first: bool = Fa
 def bench_my_households(db_path: Path, n_cadres: int, rounds: int) -> None:
     """Times dispatch(…"我的联系户") for bound console chats of random cadres; prints p50 / p99 / max."""
     from bot.app import BotApp
+    from handlers import ROUTES
     from bot.channels.console import bind_console
     from bot.clock import Clock, parse_moment
     from bot.config import DatabaseSettings, PhotoSettings, Settings
 
     settings = Settings(database=DatabaseSettings(str(db_path)), photos=PhotoSettings(str(db_path.parent / "photos")))
-    app = BotApp.create(settings, Clock(parse_moment("2010-09-01T10:00", settings.timezone)))
+    app = BotApp.create(settings, Clock(parse_moment("2010-09-01T10:00", settings.timezone)), routes=ROUTES)
     rng = random.Random(7)
     chats = [bind_console(app, f"G{rng.randrange(n_cadres):07d}") for _ in range(200)]
     asyncio.run(answer_times(app, chats[:5], 20))  # warm up: dictionaries, caches

@@ -27,6 +27,7 @@ from bot.channels.wechat.adapter import WeChatChannel  # noqa: E402
 from bot.clock import FixedClock, parse_moment  # noqa: E402
 from bot.config import DatabaseSettings, PhotoSettings, Settings  # noqa: E402
 from bot.web import build_web_app  # noqa: E402
+from handlers import ROUTES  # noqa: E402
 from tests.conftest import insert_roster  # noqa: E402
 from tests.fakes.wechat_api import FakeWeChatApi, WeChatServer, configure  # noqa: E402
 from tests.test_wechat_callback import BILLION_LAUGHS  # noqa: E402
@@ -60,7 +61,7 @@ async def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings(database=DatabaseSettings(path=f"{folder}/bench.db"),
                             photos=PhotoSettings(dir=f"{folder}/photos"))
-        app = configure(BotApp.create(settings, FixedClock(parse_moment("2010-05-12T09:00"))), "work", url)
+        app = configure(BotApp.create(settings, FixedClock(parse_moment("2010-05-12T09:00")), routes=ROUTES), "work", url)
         insert_roster(app.db)
         channel = WeChatChannel(app)
         wechat = WeChatServer("work", "safe")

@@ -20,7 +20,8 @@ from bot.store.state import clear_state, save_state
 
 
 class Sender(Protocol):
-    """What a channel adapter offers for messages the bot starts (reminders, deferred replies)."""
+    """What a channel adapter offers for messages the bot starts (reminders, deferred replies). A sender may also
+    declare `limits` (bot.messages.SendingLimits), which the dispatcher keeps to."""
 
     async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult: ...
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.tomlfile import read_toml
+from bot.channels.telegram.settings import TelegramSettings
+from bot.channels.wechat.settings import WeChatSettings
 from bot.errors import UserError
 
 
@@ -64,37 +66,6 @@ class ReminderSettings:
     quiet_end: str = "08:00"
     digest_weekday: int = 1  # ISO weekday: 1 = Monday
     dispatch_interval_seconds: int = 60
-
-
-@dataclass(frozen=True)
-class TelegramSettings:
-    """[telegram]: the bot token, the Bot API address and polling or webhook."""
-
-    enabled: bool = False
-    token: str = field(default="", repr=False)
-    base_url: str = ""
-    base_file_url: str = ""
-    mode: str = "polling"
-    webhook_url: str = ""
-    secret_token: str = field(default="", repr=False)
-    max_file_bytes: int = 20 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class WeChatSettings:
-    """[wechat]: the Official Account or WeCom app, its secrets and callback."""
-
-    enabled: bool = False
-    kind: str = "official"  # "official" (公众号/服务号) or "work" (企业微信)
-    app_id: str = ""
-    corp_id: str = ""
-    agent_id: str = ""
-    secret: str = field(default="", repr=False)
-    token: str = field(default="", repr=False)
-    encoding_aes_key: str = field(default="", repr=False)
-    path: str = "/wechat"
-    template_id: str = ""
-    api_base_url: str = ""
 
 
 @dataclass(frozen=True)

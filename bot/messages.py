@@ -95,6 +95,18 @@ class Outgoing:
     ask_contact: bool = False  # offer a "share my phone number" button where the channel has one
 
 
+@dataclass(frozen=True)
+class SendingLimits:
+    """A channel's limits: messages a second over all chats (None: no limit) and seconds between two to one chat.
+    Each channel declares its own; the dispatcher keeps to them."""
+
+    per_second: float | None
+    per_chat_interval: float = 0.0
+
+
+UNLIMITED = SendingLimits(None)
+
+
 class DeliveryOutcome(enum.Enum):
     """What became of one attempt to send a message."""
 

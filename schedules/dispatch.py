@@ -137,7 +137,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
         report.quiet = True
         logger.info("reminders: quiet hours, nothing sent")
         return report
-    limiter = limiter or RateLimiter(channel_limits(app.settings))
+    limiter = limiter or RateLimiter(channel_limits(app.senders))
     queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
 
     async def worker() -> None:

@@ -18,7 +18,7 @@ class ReminderJobs:
 
     def __init__(self, app: BotApp):
         self.app = app
-        self.limiter = RateLimiter(channel_limits(app.settings))
+        self.limiter = RateLimiter(channel_limits(app.senders))
         self._dispatching = False
 
     # Coroutines on purpose: APScheduler runs plain functions in a thread, and the SQLite connection is the loop's.

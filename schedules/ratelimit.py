@@ -6,34 +6,13 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
-from bot.config import Settings
-
-
-@dataclass(frozen=True)
-class Limits:
-    """A channel's limits: messages a second over all chats (None: no limit) and seconds between two to one chat."""
-
-    per_second: float | None
-    per_chat_interval: float = 0.0
+from bot.messages import UNLIMITED, SendingLimits as Limits
 
 
-# Telegram allows 30 a second overall and 1 a second per chat, counted where the messages arrive; 29 and 1.05 s
-# leave room for jitter on the way. WeCom allows 30 a minute per member. The Official Account's customer-service
-# messages have daily quotas (45009/45047 come back as failures); 20 a second keeps bursts polite.
-TELEGRAM = Limits(29.0, 1.05)
-WECOM = Limits(20.0, 2.0)
-OFFICIAL_ACCOUNT = Limits(20.0, 0.0)
-
-
-def channel_limits(settings: Settings) -> dict[str, Limits]:
-    """The limits of each channel the settings may use; the console has none."""
-    return {
-        "telegram": TELEGRAM,
-        "wechat": WECOM if settings.wechat.kind == "work" else OFFICIAL_ACCOUNT,
-        "console": Limits(None),
-    }
+def channel_limits(senders: dict) -> dict[str, Limits]:
+    """The limits each sender declares (its `limits`); a sender that declares none is not held back."""
+    return {name: getattr(sender, "limits", UNLIMITED) for name, sender in senders.items()}
 
 
 class Spacer:

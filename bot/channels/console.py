@@ -9,7 +9,8 @@ from typing import IO, Iterable
 
 from bot.app import BotApp
 from bot.channels.splitting import numbered_choices
-from bot.messages import Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location, Outgoing
+from bot.messages import (UNLIMITED, Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location,
+                          Outgoing)
 from bot.router import answer
 from bot.store.bindings import bind_chat
 from bot.store.cadres import cadre_by_id
@@ -39,6 +40,8 @@ def render(message: Outgoing) -> str:
 
 class ConsoleSender:
     """Sends by printing: reminders on the console channel land on standard output."""
+
+    limits = UNLIMITED
 
     def __init__(self, out: IO[str] | None = None):
         self.out = out or sys.stdout

@@ -31,6 +31,7 @@ from telegram.request import HTTPXRequest
 from bot.app import BotApp
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
+from bot.channels.telegram.limits import SENDING_LIMITS
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
@@ -79,6 +80,7 @@ class TelegramChannel:
     """Serves the bot on Telegram, by long polling or through the shared HTTP server's webhook route."""
 
     name = CHANNEL
+    limits = SENDING_LIMITS
 
     def __init__(self, app: BotApp, *, poll_timeout: float = 10.0, poll_interval: float = 0.0):
         settings = app.settings.telegram

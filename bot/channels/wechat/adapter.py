@@ -39,11 +39,12 @@ from bot.app import BotApp
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
 from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
+from bot.channels.wechat.limits import sending_limits
 from bot.channels.wechat.menu import BUTTONS, create_menu, menu_summary
 from bot.channels.wechat.sending import CHANNEL, WeChatSender
 from bot.channels.wechat.texts import wechat_texts
 from bot.errors import UserError
-from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing
+from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
 from bot.router import CRASH_REPLY, answer as answer_message
 from bot.rules import Route as HandlerRoute
 
@@ -70,6 +71,11 @@ class WeChatChannel:
     """The WeChat callback on the shared HTTP app, and sending through WeChat's API."""
 
     name = CHANNEL
+
+    @property
+    def limits(self) -> SendingLimits:
+        """How fast this account may send (WeCom and the Official Account differ)."""
+        return sending_limits(self.app.settings.wechat.kind)
 
     def __init__(self, app: BotApp, *, reply_budget: float = REPLY_BUDGET_SECONDS, wall_clock=time.time,
                  routes: list[HandlerRoute] | None = None, media_retry_delays: tuple[float, ...] = (0.5, 2.0)):

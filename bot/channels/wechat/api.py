@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import sqlite_utils
 
-from bot.config import WeChatSettings
+from bot.channels.wechat.settings import WeChatSettings
 
 logger = logging.getLogger(__name__)
 

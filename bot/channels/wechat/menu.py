@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from bot.channels.wechat.api import WeChatApi
-from bot.config import WeChatSettings
+from bot.channels.wechat.settings import WeChatSettings
 
 
 @dataclass(frozen=True)
