@@ -27,6 +27,17 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def answers(db: sqlite_utils.Database) -> None:
+    """Asks the database one cheap question (raises sqlite3.Error when it cannot answer): the health check."""
+    db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+
+
+def roll_back_open_transaction(db: sqlite_utils.Database) -> None:
+    """Rolls back whatever a failed step left open, so the next message starts clean."""
+    if db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Runs the block in one IMMEDIATE transaction: committed whole, or rolled back whole."""

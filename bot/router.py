@@ -8,6 +8,7 @@ import logging
 import re
 
 from bot.app import BotApp, Context
+from bot.db import roll_back_open_transaction
 from bot.messages import Event, Incoming, Outgoing
 from bot.rules import BOUND, OFFICE, UNIT_ADMIN, Requires, Route
 from bot.store.bindings import touch_binding
@@ -45,8 +46,7 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         return [] if msg.event is Event.LOCATION_REPORT else replies  # the user sent nothing: nothing to answer
     except Exception:
         logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
-        if app.db.conn.in_transaction:
-            app.db.conn.execute("ROLLBACK")
+        roll_back_open_transaction(app.db)
         return [Outgoing(CRASH_REPLY)]
 
 

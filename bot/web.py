@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from bot.app import BotApp
 from bot.channels.base import Channel
+from bot.db import answers
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,7 @@ def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         """Says whether the database answers, and which channels run."""
         try:
-            app.db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+            answers(app.db)
             database = "ok"
         except sqlite3.Error as exc:
             logger.error("health check: database error %s", exc)

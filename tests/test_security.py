@@ -266,7 +266,7 @@ async def test_forged_buttons_record_nothing_and_show_no_one_elses_data(telegram
 
 
 def test_seen_message_keys_are_forgotten_after_a_week(roster):
-    from bot.channels.base import KEEP_SEEN, first_time_seen, forget_seen
+    from bot.store.seen import KEEP_SEEN, first_time_seen, forget_seen
 
     now = roster.clock.now()
     assert first_time_seen(roster.db, "telegram", "old", now - KEEP_SEEN - timedelta(minutes=1))
@@ -279,7 +279,7 @@ def test_seen_message_keys_are_forgotten_after_a_week(roster):
 
 
 def test_a_message_is_claimed_once_and_again_only_after_a_crash(roster):
-    from bot.channels.base import finish_seen, first_time_seen
+    from bot.store.seen import finish_seen, first_time_seen
 
     now = roster.clock.now()
     assert first_time_seen(roster.db, "telegram", "7:1", now)

@@ -29,6 +29,12 @@ def touch_binding(db: sqlite_utils.Database, channel: str, chat_id: str, now: da
                (now.isoformat(), channel, chat_id))
 
 
+def last_seen(db: sqlite_utils.Database, channel: str, chat_id: str) -> datetime | None:
+    """When the chat last wrote to the bot (None if never, or no binding)."""
+    row = db.execute("SELECT last_seen_at FROM bindings WHERE channel = ? AND chat_id = ?", (channel, chat_id)).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
 def bind_chat(db: sqlite_utils.Database, channel: str, chat_id: str, user_id: str | None, cadre_id: str,
               now: datetime) -> None:
     """Binds the chat to the cadre, replacing whatever binding the chat had."""

@@ -18,7 +18,7 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from xml.parsers.expat import ExpatError
 
 from starlette.datastructures import QueryParams
@@ -36,7 +36,8 @@ from wechatpy.replies import TextReply as OfficialTextReply
 from wechatpy.utils import check_signature
 
 from bot.app import BotApp
-from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
+from bot.channels.base import ChannelConfigError
+from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
 from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat.limits import sending_limits

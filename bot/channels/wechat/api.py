@@ -17,6 +17,7 @@ import httpx
 import sqlite_utils
 
 from bot.channels.wechat.settings import WeChatSettings
+from bot.store.tokens import cached_token, store_token
 
 logger = logging.getLogger(__name__)
 
@@ -136,12 +137,11 @@ class WeChatApi:
             return await self._fetch_token()
 
     def _cached_token(self) -> str | None:
-        row = self.db.execute("SELECT token, expires_at FROM access_tokens WHERE name = ?",
-                              (self.token_name,)).fetchone()
-        if row is None:
+        cached = cached_token(self.db, self.token_name)
+        if cached is None:
             return None
-        remaining = datetime.fromisoformat(row[1]).timestamp() - self.wall_clock()
-        return row[0] if remaining > REFRESH_AHEAD_SECONDS else None
+        remaining = cached.expires_at.timestamp() - self.wall_clock()
+        return cached.token if remaining > REFRESH_AHEAD_SECONDS else None
 
     async def _fetch_token(self) -> str:
         if self.settings.kind == "work":
@@ -154,11 +154,7 @@ class WeChatApi:
             raise WeChatApiError(None, "回答里没有 access_token")
         token, expires_in = result["access_token"], int(result.get("expires_in", 7200))
         expires_at = datetime.fromtimestamp(self.wall_clock() + expires_in, timezone.utc)
-        self.db.execute(
-            "INSERT INTO access_tokens (name, token, expires_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (name) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at",
-            (self.token_name, token, expires_at.isoformat()),
-        )
+        store_token(self.db, self.token_name, token, expires_at)
         logger.info("fetched a new WeChat access token, valid for %d s", expires_in)
         return token
 

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from bot.app import BotApp
-from bot.store.bindings import BLOCKED_REASON, deactivate_chat
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat, last_seen
 from bot.channels.wechat.api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
 from bot.channels.wechat.texts import wechat_texts
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
@@ -73,11 +73,8 @@ class WeChatSender:
         return [await self.template_message(chat_id, "\n".join(texts))]
 
     def _inside_window(self, chat_id: str) -> bool:
-        row = self.app.db.execute("SELECT last_seen_at FROM bindings WHERE channel = ? AND chat_id = ?",
-                                  (CHANNEL, chat_id)).fetchone()
-        if row is None or not row[0]:
-            return False
-        return self.app.clock.now() - datetime.fromisoformat(row[0]) < CUSTOMER_SERVICE_WINDOW
+        seen = last_seen(self.app.db, CHANNEL, chat_id)
+        return seen is not None and self.app.clock.now() - seen < CUSTOMER_SERVICE_WINDOW
 
     async def customer_service_message(self, chat_id: str, text: str) -> str:
         """An Official Account customer-service text message (message/custom/send)."""
