@@ -19,6 +19,10 @@ class UserError(Exception):
         return str(self)
 
 
+class NotFound(UserError, LookupError):
+    """Something the user named (a cadre, a unit) is not in the database."""
+
+
 class UsageError(UserError):
     """A command given wrongly (a missing or malformed option): exit code 2, as for click's own usage errors."""
 

@@ -3,7 +3,7 @@
 import re
 
 from bot.app import Context
-from bot.binding_codes import CodeProblem, redeem_code
+from bot.store.binding_codes import CodeProblem, redeem_code
 from bot.db import transaction
 from bot.messages import Choice, Incoming, Outgoing
 from bot.rules import parse_command

@@ -15,7 +15,7 @@ SDK_OWNERS = {"telegram": "bot/channels/telegram/", "wechatpy": "bot/channels/we
 COMPOSERS = ("bot/cli/", "bot/runner.py")
 # Where SQL may be written: the store, the database and its migrations, and the two layers that are queries at
 # heart (the reports and reminders read and write many rows in one statement; the roster import writes in bulk).
-SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py", "bot/binding_codes.py", "bot/progress_report.py",
+SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py", "bot/progress_report.py",
               "bot/roster/", "schedules/")
 SQL = re.compile(r"""\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b|\.execute(many)?\(""")
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from bot.app import BotApp
 from handlers import ROUTES
-from bot.binding_codes import ALPHABET, CODE_LENGTH, issue_codes
+from bot.store.binding_codes import ALPHABET, CODE_LENGTH, issue_codes
 from bot.store.bindings import UNBOUND_REASON, normalise_phone
 from bot.cli import cli
 from bot.messages import Contact, Incoming

@@ -17,7 +17,7 @@ import pytest
 
 from bot.app import BotApp
 from handlers import ROUTES
-from bot.binding_codes import issue_codes
+from bot.store.binding_codes import issue_codes
 from bot.clock import Clock, FixedClock, parse_moment
 from bot.config import ReminderSettings, ServerSettings, TelegramSettings, WeChatSettings
 from bot.roster import import_roster

@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode
 import httpx
 import pytest
 
-from bot.binding_codes import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS
+from bot.store.binding_codes import ATTEMPT_WINDOW, MAX_FAILED_ATTEMPTS
 from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.wechat.adapter import WeChatChannel
 from bot.config import TelegramSettings

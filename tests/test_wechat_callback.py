@@ -381,7 +381,7 @@ async def test_a_photo_larger_than_allowed_is_refused_without_keeping_it(callbac
 # ---- end to end with the real handlers ----
 
 async def test_bind_by_code_then_report_a_visit_by_photo_and_number(callback_for, app, clock):
-    from bot.binding_codes import issue_codes
+    from bot.store.binding_codes import issue_codes
 
     callback = callback_for("official", "safe", routes=None)
     code = issue_codes(app.db, ["C1"], clock.now(), 7)[0].code

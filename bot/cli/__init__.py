@@ -226,7 +226,7 @@ def invite(cadre_ids, unit_id, out_path, settings, clock):
 
 def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
     """Issues binding codes and prints them (or where they were written)."""
-    from bot.binding_codes import issue_invites
+    from bot.invites import issue_invites
 
     with user_errors():
         for line in issue_invites(app, cadre_ids, unit_id, out_path):

@@ -1,4 +1,4 @@
-"""One-time binding codes: issued by `campaign-bot invite`, redeemed once with “绑定 CODE” or a /start deep link."""
+"""One-time binding codes in the database: issued for `campaign-bot invite`, redeemed once with “绑定 CODE” or a /start deep link."""
 
 from __future__ import annotations
 
@@ -8,19 +8,17 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import sqlite_utils
 
-from bot.errors import UsageError, UserError
 from bot.db import transaction
+from bot.errors import NotFound
 
 logger = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: a code read aloud or copied by hand cannot be mistaken.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
-XLSX_HEADERS = ("干部编号", "姓名", "绑定码", "有效期至", "发给干部的话")
 # A chat that fails this many codes within the window is refused until the window has passed: random guessing
 # is hopeless anyway (31^8 codes), but a code half-seen over someone's shoulder would fall in a few dozen tries.
 MAX_FAILED_ATTEMPTS = 5
@@ -57,13 +55,13 @@ def clean_code(text: str) -> str:
 
 
 def issue_codes(db: sqlite_utils.Database, cadre_ids: list[str], now: datetime, ttl_days: int) -> list[IssuedCode]:
-    """Issues one fresh code per cadre, all or none; unknown cadre ids raise LookupError."""
+    """Issues one fresh code per cadre, all or none; unknown cadre ids raise NotFound."""
     names = dict(db.execute(
         f"SELECT id, name FROM cadres WHERE id IN ({','.join('?' * len(cadre_ids))})", list(cadre_ids)
     ).fetchall()) if cadre_ids else {}
     missing = [c for c in cadre_ids if c not in names]
     if missing:
-        raise LookupError(f"找不到干部编号：{'、'.join(missing)}。请检查编号，或先导入花名册。")
+        raise NotFound(f"找不到干部编号：{'、'.join(missing)}。请检查编号，或先导入花名册。")
     expires = now + timedelta(days=ttl_days)
     issued = []
     with transaction(db):
@@ -86,9 +84,9 @@ def _insert_unique_code(db: sqlite_utils.Database, cadre_id: str, now: datetime,
 
 
 def unit_cadre_ids(db: sqlite_utils.Database, unit_id: str) -> list[str]:
-    """The ids of every cadre of the unit, in id order; LookupError for an unknown unit."""
+    """The ids of every cadre of the unit, in id order; NotFound for an unknown unit."""
     if db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
-        raise LookupError(f"找不到单位编号：{unit_id}。")
+        raise NotFound(f"找不到单位编号：{unit_id}。")
     return [r[0] for r in db.execute("SELECT id FROM cadres WHERE unit_id = ? ORDER BY id", (unit_id,)).fetchall()]
 
 
@@ -123,43 +121,3 @@ def failed_attempts(db: sqlite_utils.Database, channel: str, chat_id: str, now: 
         "SELECT COUNT(*) FROM binding_attempts WHERE channel = ? AND chat_id = ? AND failed_at > ?",
         (channel, chat_id, (now - ATTEMPT_WINDOW).isoformat()),
     ).fetchone()[0]
-
-
-def write_codes_xlsx(path: Path, issued: list[IssuedCode], local_text) -> None:
-    """Writes the codes to a workbook: 干部编号, 姓名, 绑定码, 有效期至 (local_text shows a moment in local time)."""
-    from openpyxl import Workbook
-
-    from bot.excel import append_row
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "绑定码"
-    sheet.append(XLSX_HEADERS)
-    for item in issued:
-        expires = local_text(item.expires_at)
-        message = f"{item.name}同志：请给创先争优活动助手发送“绑定 {item.code}”完成绑定（{expires}前有效，只能用一次）。"
-        append_row(sheet, (item.cadre_id, item.name, item.code, expires, message))
-    for column, width in zip("ABCDE", (12, 12, 14, 18, 70)):
-        sheet.column_dimensions[column].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
-
-
-def issue_invites(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> list[str]:
-    """Issues codes for the cadres (or a unit's) and writes them to a workbook; returns the lines to show."""
-    if not cadre_ids and not unit_id:
-        raise UsageError("请给出干部编号，或用 --unit 给出单位编号。")
-    if out_path and not out_path.lower().endswith(".xlsx"):
-        raise UsageError(f"--out 要以 .xlsx 结尾，例如 绑定码.xlsx（现在是 {out_path}）。")
-    try:
-        ids = list(cadre_ids) + (unit_cadre_ids(app.db, unit_id) if unit_id else [])
-        if not ids:
-            raise LookupError(f"单位 {unit_id} 下没有干部。")
-        issued = issue_codes(app.db, ids, app.clock.now(), app.settings.binding.code_ttl_days)
-    except LookupError as exc:
-        raise UserError(str(exc.args[0])) from None
-    if out_path:
-        write_codes_xlsx(Path(out_path), issued, app.local_text)
-        return [f"已为 {len(issued)} 名干部生成绑定码，写入 {out_path}"]
-    lines = [f"{item.cadre_id}\t{item.name}\t{item.code}\t有效期至 {app.local_text(item.expires_at)}" for item in issued]
-    return lines + ["干部发送“绑定 绑定码”即可绑定，每个绑定码只能用一次。"]
