@@ -14,8 +14,8 @@ SDK_OWNERS = {"telegram": "bot/channels/telegram/", "wechatpy": "bot/channels/we
 # The modules that put the program together: only they may import every layer.
 COMPOSERS = ("bot/cli/", "bot/runner.py")
 # Where SQL may be written: the store, the database and its migrations, and the two layers that are queries at
-# heart (the reports and reminders read and write many rows in one statement; the roster import writes in bulk).
-SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py", "bot/progress_report.py",
+# heart (the reminders read and write many rows in one statement; the roster import reads and writes in bulk).
+SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py",
               "bot/roster/", "schedules/")
 SQL = re.compile(r"""\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b|\.execute(many)?\(""")
 
