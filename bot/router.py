@@ -41,7 +41,7 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         if route is None:
             return []
         logger.debug("%s/%s -> %s", msg.channel, msg.chat_id, route.name)
-        replies = await route.handler(msg, ctx) if route.allows(ctx) else [refusal(route.requires, msg)]
+        replies = await route.handler(msg, ctx) if route.allows(ctx) else [refusal(route.requires, msg, ctx)]
         remember_choices(ctx, replies)
         return [] if msg.event is Event.LOCATION_REPORT else replies  # the user sent nothing: nothing to answer
     except Exception:
@@ -50,9 +50,9 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         return [Outgoing(CRASH_REPLY)]
 
 
-def refusal(requires: Requires, msg: Incoming) -> Outgoing:
-    """The one answer to someone a route does not allow."""
-    if requires is BOUND:
+def refusal(requires: Requires, msg: Incoming, ctx: Context) -> Outgoing:
+    """The one answer to someone a route does not allow: a visitor is asked to bind first, whatever the route needs."""
+    if requires is BOUND or ctx.cadre is None:
         return Outgoing((PHOTO_NOT_SAVED if msg.photos else "") + NOT_BOUND)
     if requires is UNIT_ADMIN:
         return Outgoing(ADMINS_ONLY)
