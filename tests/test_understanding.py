@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.ask_cli import answer_batch
+from bot.ask_batch import answer_batch
 from bot.campaign import load_campaign
 from bot.understanding import CONFIDENCE_THRESHOLD, Answerer
 from bot.understanding.spelling import TermCorrector

@@ -127,7 +127,7 @@ def ask(text, cadre_id, batch_file, settings, clock):
     例：campaign-bot ask "现在是哪个阶段" --now 2010-05-12T09:00
         campaign-bot ask --batch questions.txt --as G001
     """
-    from bot.ask_cli import answer_batch, answer_one
+    from bot.ask_batch import answer_batch, answer_one
 
     if (text is None) == (batch_file is None):
         raise click.UsageError("请给出一个问题，或用 --batch 给出问题文件（二者选一）。")
