@@ -4,77 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.app import BotApp
 from bot.db import transaction
+from bot.store.delivery_upkeep import (INTERRUPTED, expire_overdue, expire_superseded, readdress,
+                                       recover_interrupted)
 from schedules.deadlines import refresh_stale_texts
-from bot.store.recipients import NOT_BOUND, chosen_binding_rowid
-from bot.store.deliveries import EXPIRED, FAILED, PENDING, SENDING, UNDELIVERABLE
-from schedules.timekeeping import iso
 
 logger = logging.getLogger(__name__)
-
-INTERRUPTED = "发送中断，未确认是否送达"
-# A send takes seconds; a row still 'sending' after this belongs to a process that died mid-send.
-SENDING_LEASE = timedelta(minutes=5)
-EXPIRED_UNSENT = "已过期，未发送"
-EXPIRED_UNBOUND = "未绑定，到期仍未能送达"
-SUPERSEDED = "已被同类的新提醒取代"
-
-
-def recover_interrupted(app: BotApp, now: datetime) -> int:
-    """Closes sends a dead process left half done as failed: at most once, so they are never sent blindly again."""
-    return app.db.execute(
-        "UPDATE deliveries SET status = ?, last_error = ? WHERE status = ? AND claimed_at <= ?",
-        (FAILED, INTERRUPTED, SENDING, iso(now - SENDING_LEASE)),
-    ).rowcount
-
-
-def expire_overdue(app: BotApp, now: datetime) -> int:
-    """Marks pending rows past their expiry: expired, or undeliverable when the cadre never had a binding."""
-    return app.db.execute(
-        "UPDATE deliveries SET status = CASE WHEN chat_id IS NULL THEN ? ELSE ? END, "
-        "last_error = CASE WHEN chat_id IS NULL THEN ? ELSE ? END WHERE status = ? AND expires_at <= ?",
-        (UNDELIVERABLE, EXPIRED, EXPIRED_UNBOUND, EXPIRED_UNSENT, PENDING, iso(now)),
-    ).rowcount
-
-
-def expire_superseded(app: BotApp, now: datetime) -> int:
-    """Drops a pending reminder when a newer one of the same series is due for the same cadre."""
-    return app.db.execute(
-        "UPDATE deliveries SET status = ?, last_error = ? WHERE status = ? AND due_at <= ? AND EXISTS ("
-        "  SELECT 1 FROM deliveries newer WHERE newer.series = deliveries.series "
-        "  AND newer.cadre_id = deliveries.cadre_id AND newer.due_at > deliveries.due_at AND newer.due_at <= ? "
-        "  AND newer.status IN (?, ?, ?))",
-        (EXPIRED, SUPERSEDED, PENDING, iso(now), iso(now), PENDING, SENDING, "sent"),
-    ).rowcount
-
-
-def readdress(app: BotApp, now: datetime) -> int:
-    """Points due rows whose chat is unbound or no longer active at the cadre's current binding (or marks 未绑定).
-
-    One statement for all rows, run every dispatch tick: a row of a cadre who is still unbound is left as it is."""
-    latest = chosen_binding_rowid("deliveries.cadre_id")
-    return app.db.execute(
-        f"UPDATE deliveries SET (channel, chat_id) = (SELECT channel, chat_id FROM bindings WHERE rowid = ({latest})), "
-        f"last_error = CASE WHEN EXISTS ({latest}) THEN NULL ELSE ? END "
-        "WHERE status = ? AND due_at <= ? AND NOT EXISTS ("
-        "  SELECT 1 FROM bindings b WHERE b.channel = deliveries.channel AND b.chat_id = deliveries.chat_id "
-        "  AND b.cadre_id = deliveries.cadre_id AND b.active = 1) "
-        f"AND (chat_id IS NOT NULL OR EXISTS ({latest}))",
-        (NOT_BOUND, PENDING, iso(now)),
-    ).rowcount
 
 
 def prepare_dispatch(app: BotApp, now: datetime) -> Counter:
     """Does all the bookkeeping in one transaction; returns how many rows each step touched."""
     with transaction(app.db):
         counts = Counter(
-            recovered=recover_interrupted(app, now),
-            expired=expire_overdue(app, now),
-            superseded=expire_superseded(app, now),
-            readdressed=readdress(app, now),
+            recovered=recover_interrupted(app.db, now),
+            expired=expire_overdue(app.db, now),
+            superseded=expire_superseded(app.db, now),
+            readdressed=readdress(app.db, now),
             refreshed=refresh_stale_texts(app, now),
         )
     for step, count in counts.items():

@@ -11,7 +11,7 @@ import pytest
 
 from bot.messages import DeliveryOutcome, DeliveryResult
 from schedules.dispatch import HELD, MAX_ATTEMPTS, NOT_CLAIMED, dispatch
-from schedules.lifecycle import INTERRUPTED, SENDING_LEASE
+from bot.store.delivery_upkeep import INTERRUPTED, SENDING_LEASE
 from schedules.plan import plan
 from tests.conftest import local
 from tests.fakes.recording_sender import HangingSender, RecordingSender
