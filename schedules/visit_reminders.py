@@ -6,28 +6,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
+from bot.store.households import overdue_pairings
 from bot.store.progress import never_visited_is_overdue
-from bot.vocabulary import CADRE_HOUSEHOLD
 from schedules.quiet_hours import QuietHours
 from schedules.plan_result import PlanReport
 from bot.store.deliveries import Reminder, insert_personal, key_planned
 from schedules.texts import OverdueHousehold, visit_text
-from schedules.timekeeping import at_local, end_of_week, iso, local_day, parse_hhmm, week_label
-
-# A cadre's own visits count (as in bot/store/households.py and bot/store/progress.py): another cadre's visit does not
-# discharge this one's pairing.
-_OVERDUE_SQL = """
-SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)
-FROM pairings p
-JOIN households h ON h.id = p.household_id
-LEFT JOIN visits v ON v.household_id = p.household_id AND v.cadre_id = p.cadre_id
-WHERE p.kind = ? AND p.cadre_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = p.cadre_id)
-GROUP BY p.id
-HAVING (MAX(v.visited_at) IS NULL AND ?) OR MAX(v.visited_at) < ?
-ORDER BY p.cadre_id, h.village, h.id
-"""
-
+from schedules.timekeeping import at_local, end_of_week, local_day, parse_hhmm, week_label
 
 def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") -> dict[str, list[OverdueHousehold]]:
     """Per cadre, the paired households not visited within visit_interval_days of now.
@@ -39,10 +24,9 @@ def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") ->
     cutoff = now - timedelta(days=interval)
     never_counts = never_visited_is_overdue(now, app.campaign_start, interval)
     overdue: dict[str, list[OverdueHousehold]] = defaultdict(list)
-    for cadre_id, head_name, place, last in app.db.execute(
-            _OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_counts, iso(cutoff))):
-        last_day = local_day(datetime.fromisoformat(last), app.tz) if last else None
-        overdue[cadre_id].append(OverdueHousehold(head_name, place, last_day))
+    for p in overdue_pairings(app.db, cutoff, never_counts, unless_reminded):
+        last_day = local_day(p.last_visit, app.tz) if p.last_visit else None
+        overdue[p.cadre_id].append(OverdueHousehold(p.head_name, p.place, last_day))
     return dict(overdue)
 
 

@@ -54,3 +54,16 @@ def bound_cadre(db: sqlite_utils.Database, channel: str, chat_id: str) -> Cadre 
         _CADRE_COLUMNS.replace("FROM cadres c", "FROM bindings b JOIN cadres c ON c.id = b.cadre_id")
         + "WHERE b.channel = ? AND b.chat_id = ? AND b.active = 1", (channel, chat_id)).fetchone()
     return Cadre(*row) if row else None
+
+
+def all_cadres(db: sqlite_utils.Database) -> list[Cadre]:
+    """Every cadre, with their unit."""
+    return [Cadre(*row) for row in db.execute(_CADRE_COLUMNS).fetchall()]
+
+
+def admins_without_reminder(db: sqlite_utils.Database, reminder_key: str) -> list[Cadre]:
+    """The unit administrators and office administrators who have no delivery of the reminder yet."""
+    return [Cadre(*row) for row in db.execute(
+        _CADRE_COLUMNS + "WHERE c.role IN (?, ?) AND NOT EXISTS "
+        "(SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = c.id)",
+        (UNIT_ADMIN, OFFICE_ADMIN, reminder_key)).fetchall()]

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from bot.clock import iso
 from bot.store.progress import never_visited_is_overdue
 from bot.vocabulary import CADRE_HOUSEHOLD
 
@@ -82,3 +83,36 @@ def pairings_of(db: sqlite_utils.Database, cadre_id: str, unit_id: str) -> list[
         (cadre_id, unit_id),
     ).fetchall()
     return [Pairing(kind, target, notes, bool(by_unit)) for kind, target, notes, by_unit in rows]
+
+
+# A cadre's own visits count (as in households_of and bot/store/progress.py): another cadre's visit does not
+# discharge this one's pairing.
+_OVERDUE_SQL = """
+SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)
+FROM pairings p
+JOIN households h ON h.id = p.household_id
+LEFT JOIN visits v ON v.household_id = p.household_id AND v.cadre_id = p.cadre_id
+WHERE p.kind = ? AND p.cadre_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = p.cadre_id)
+GROUP BY p.id
+HAVING (MAX(v.visited_at) IS NULL AND ?) OR MAX(v.visited_at) < ?
+ORDER BY p.cadre_id, h.village, h.id
+"""
+
+
+@dataclass(frozen=True)
+class OverduePairing:
+    """A cadre's paired household not visited since the cutoff (last_visit None: never)."""
+
+    cadre_id: str
+    head_name: str
+    place: str
+    last_visit: datetime | None
+
+
+def overdue_pairings(db: sqlite_utils.Database, cutoff: datetime, never_visited_counts: bool,
+                     unless_reminded: str = "") -> list[OverduePairing]:
+    """Every cadre's paired household last visited before cutoff (or never, when that counts), by cadre and village;
+    cadres who already have the reminder `unless_reminded` are left out."""
+    rows = db.execute(_OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_visited_counts, iso(cutoff)))
+    return [OverduePairing(*row[:3], datetime.fromisoformat(row[3]) if row[3] else None) for row in rows]

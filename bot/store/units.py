@@ -21,3 +21,8 @@ def unit_by_id(db: sqlite_utils.Database, unit_id: str) -> Unit | None:
     """The unit with this 编号, or None."""
     row = db.execute("SELECT id, name, parent_id, kind FROM units WHERE id = ?", (unit_id,)).fetchone()
     return Unit(*row) if row else None
+
+
+def all_units(db: sqlite_utils.Database) -> list[Unit]:
+    """Every unit, in no particular order."""
+    return [Unit(*row) for row in db.execute("SELECT id, name, parent_id, kind FROM units").fetchall()]
