@@ -9,9 +9,11 @@ from bot.app import BotApp
 from bot.campaign import Deadline
 from schedules.quiet_hours import QuietHours
 from schedules.plan_result import PlanReport
-from bot.store.deliveries import EXPIRED, PENDING, Reminder, insert_for_audience, key_planned, series_planned
+from bot.store.cadres import audience_size, audience_sql
+from bot.store.deliveries import (EXPIRED, Reminder, insert_for_audience, key_planned, rewrite_pending_text,
+                                  series_planned, stale_pending_keys)
 from schedules.texts import deadline_text
-from schedules.timekeeping import at_local, iso, local_day, parse_hhmm
+from schedules.timekeeping import at_local, local_day, parse_hhmm
 
 MISSED_AFTER_DEADLINE = "机器人停机期间错过，截止日期已过，未发送"
 
@@ -22,22 +24,6 @@ class DeadlineMoment:
 
     offset_days: int
     send_at: datetime
-
-
-def audience_sql(deadline: Deadline) -> tuple[str, tuple]:
-    """The cadres a deadline binds: those whose unit is of one of its kinds and whose role is one of its roles."""
-    kinds = ", ".join("?" * len(deadline.binds))
-    roles = ", ".join("?" * len(deadline.roles))
-    # CROSS JOIN keeps SQLite from scanning every cadre: units of the kinds first, then their cadres by index.
-    sql = (f"SELECT c.id, NULL AS text FROM units u CROSS JOIN cadres c ON c.unit_id = u.id "
-           f"WHERE u.kind IN ({kinds}) AND c.role IN ({roles})")
-    return sql, (*deadline.binds, *deadline.roles)
-
-
-def audience_size(app: BotApp, deadline: Deadline) -> int:
-    """How many cadres the deadline binds (0 means its audience matches nobody)."""
-    sql, params = audience_sql(deadline)
-    return app.db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
 
 
 def moments(app: BotApp, deadline: Deadline) -> list[DeadlineMoment]:
@@ -66,7 +52,7 @@ def deadline_problems(app: BotApp) -> list[str]:
     for deadline in app.campaign.deadlines:
         if deadline.problem:
             problems.append(deadline.problem)
-        elif audience_size(app, deadline) == 0:
+        elif audience_size(app.db, deadline.binds, deadline.roles) == 0:
             problems.append(empty_audience_problem(deadline))
     return problems
 
@@ -91,7 +77,7 @@ def plan_deadline_reminders(app: BotApp, now: datetime, report: PlanReport, only
                             quiet.next_allowed(latest.send_at), expiry(app, deadline))
         if (only_new or now >= reminder.expires_at) and key_planned(app.db, reminder.key):
             continue
-        sql, params = audience_sql(deadline)
+        sql, params = audience_sql(deadline.binds, deadline.roles)
         if now < reminder.expires_at:
             text = deadline_text(app.campaign, deadline, local_day(held_to, app.tz))
             added = insert_for_audience(app.db, reminder, sql, params, now, text)
@@ -101,7 +87,7 @@ def plan_deadline_reminders(app: BotApp, now: datetime, report: PlanReport, only
             report.added(reminder.key, added, status=EXPIRED)
         else:
             continue  # the deadline passed before the bot ever planned it: nothing was missed
-        if added == 0 and audience_size(app, deadline) == 0:
+        if added == 0 and audience_size(app.db, deadline.binds, deadline.roles) == 0:
             report.problem(empty_audience_problem(deadline))
 
 
@@ -115,16 +101,11 @@ def refresh_stale_texts(app: BotApp, now: datetime) -> int:
     quiet = QuietHours.from_settings(app.settings)
     send_day = local_day(quiet.next_allowed(now), app.tz)
     start_of_today = at_local(local_day(now, app.tz), time(0, 0), app.tz)
-    keys = [row[0] for row in app.db.execute(
-        "SELECT DISTINCT reminder_key FROM deliveries WHERE status = ? AND kind = 'deadline' AND due_at < ?",
-        (PENDING, iso(start_of_today)))]
     changed = 0
-    for key in keys:
+    for key in stale_pending_keys(app.db, "deadline", start_of_today):
         deadline = app.campaign.deadline(deadline_id_of(key))
         if deadline is None or deadline.due is None:
             continue
         text = deadline_text(app.campaign, deadline, send_day)
-        changed += app.db.execute(
-            "UPDATE deliveries SET text = ? WHERE reminder_key = ? AND status = ? AND text != ?",
-            (text, key, PENDING, text)).rowcount
+        changed += rewrite_pending_text(app.db, key, text)
     return changed

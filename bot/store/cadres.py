@@ -67,3 +67,20 @@ def admins_without_reminder(db: sqlite_utils.Database, reminder_key: str) -> lis
         _CADRE_COLUMNS + "WHERE c.role IN (?, ?) AND NOT EXISTS "
         "(SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = c.id)",
         (UNIT_ADMIN, OFFICE_ADMIN, reminder_key)).fetchall()]
+
+
+def audience_sql(unit_kinds: tuple[str, ...], roles: tuple[str, ...]) -> tuple[str, tuple]:
+    """A query for the cadres whose unit is of one of unit_kinds and whose role is one of roles (columns: id, text
+    NULL), with its parameters: the audience of a deadline, for store.deliveries.insert_for_audience."""
+    kinds = ", ".join("?" * len(unit_kinds))
+    wanted = ", ".join("?" * len(roles))
+    # CROSS JOIN keeps SQLite from scanning every cadre: units of the kinds first, then their cadres by index.
+    sql = (f"SELECT c.id, NULL AS text FROM units u CROSS JOIN cadres c ON c.unit_id = u.id "
+           f"WHERE u.kind IN ({kinds}) AND c.role IN ({wanted})")
+    return sql, (*unit_kinds, *roles)
+
+
+def audience_size(db: sqlite_utils.Database, unit_kinds: tuple[str, ...], roles: tuple[str, ...]) -> int:
+    """How many cadres are of those unit kinds and roles."""
+    sql, params = audience_sql(unit_kinds, roles)
+    return db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]

@@ -79,3 +79,16 @@ def insert_personal(db: sqlite_utils.Database, reminder: Reminder, texts: dict[s
     db.execute("DELETE FROM temp.reminder_texts")
     db.conn.executemany("INSERT INTO temp.reminder_texts VALUES (?, ?)", texts.items())
     return insert_for_audience(db, reminder, "SELECT cadre_id AS id, text FROM temp.reminder_texts", (), now)
+
+
+def stale_pending_keys(db: sqlite_utils.Database, kind: str, due_before: datetime) -> list[str]:
+    """The keys of reminders of a kind with rows still pending that were due before then."""
+    return [row[0] for row in db.execute(
+        "SELECT DISTINCT reminder_key FROM deliveries WHERE status = ? AND kind = ? AND due_at < ?",
+        (PENDING, kind, iso(due_before)))]
+
+
+def rewrite_pending_text(db: sqlite_utils.Database, reminder_key: str, text: str) -> int:
+    """Gives the reminder's pending rows a new text; returns how many changed."""
+    return db.execute("UPDATE deliveries SET text = ? WHERE reminder_key = ? AND status = ? AND text != ?",
+                      (text, reminder_key, PENDING, text)).rowcount
