@@ -39,6 +39,16 @@ def roll_back_open_transaction(db: sqlite_utils.Database) -> None:
 
 
 @contextlib.contextmanager
+def rolled_back(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Runs the block in one IMMEDIATE transaction and rolls it back whatever happens: a dry run."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    finally:
+        db.conn.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Runs the block in one IMMEDIATE transaction: committed whole, or rolled back whole."""
     conn = db.conn

@@ -41,21 +41,21 @@ def render_preview(app: BotApp, result: Preview) -> str:
         lines.append(f"现在是免打扰时段，下列提醒将于 {app.local_text(result.quiet_until)} 后发出。")
     by_key = defaultdict(list)
     for row in result.due:
-        by_key[row["reminder_key"]].append(row)
+        by_key[row.reminder_key].append(row)
     lines.append(f"将发送 {len(result.due)} 条提醒。" if result.due else "此刻没有要发送的提醒。")
     for key, rows in by_key.items():
-        texts = {row["text"] for row in rows}
+        texts = {row.text for row in rows}
         lines.append(f"\n■ {reminder_label(key)}：{len(rows)} 人")
         if len(texts) == 1:
-            lines += ["  " + line for line in rows[0]["text"].splitlines()]
+            lines += ["  " + line for line in rows[0].text.splitlines()]
         for row in rows[:SHOWN_PER_REMINDER]:
-            lines.append(f"  → {row['name']}（{row['cadre_id']}，{row['channel']}:{row['chat_id']}）")
+            lines.append(f"  → {row.name}（{row.cadre_id}，{row.channel}:{row.chat_id}）")
             if len(texts) > 1:
-                lines += ["      " + line for line in row["text"].splitlines()]
+                lines += ["      " + line for line in row.text.splitlines()]
         if len(rows) > SHOWN_PER_REMINDER:
             lines.append(f"  ……另有 {len(rows) - SHOWN_PER_REMINDER} 人")
     if result.unbound:
-        waiting = Counter((r["name"], r["cadre_id"]) for r in result.unbound)
+        waiting = Counter((r.name, r.cadre_id) for r in result.unbound)
         names = "、".join(f"{name}（{cadre_id}）{count} 条" for (name, cadre_id), count in
                          list(waiting.items())[:SHOWN_PER_REMINDER])
         more = f"等 {len(waiting)} 人" if len(waiting) > SHOWN_PER_REMINDER else ""

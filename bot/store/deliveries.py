@@ -92,3 +92,42 @@ def rewrite_pending_text(db: sqlite_utils.Database, reminder_key: str, text: str
     """Gives the reminder's pending rows a new text; returns how many changed."""
     return db.execute("UPDATE deliveries SET text = ? WHERE reminder_key = ? AND status = ? AND text != ?",
                       (text, reminder_key, PENDING, text)).rowcount
+
+
+_DUE_SQL = """
+SELECT d.reminder_key, d.cadre_id, c.name, d.channel, d.chat_id, d.text
+FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
+WHERE d.status = ? AND d.due_at <= ? AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= ?) AND {bound}
+ORDER BY d.reminder_key, d.cadre_id
+"""
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A pending delivery whose time has come: the reminder, the cadre, the chat (None: unbound) and the text."""
+
+    reminder_key: str
+    cadre_id: str
+    name: str
+    channel: str | None
+    chat_id: str | None
+    text: str
+
+
+def due_deliveries(db: sqlite_utils.Database, now: datetime, bound: bool) -> list[DueDelivery]:
+    """The pending deliveries due by now to a bound chat (bound) or still waiting for one (not bound)."""
+    condition = "d.chat_id IS NOT NULL" if bound else "d.chat_id IS NULL"
+    rows = db.execute(_DUE_SQL.format(bound=condition), (PENDING, iso(now), iso(now))).fetchall()
+    return [DueDelivery(*row) for row in rows]
+
+
+def count_by_status(db: sqlite_utils.Database) -> dict[str, int]:
+    """How many deliveries have each status."""
+    return dict(db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
+
+
+def count_by_reason(db: sqlite_utils.Database) -> dict[tuple[str, str], int]:
+    """How many deliveries not sent have each (status, reason)."""
+    return {(status, reason): count for status, reason, count in db.execute(
+        "SELECT status, last_error, COUNT(*) FROM deliveries WHERE status != 'sent' AND last_error IS NOT NULL "
+        "GROUP BY status, last_error")}
