@@ -13,10 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SDK_OWNERS = {"telegram": "bot/channels/telegram/", "wechatpy": "bot/channels/wechat/", "click": "bot/cli/"}
 # The modules that put the program together: only they may import every layer.
 COMPOSERS = ("bot/cli/", "bot/runner.py")
-# Where SQL may be written: the store, the database and its migrations, and the two layers that are queries at
-# heart (the reminders read and write many rows in one statement; the roster import reads and writes in bulk).
-SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py",
-              "bot/roster/", "schedules/")
+# Where SQL may be written: the store, the database and its migrations; and, until they move to the store, the
+# roster import's bulk reads and writes and the dispatcher's claim statements (both being reworked elsewhere).
+SQL_PLACES = ("bot/store/", "bot/db.py", "bot/migrations.py", "bot/roster/", "schedules/dispatch.py")
 SQL = re.compile(r"""\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b|\.execute(many)?\(""")
 
 
