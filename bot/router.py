@@ -37,7 +37,7 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         msg = without_control_characters(msg)
         ctx = load_context(app, msg)
         msg = resolve_choice(msg, ctx)
-        route = next((r for r in routes if (r.state is None or r.state == ctx.state) and r.rule(msg, ctx)), None)
+        route = next((r for r in routes if r.answers_in(ctx.state) and r.rule(msg, ctx)), None)
         if route is None:
             return []
         logger.debug("%s/%s -> %s", msg.channel, msg.chat_id, route.name)

@@ -23,18 +23,23 @@ class Requires(enum.Enum):
 
 
 ANYONE, BOUND, UNIT_ADMIN, OFFICE = Requires.ANYONE, Requires.BOUND, Requires.UNIT_ADMIN, Requires.OFFICE
+IDLE = "IDLE"  # the state of a chat that is in the middle of nothing
 
 
 @dataclass(frozen=True)
 class Route:
     """One line of the handler table: a name (for logs and tests), a rule, the handler it calls, who may use it,
-    and the conversation state it answers in (None: any state)."""
+    and the conversation state it answers in (None: any state; IDLE: only when the chat is in none)."""
 
     name: str
     rule: Rule
     handler: Handler
     requires: Requires = ANYONE
     state: str | None = None
+
+    def answers_in(self, state: str | None) -> bool:
+        """Whether the route answers a chat in this conversation state (None: the chat is idle)."""
+        return self.state is None or self.state == (state or IDLE)
 
     def allows(self, ctx: Context) -> bool:
         """Whether the chat's cadre meets what the route requires."""

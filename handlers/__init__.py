@@ -5,6 +5,7 @@ The program gives this table to the app (BotApp.create(..., routes=ROUTES)); not
 from bot.messages import Event
 from bot.rules import (
     BOUND,
+    IDLE,
     UNIT_ADMIN,
     Route,
     always,
@@ -35,7 +36,10 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("start", start.starts, start.start),
     Route("help", command("help"), start.show_help),
     Route("refused media", has_refused_media, media.refuse_media),
+    Route("photo while choosing", has_photo, visits.receive_pending_photo, requires=BOUND, state=CHOOSING_HOUSEHOLD),
     Route("photo", has_photo, visits.receive_photo, requires=BOUND),
+    Route("location while choosing", has_location, visits.receive_pending_location, requires=BOUND,
+          state=CHOOSING_HOUSEHOLD),
     Route("location", has_location, visits.receive_location, requires=BOUND),
     Route("choose household", choice(visits.CHOICE_PREFIX), visits.choose_household, requires=BOUND,
           state=CHOOSING_HOUSEHOLD),
@@ -59,7 +63,7 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),
-    Route("undo visit", visits.wants_undo, visits.undo_last_visit, requires=BOUND),
+    Route("undo visit", visits.wants_undo, visits.undo_last_visit, requires=BOUND, state=IDLE),
     Route("nothing to cancel", visits.cancels, visits.nothing_to_cancel),
     Route("question", always, ask.answer_question),
 ]

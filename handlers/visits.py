@@ -50,16 +50,31 @@ async def receive_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
     photos, problems = _accept_photos(msg, ctx)
     if not photos:
         return [Outgoing("\n".join(problems))]
-    if msg.album_id and (visit_id := album_visit(ctx.db, ctx.cadre.id, msg.album_id)):
-        add_photos(ctx.db, visit_id, photos, ctx.now)  # a later photo of an album already recorded
+    if _added_to_album_visit(msg, ctx, photos):
         return [Outgoing(p) for p in problems]
-    if ctx.state == CHOOSING_HOUSEHOLD:
-        return _add_to_pending(msg, ctx, photos, problems)
     if len(households) == 1 and (joined := _join_recent_visit(msg, ctx, households[0], photos)):
         return [Outgoing(p) for p in problems] + joined
     if len(households) == 1:
         return _record(ctx, households[0], photos, note=msg.text, album_id=msg.album_id, extra=problems)
     return _ask_household(ctx, households, photos, msg, problems)
+
+
+async def receive_pending_photo(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Adds photos sent while the household is being chosen to the visit being reported."""
+    photos, problems = _accept_photos(msg, ctx)
+    if not photos:
+        return [Outgoing("\n".join(problems))]
+    if _added_to_album_visit(msg, ctx, photos):
+        return [Outgoing(p) for p in problems]
+    return _add_to_pending(msg, ctx, photos, problems)
+
+
+def _added_to_album_visit(msg: Incoming, ctx: Context, photos: list[PendingPhoto]) -> bool:
+    """Adds a later photo of an album already recorded to its visit; False when the album has no visit yet."""
+    visit_id = album_visit(ctx.db, ctx.cadre.id, msg.album_id) if msg.album_id else None
+    if visit_id:
+        add_photos(ctx.db, visit_id, photos, ctx.now)
+    return bool(visit_id)
 
 
 async def choose_household(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -117,9 +132,9 @@ async def nothing_to_cancel(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 
 def wants_undo(msg: Incoming, ctx: Context) -> bool:
-    """Rule: 撤销 / 选错了 … (short, nothing pending): the cadre wants the visit just recorded withdrawn."""
+    """Rule: 撤销 / 选错了 … (short): the cadre wants the visit just recorded withdrawn."""
     text = normalized_text(msg, ctx)
-    return ctx.state is None and 0 < len(text) <= 8 and any(w in text for w in UNDO_WORDS) and "绑" not in text
+    return 0 < len(text) <= 8 and any(w in text for w in UNDO_WORDS) and "绑" not in text
 
 
 async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -132,16 +147,18 @@ async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 
 async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
-    """Attaches a shared location to the visit being reported, or to the one just recorded."""
-    point = [msg.location.latitude, msg.location.longitude]
-    if ctx.state == CHOOSING_HOUSEHOLD:
-        ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": point})
-        return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
+    """Attaches a shared location to the visit just recorded."""
     visit = recent_visit(ctx.db, ctx.cadre.id, ctx.now)
     if visit is None:
         return [Outgoing("没有找到刚上报的走访。请先发送走访照片，再发送位置。")]
-    set_location(ctx.db, visit.id, *point)
+    set_location(ctx.db, visit.id, msg.location.latitude, msg.location.longitude)
     return [Outgoing(f"已把位置添加到对 {visit.head_name} 的走访记录。")]
+
+
+async def receive_pending_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Keeps a location shared while the household is being chosen, for the visit being reported."""
+    ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": [msg.location.latitude, msg.location.longitude]})
+    return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
 
 
 async def my_visits(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -158,7 +175,7 @@ async def my_visits(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], list[str]]:
     """Checks, de-duplicates and stores the message's photos; returns those to record and what to tell the cadre."""
-    pending_shas = {p["sha256"] for p in ctx.state_data.get("photos", [])} if ctx.state == CHOOSING_HOUSEHOLD else set()
+    pending_shas = {p["sha256"] for p in ctx.state_data.get("photos", [])}  # photos of the visit being reported
     accepted, problems = [], []
     for incoming in msg.photos:
         try:

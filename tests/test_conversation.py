@@ -12,7 +12,7 @@ from bot.db import open_db
 from bot.messages import Choice, Event, Incoming, IncomingPhoto, Location, Outgoing
 from bot.migrations import migrate
 from bot.router import ADMINS_ONLY, NOT_BOUND, OFFICE_ONLY, PHOTO_NOT_SAVED, answer
-from bot.rules import ANYONE, BOUND, OFFICE, UNIT_ADMIN, Route, always, event
+from bot.rules import ANYONE, BOUND, IDLE, OFFICE, UNIT_ADMIN, Route, always, event
 from handlers import ROUTES
 from tests.conftest import jpeg
 
@@ -75,10 +75,13 @@ async def test_a_visitors_photo_is_refused_saying_it_was_not_kept(roster):
 
 async def test_a_state_route_answers_only_in_its_state(roster):
     stateful = [Route("in state", always, echo, state=PICKING)]
+    idle_only = [Route("idle", always, echo, state=IDLE)]
     assert await answer(roster, incoming(roster, "x"), stateful) == []
+    assert [r.text for r in await answer(roster, incoming(roster, "x"), idle_only)] == ["ok:C1"]
     roster.db.execute("INSERT INTO conversation_state (channel, chat_id, state, data, updated_at) "
                       "VALUES ('console', 'C1', ?, '{}', 'x')", (PICKING,))
     assert [r.text for r in await answer(roster, incoming(roster, "x"), stateful)] == ["ok:C1"]
+    assert await answer(roster, incoming(roster, "x"), idle_only) == []
 
 
 @pytest.mark.parametrize("typed, value", [
