@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from bot.errors import UserError
 from bot.tomlfile import read_toml
 from bot.vocabulary import ROLES, UNIT_KINDS
-from bot.errors import UserError
 
 logger = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.tomlfile import read_toml
 from bot.channels.telegram.settings import TelegramSettings
 from bot.channels.wechat.settings import WeChatSettings
 from bot.errors import UserError
+from bot.tomlfile import read_toml
 
 
 class ConfigError(UserError):

@@ -3,10 +3,10 @@
 import re
 
 from bot.app import Context
-from bot.store.binding_codes import CodeProblem, redeem_code
 from bot.db import transaction
 from bot.messages import Choice, Incoming, Outgoing
 from bot.rules import parse_command
+from bot.store.binding_codes import CodeProblem, redeem_code
 from bot.store.bindings import BLOCKED_REASON, UNBOUND_REASON, bind_chat, deactivate_chat, normalise_phone
 from bot.store.cadres import cadre_by_id, cadres_with_phone
 

@@ -7,11 +7,11 @@ from datetime import datetime, time, timedelta
 
 from bot.app import BotApp
 from bot.campaign import Deadline
-from schedules.quiet_hours import QuietHours
-from schedules.plan_result import PlanReport
 from bot.store.cadres import audience_size, audience_sql
 from bot.store.deliveries import (EXPIRED, Reminder, insert_for_audience, key_planned, rewrite_pending_text,
                                   series_planned, stale_pending_keys)
+from schedules.plan_result import PlanReport
+from schedules.quiet_hours import QuietHours
 from schedules.texts import deadline_text
 from schedules.timekeeping import at_local, local_day, parse_hhmm
 

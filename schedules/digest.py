@@ -7,9 +7,9 @@ from datetime import datetime
 
 from bot.app import BotApp
 from bot.store.cadres import admins_without_reminder, all_cadres
+from bot.store.deliveries import insert_personal, key_planned
 from bot.store.units import Unit, all_units
 from schedules.plan_result import PlanReport
-from bot.store.deliveries import insert_personal, key_planned
 from schedules.texts import OverdueCadre, digest_text
 from schedules.timekeeping import local_day
 from schedules.visit_reminders import overdue_households, weekly_reminder

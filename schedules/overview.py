@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.app import BotApp
+from bot.db import rolled_back
+from bot.store.deliveries import STATUSES, DueDelivery, count_by_reason, count_by_status, due_deliveries
 from schedules.deadlines import deadline_problems
 from schedules.lifecycle import prepare_dispatch
 from schedules.plan import plan
 from schedules.quiet_hours import QuietHours
-from bot.db import rolled_back
-from bot.store.deliveries import STATUSES, DueDelivery, count_by_reason, count_by_status, due_deliveries
 
 
 @dataclass

@@ -6,11 +6,11 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from bot.app import BotApp
+from bot.store.deliveries import Reminder, insert_personal, key_planned
 from bot.store.households import overdue_pairings
 from bot.store.progress import never_visited_is_overdue
-from schedules.quiet_hours import QuietHours
 from schedules.plan_result import PlanReport
-from bot.store.deliveries import Reminder, insert_personal, key_planned
+from schedules.quiet_hours import QuietHours
 from schedules.texts import OverdueHousehold, visit_text
 from schedules.timekeeping import at_local, end_of_week, local_day, parse_hhmm, week_label
 

@@ -9,12 +9,12 @@ from typing import IO, Iterable
 
 from bot.app import BotApp
 from bot.channels.splitting import numbered_choices
+from bot.errors import UserError
 from bot.messages import (UNLIMITED, Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location,
                           Outgoing)
 from bot.router import answer
 from bot.store.bindings import bind_chat
 from bot.store.cadres import cadre_by_id
-from bot.errors import UserError
 
 CHANNEL = "console"
 VISITOR_CHAT = "visitor"

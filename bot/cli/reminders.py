@@ -11,11 +11,11 @@ import click
 
 from bot.app import BotApp
 from bot.channels.console import ConsoleSender
+from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
 from schedules.dispatch import HELD, NOT_CLAIMED, dispatch
 from schedules.overview import Preview, status_counts
 from schedules.overview import preview as build_preview
 from schedules.plan import plan
-from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
 
 logger = logging.getLogger(__name__)
 

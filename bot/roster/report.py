@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.roster.layout import SHEETS
 from bot.errors import UserError
+from bot.roster.layout import SHEETS
 
 MAX_LISTED_ERRORS = 200
 

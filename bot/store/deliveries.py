@@ -7,8 +7,8 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.store.recipients import NOT_BOUND, chosen_binding_join
 from bot.clock import iso
+from bot.store.recipients import NOT_BOUND, chosen_binding_join
 
 PENDING = "pending"
 SENDING = "sending"

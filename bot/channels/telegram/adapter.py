@@ -29,14 +29,14 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.app import BotApp
-from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.channels.base import ChannelConfigError
-from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
-from bot.channels.telegram.limits import SENDING_LIMITS
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
+from bot.channels.telegram.limits import SENDING_LIMITS
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
 from bot.router import answer
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat
+from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 The callback verifies every request (signature; msg_signature and AES in safe mode), answers within WeChat's
 5 seconds (a passive reply when the answer is ready in time, else an empty answer and an API message later),
 and recognises WeChat's retries by MsgId (events: FromUserName + CreateTime) kept in processed_messages.
-Only this module imports wechatpy (its crypto, parser and replies); the API calls are in api.py (httpx),
+Only this package imports wechatpy (here: its crypto, parser and replies); the API calls are in api.py (httpx),
 sending in sending.py, the request checks in guard.py.
 """
 
@@ -37,7 +37,6 @@ from wechatpy.utils import check_signature
 
 from bot.app import BotApp
 from bot.channels.base import ChannelConfigError
-from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
 from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
 from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read_body, retry_key, safe_xml_text
 from bot.channels.wechat.limits import sending_limits
@@ -48,6 +47,7 @@ from bot.errors import UserError
 from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
 from bot.router import CRASH_REPLY, answer as answer_message
 from bot.rules import Route as HandlerRoute
+from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from bot.app import BotApp
-from bot.store.bindings import BLOCKED_REASON, deactivate_chat, last_seen
 from bot.channels.wechat.api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
 from bot.channels.wechat.texts import wechat_texts
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
+from bot.store.bindings import BLOCKED_REASON, deactivate_chat, last_seen
 
 logger = logging.getLogger(__name__)
 
