@@ -1,0 +1,1 @@
+"""The Telegram channel package: the adapter (python-telegram-bot), its settings and its sending limits."""
