@@ -194,6 +194,229 @@ def _v3_message_claims(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+# ---- issue 12: supervision (督查). Numbers 50-69. ----------------------------------------------------------------
+
+# units.path: a materialised path '/U00/U01/U0101/' so a unit's subtree is one index range (bot/scopes.py), kept
+# true by triggers however units are written (the importer upserts with foreign keys off, children may come first).
+# SQLite allows no WITH inside a trigger, so descendants are found by their path prefix.
+_UNIT_PATHS = (
+    "ALTER TABLE units ADD COLUMN path TEXT",
+    "CREATE INDEX idx_units_path ON units(path)",
+    """CREATE TRIGGER units_path_insert AFTER INSERT ON units BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id || '/'
+          WHERE id = NEW.id;
+         -- units inserted earlier under this one were roots until now: their paths start with a child of NEW
+         UPDATE units SET path = (SELECT path FROM units WHERE id = NEW.id) || substr(path, 2)
+          WHERE (SELECT k.parent_id FROM units k
+                  WHERE k.id = substr(units.path, 2, instr(substr(units.path, 2), '/') - 1)) = NEW.id;
+       END""",
+    """CREATE TRIGGER units_path_move AFTER UPDATE OF parent_id ON units
+       WHEN NEW.parent_id IS NOT OLD.parent_id BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id || '/'
+                                 || substr(path, length(OLD.path) + 1)
+          WHERE substr(path, 1, length(OLD.path)) = OLD.path;
+       END""",
+)
+
+
+def rebuild_unit_paths(db: sqlite_utils.Database) -> None:
+    """Recomputes every unit's materialised path from parent_id (a unit whose parent is missing is a root)."""
+    db.conn.execute("""
+        WITH RECURSIVE tree(id, path) AS (
+            SELECT id, '/' || id || '/' FROM units
+             WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM units)
+            UNION
+            SELECT u.id, t.path || u.id || '/' FROM units u JOIN tree t ON u.parent_id = t.id
+             WHERE length(t.path) < 4000)
+        UPDATE units SET path = (SELECT path FROM tree WHERE tree.id = units.id)""")
+
+
+def _v50_unit_paths(db: sqlite_utils.Database) -> None:
+    for statement in _UNIT_PATHS:
+        db.conn.execute(statement)
+    rebuild_unit_paths(db)
+
+
+# Photos of the same household by the same cadre within SESSION_HOURS of a session's first photo are one visit.
+SESSION_HOURS = 2
+_SESSION_MATCH = f"""
+    SELECT s.id FROM visit_sessions s
+     WHERE s.cadre_id = NEW.cadre_id AND s.household_id = NEW.household_id
+       AND abs(julianday(NEW.visited_at) - julianday(s.started_at)) < {SESSION_HOURS} / 24.0
+     ORDER BY abs(julianday(NEW.visited_at) - julianday(s.started_at)) LIMIT 1"""
+
+_VISIT_SESSIONS = (
+    # A session is a visit as people mean it; its id is the id of the visits row that opened it. Review:
+    # 待审核 (counts), 合格 (counts), 需补充 (does not count until a new photo arrives, which sets 待审核 again).
+    """CREATE TABLE visit_sessions (
+         id INTEGER PRIMARY KEY,
+         cadre_id TEXT NOT NULL REFERENCES cadres(id),
+         household_id TEXT NOT NULL REFERENCES households(id),
+         started_at TEXT NOT NULL,                 -- UTC: the earliest visited_at of its rows
+         last_at TEXT NOT NULL,                    -- UTC: the latest visited_at of its rows
+         review_state TEXT NOT NULL DEFAULT '待审核' CHECK (review_state IN ('待审核', '合格', '需补充')),
+         reviewed_by TEXT REFERENCES cadres(id),
+         reviewed_at TEXT,
+         review_comment TEXT,
+         supplemented_at TEXT                      -- UTC: a new photo after 需补充
+       )""",
+    "CREATE INDEX idx_sessions_household ON visit_sessions(household_id, cadre_id, started_at)",
+    "CREATE INDEX idx_sessions_cadre ON visit_sessions(cadre_id, started_at)",
+    "CREATE INDEX idx_sessions_review ON visit_sessions(review_state, started_at)",
+    "ALTER TABLE visits ADD COLUMN session_id INTEGER REFERENCES visit_sessions(id)",
+    "CREATE INDEX idx_visits_session ON visits(session_id)",
+    # Every review, in order: the session's columns hold the latest.
+    """CREATE TABLE visit_reviews (
+         id INTEGER PRIMARY KEY,
+         session_id INTEGER NOT NULL REFERENCES visit_sessions(id) ON DELETE CASCADE,
+         state TEXT NOT NULL CHECK (state IN ('待审核', '合格', '需补充')),
+         reviewer_id TEXT REFERENCES cadres(id),   -- NULL: the bot (a new photo re-opened the review)
+         comment TEXT,
+         reviewed_at TEXT NOT NULL
+       )""",
+    "CREATE INDEX idx_visit_reviews_session ON visit_reviews(session_id, reviewed_at)",
+    # New visits rows join their session here, so every writer of visits (bot/visits.py today, bot/store later)
+    # keeps sessions true without knowing about them.
+    f"""CREATE TRIGGER visits_session_insert AFTER INSERT ON visits WHEN NEW.session_id IS NULL BEGIN
+          INSERT INTO visit_sessions (id, cadre_id, household_id, started_at, last_at)
+          SELECT NEW.id, NEW.cadre_id, NEW.household_id, NEW.visited_at, NEW.visited_at
+           WHERE NOT EXISTS ({_SESSION_MATCH});
+          UPDATE visits SET session_id = ({_SESSION_MATCH}) WHERE id = NEW.id;
+        END""",
+    """CREATE TRIGGER visits_session_extend AFTER UPDATE OF session_id ON visits WHEN NEW.session_id IS NOT NULL BEGIN
+          UPDATE visit_sessions
+             SET started_at = min(started_at, NEW.visited_at), last_at = max(last_at, NEW.visited_at),
+                 review_state = CASE WHEN review_state = '需补充' AND NEW.id <> id THEN '待审核' ELSE review_state END,
+                 supplemented_at = CASE WHEN review_state = '需补充' AND NEW.id <> id THEN NEW.reported_at
+                                        ELSE supplemented_at END
+           WHERE id = NEW.session_id;
+          DELETE FROM visit_sessions WHERE id = OLD.session_id AND OLD.session_id IS NOT NEW.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+        END""",
+    """CREATE TRIGGER visits_session_delete AFTER DELETE ON visits WHEN OLD.session_id IS NOT NULL BEGIN
+          DELETE FROM visit_reviews WHERE session_id = OLD.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+          DELETE FROM visit_sessions WHERE id = OLD.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+          UPDATE visit_sessions
+             SET started_at = (SELECT min(visited_at) FROM visits WHERE session_id = OLD.session_id),
+                 last_at = (SELECT max(visited_at) FROM visits WHERE session_id = OLD.session_id)
+           WHERE id = OLD.session_id;
+        END""",
+)
+
+
+def _v51_visit_sessions(db: sqlite_utils.Database) -> None:
+    for statement in _VISIT_SESSIONS:
+        db.conn.execute(statement)
+    # Existing visits rows, oldest first per (cadre, household), grouped by the same rule the trigger applies.
+    rows = db.conn.execute("SELECT id, cadre_id, household_id, visited_at FROM visits "
+                           "ORDER BY cadre_id, household_id, julianday(visited_at), id").fetchall()
+    sessions: list[list] = []  # [id, cadre, household, started_at, last_at, start_day]
+    assigned = []
+    for visit_id, cadre_id, household_id, visited_at, day in (
+            (r[0], r[1], r[2], r[3], _julian(db, r[3])) for r in rows):
+        current = sessions[-1] if sessions else None
+        if current and current[1:3] == [cadre_id, household_id] and day - current[5] < SESSION_HOURS / 24:
+            current[4] = visited_at
+        else:
+            current = [visit_id, cadre_id, household_id, visited_at, visited_at, day]
+            sessions.append(current)
+        assigned.append((current[0], visit_id))
+    db.conn.executemany("INSERT INTO visit_sessions (id, cadre_id, household_id, started_at, last_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [s[:5] for s in sessions])
+    db.conn.executemany("UPDATE visits SET session_id = ? WHERE id = ?", assigned)
+
+
+def _julian(db: sqlite_utils.Database, moment: str) -> float:
+    return db.conn.execute("SELECT julianday(?)", (moment,)).fetchone()[0]
+
+
+_EVIDENCE = (
+    # A photo's perceptual hash (imagehash.phash, 64 bits as a signed integer) cut into four 16-bit bands, each
+    # indexed with the hash: a near-duplicate shares a band, or one band differs in one bit (bot/evidence.py).
+    """CREATE TABLE photo_hashes (
+         sha256 TEXT PRIMARY KEY REFERENCES photos(sha256) ON DELETE CASCADE,
+         phash INTEGER NOT NULL,
+         band0 INTEGER NOT NULL, band1 INTEGER NOT NULL, band2 INTEGER NOT NULL, band3 INTEGER NOT NULL
+       )""",
+    "CREATE INDEX idx_photo_hashes_band0 ON photo_hashes(band0, phash)",
+    "CREATE INDEX idx_photo_hashes_band1 ON photo_hashes(band1, phash)",
+    "CREATE INDEX idx_photo_hashes_band2 ON photo_hashes(band2, phash)",
+    "CREATE INDEX idx_photo_hashes_band3 ON photo_hashes(band3, phash)",
+    # One row per flag a photo raised; shown to reviewers, never a refusal.
+    """CREATE TABLE photo_flags (
+         sha256 TEXT NOT NULL REFERENCES photos(sha256) ON DELETE CASCADE,
+         flag TEXT NOT NULL CHECK (flag IN ('no_exif', 'taken_long_before', 'far_from_village', 'near_duplicate')),
+         value REAL,                                -- hours before sending, km from the village, Hamming distance
+         other_sha256 TEXT,                         -- near_duplicate: the earlier photo
+         other_session_id INTEGER,                  -- near_duplicate: the visit it was counted for
+         detail TEXT,                               -- the reviewer's one-line reading, in Chinese
+         flagged_at TEXT NOT NULL,
+         PRIMARY KEY (sha256, flag)
+       )""",
+    # 经度/纬度 of the 农户 sheet (WGS-84); a village's point is the median of its households', else of its visits'.
+    "ALTER TABLE households ADD COLUMN latitude REAL",
+    "ALTER TABLE households ADD COLUMN longitude REAL",
+    "CREATE INDEX idx_households_village ON households(village, township, county)",
+)
+
+
+def _v52_evidence(db: sqlite_utils.Database) -> None:
+    for statement in _EVIDENCE:
+        db.conn.execute(statement)
+
+
+_UNIT_TASKS_AND_NOTICES = (
+    # 结对日期 of the 结对 sheet (a local date) and when an import first brought the pairing (UTC): a household's
+    # overdue clock starts at the later of these and the campaign's start. NULL for pairings from before.
+    "ALTER TABLE pairings ADD COLUMN paired_on TEXT",
+    "ALTER TABLE pairings ADD COLUMN first_imported_at TEXT",
+    # A unit's task (a deadline of the campaign file that binds its kind) reported done, with its evidence.
+    """CREATE TABLE unit_task_completions (
+         unit_id TEXT NOT NULL REFERENCES units(id),
+         deadline_id TEXT NOT NULL,                 -- [[deadlines]] id in the campaign file
+         reported_by TEXT NOT NULL REFERENCES cadres(id),
+         reported_at TEXT NOT NULL,                 -- UTC
+         evidence_sha256 TEXT,
+         evidence_kind TEXT CHECK (evidence_kind IN ('document', 'photo')),
+         evidence_name TEXT,                        -- the file name as sent
+         evidence_path TEXT,                        -- relative to the [photos] dir
+         note TEXT,
+         PRIMARY KEY (unit_id, deadline_id)
+       )""",
+    "CREATE INDEX idx_unit_tasks_deadline ON unit_task_completions(deadline_id, unit_id)",
+    """CREATE TABLE notices (
+         id INTEGER PRIMARY KEY,
+         sender_id TEXT NOT NULL REFERENCES cadres(id),
+         scope_unit_id TEXT REFERENCES units(id),   -- NULL: every unit (活动办管理员)
+         text TEXT NOT NULL,
+         urgent INTEGER NOT NULL DEFAULT 0,          -- 1: sent in quiet hours too
+         created_at TEXT NOT NULL,
+         status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sending', 'sent', 'cancelled')),
+         confirmed_at TEXT
+       )""",
+    "CREATE INDEX idx_notices_scope ON notices(scope_unit_id, created_at)",
+    # One row per recipient. 'delivered' without read_at is what the office calls 未读.
+    """CREATE TABLE notice_receipts (
+         notice_id INTEGER NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+         cadre_id TEXT NOT NULL REFERENCES cadres(id),
+         status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'read', 'undeliverable')),
+         reason TEXT,                               -- why undeliverable (未绑定, 已拉黑, …)
+         delivered_at TEXT,
+         read_at TEXT,
+         reminder_sent_at TEXT,                     -- the one reminder after a day unread
+         PRIMARY KEY (notice_id, cadre_id)
+       )""",
+    "CREATE INDEX idx_notice_receipts_cadre ON notice_receipts(cadre_id, status)",
+)
+
+
+def _v53_tasks_notices_pairing_dates(db: sqlite_utils.Database) -> None:
+    for statement in _UNIT_TASKS_AND_NOTICES:
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -201,6 +424,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
+    (50, "units: materialised path", _v50_unit_paths),
+    (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
+    (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),
+    (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
 ]
 
 
