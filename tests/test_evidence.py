@@ -14,7 +14,6 @@ from bot.db import open_db
 from bot.evidence import FAR_FROM_VILLAGE, NEAR_DUPLICATE, NO_EXIF, TAKEN_LONG_BEFORE
 from bot.photos import check_photo
 from bot.visits import PendingPhoto, record_visit
-from tests.conftest import insert_roster
 
 RECEIVED = datetime(2010, 5, 12, 2, 0, tzinfo=timezone.utc)
 
@@ -41,13 +40,6 @@ def encoded(image: Image.Image, quality=90, size=None, taken: str | None = None)
     (image.resize(size) if size else image).save(buffer, "JPEG", quality=quality, exif=exif)
     return buffer.getvalue()
 
-
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "e.db")
-    insert_roster(database)
-    yield database
-    database.close()
 
 
 def visit_with(db, data: bytes, household="H1", cadre="C1", at=RECEIVED, gps=None) -> tuple[str, int]:

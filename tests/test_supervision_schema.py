@@ -21,13 +21,6 @@ def _sessions(db):
     return {row[0]: row[1] for row in db.execute("SELECT id, session_id FROM visits ORDER BY id")}
 
 
-@pytest.fixture
-def db(tmp_path):
-    database = open_db(tmp_path / "s.db")
-    insert_roster(database)
-    yield database
-    database.close()
-
 
 def test_visits_of_existing_databases_are_grouped_into_sessions(tmp_path, monkeypatch):
     before = [m for m in migrations.MIGRATIONS if m[0] < 50]
