@@ -417,6 +417,34 @@ def _v53_tasks_notices_pairing_dates(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+# pairings.last_visit_at: the start of the latest visit (session) that counts (not 需补充) by the pairing's cadre to
+# its household, kept by triggers, so "进度" reads one indexed row per pairing instead of aggregating visits.
+_LAST_VISIT = """UPDATE pairings SET last_visit_at = (
+       SELECT max(s.started_at) FROM visit_sessions s
+        WHERE s.household_id = pairings.household_id AND s.cadre_id = pairings.cadre_id AND s.review_state <> '需补充')
+     WHERE household_id = {row}.household_id AND cadre_id = {row}.cadre_id"""
+_PAIRING_CLOCK = (
+    "ALTER TABLE pairings ADD COLUMN last_visit_at TEXT",
+    "CREATE INDEX idx_pairings_cadre_clock ON pairings(cadre_id, kind, last_visit_at, paired_on, first_imported_at)",
+    f"CREATE TRIGGER sessions_clock_insert AFTER INSERT ON visit_sessions BEGIN {_LAST_VISIT.format(row='NEW')}; END",
+    f"""CREATE TRIGGER sessions_clock_update AFTER UPDATE OF started_at, review_state ON visit_sessions
+        BEGIN {_LAST_VISIT.format(row='NEW')}; END""",
+    f"CREATE TRIGGER sessions_clock_delete AFTER DELETE ON visit_sessions BEGIN {_LAST_VISIT.format(row='OLD')}; END",
+    # a pairing written after its visits (re-imported, corrected) picks up their clock too
+    f"""CREATE TRIGGER pairings_clock_insert AFTER INSERT ON pairings WHEN NEW.household_id IS NOT NULL
+        BEGIN {_LAST_VISIT.format(row='NEW')} AND id = NEW.id; END""",
+    """UPDATE pairings SET last_visit_at = (
+         SELECT max(s.started_at) FROM visit_sessions s
+          WHERE s.household_id = pairings.household_id AND s.cadre_id = pairings.cadre_id
+            AND s.review_state <> '需补充')
+        WHERE household_id IS NOT NULL AND cadre_id IS NOT NULL""",
+)
+
+
+def _v54_pairing_clock(db: sqlite_utils.Database) -> None:
+    for statement in _PAIRING_CLOCK:
+        db.conn.execute(statement)
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -428,6 +456,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
+    (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
 ]
 
 

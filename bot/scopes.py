@@ -1,0 +1,290 @@
+"""What an administrator oversees, as SQL: units, cadres, households and visits of a scope, and who sees what.
+
+单位管理员: their unit and every unit below it; 活动办管理员: everything; a cadre: no scope. A unit's subtree is one
+range of units.path (a materialised path kept by triggers, migration 50), so every query here starts from an
+index range instead of walking the tree. Households are in scope through their 干部联户 pairing's cadre; visits
+through the cadre who made them. Phones and notes of a household go only to its own cadre (`for_viewer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+
+from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
+
+NEEDS_MORE = "需补充"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units an administrator oversees: the subtree of root_unit, or every unit when root_unit is None."""
+
+    viewer_id: str
+    role: str
+    root_unit: str | None
+    path: str | None  # root_unit's materialised path, '/U00/U01/'
+
+    @property
+    def everything(self) -> bool:
+        """True for the campaign office (活动办管理员)."""
+        return self.root_unit is None
+
+
+def scope_of(db: sqlite_utils.Database, cadre_id: str) -> Scope | None:
+    """The scope of an administrator; None for a cadre who administers nothing (or is unknown)."""
+    row = db.execute("SELECT c.role, c.unit_id, u.path FROM cadres c JOIN units u ON u.id = c.unit_id "
+                     "WHERE c.id = ?", (cadre_id,)).fetchone()
+    if row is None or row[0] not in (UNIT_ADMIN, OFFICE_ADMIN):
+        return None
+    role, unit_id, path = row
+    return Scope(cadre_id, role, None, None) if role == OFFICE_ADMIN else Scope(cadre_id, role, unit_id, path)
+
+
+def path_range(path: str) -> tuple[str, str]:
+    """[low, high) of the paths below and including path: '/' is followed by '0' in code-point order."""
+    return path, path[:-1] + "0"
+
+
+def units_condition(scope: Scope, alias: str = "u") -> tuple[str, dict]:
+    """A SQL condition on units alias (with its named parameters) true for the units of the scope."""
+    if scope.everything:
+        return "1 = 1", {}
+    low, high = path_range(scope.path)
+    return f"{alias}.path >= :scope_low AND {alias}.path < :scope_high", {"scope_low": low, "scope_high": high}
+
+
+# ---- units and cadres ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit of the scope, with its depth below the scope's root (0 for the root)."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    kind: str
+    depth: int
+
+
+def units_in_scope(db: sqlite_utils.Database, scope: Scope) -> list[UnitRow]:
+    """Every unit of the scope, depth-first (by path)."""
+    where, params = units_condition(scope)
+    base = 2 if scope.everything else scope.path.count("/")  # the slashes of a root's path
+    rows = db.execute(f"SELECT id, name, parent_id, kind, path FROM units u WHERE {where} ORDER BY path", params)
+    return [UnitRow(uid, name, parent, kind, path.count("/") - base) for uid, name, parent, kind, path in rows]
+
+
+def unit_in_scope(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> bool:
+    """Whether the unit is in the scope."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM units u WHERE u.id = :unit AND {where}", {**params, "unit": unit_id}).fetchone() \
+        is not None
+
+
+@dataclass(frozen=True)
+class CadreRow:
+    """A cadre of the scope."""
+
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    role: str
+
+
+def cadres_in_scope(db: sqlite_utils.Database, scope: Scope, limit: int = 50, offset: int = 0) -> list[CadreRow]:
+    """A page of the cadres of the scope's units, by unit then id."""
+    where, params = units_condition(scope)
+    rows = db.execute(f"SELECT c.id, c.name, u.id, u.name, c.role FROM units u CROSS JOIN cadres c ON c.unit_id = u.id "
+                      f"WHERE {where} ORDER BY u.path, c.id LIMIT :limit OFFSET :offset",
+                      {**params, "limit": limit, "offset": offset})
+    return [CadreRow(*row) for row in rows]
+
+
+def count_cadres(db: sqlite_utils.Database, scope: Scope) -> int:
+    """How many cadres the scope's units have."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT COUNT(*) FROM units u CROSS JOIN cadres c ON c.unit_id = u.id WHERE {where}",
+                      params).fetchone()[0]
+
+
+def cadre_in_scope(db: sqlite_utils.Database, scope: Scope, cadre_id: str) -> bool:
+    """Whether the cadre belongs to a unit of the scope."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = :cadre AND {where}",
+                      {**params, "cadre": cadre_id}).fetchone() is not None
+
+
+# ---- households, and what a viewer may see of them ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A household paired with a cadre (干部联户), as its cadre sees it; see for_viewer() for anyone else."""
+
+    id: str
+    head_name: str
+    county: str | None
+    township: str | None
+    village: str
+    cadre_id: str
+    cadre_name: str
+    last_visit: str | None  # UTC, the latest visit that counts
+    phone: str | None
+    notes: str | None
+
+
+def for_viewer(household: HouseholdRow, viewer_id: str) -> HouseholdRow:
+    """The household as viewer_id may see it: phone and notes only for its own cadre, stripped for anyone else."""
+    return household if viewer_id == household.cadre_id else replace(household, phone=None, notes=None)
+
+
+_HOUSEHOLDS_SQL = """
+SELECT h.id, h.head_name, h.county, h.township, h.village, c.id, c.name, p.last_visit_at, h.phone, h.notes
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+JOIN households h ON h.id = p.household_id
+WHERE {where}
+ORDER BY u.path, c.id, h.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def households_in_scope(db: sqlite_utils.Database, scope: Scope, limit: int = 50,
+                        offset: int = 0) -> list[HouseholdRow]:
+    """A page of the households paired with the scope's cadres, phones and notes already stripped for the viewer."""
+    where, params = units_condition(scope)
+    rows = db.execute(_HOUSEHOLDS_SQL.format(where=where),
+                      {**params, "kind": CADRE_HOUSEHOLD, "limit": limit, "offset": offset})
+    return [for_viewer(HouseholdRow(*row), scope.viewer_id) for row in rows]
+
+
+def household_in_scope(db: sqlite_utils.Database, scope: Scope, household_id: str) -> bool:
+    """Whether a cadre of the scope is paired with the household."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN units u ON u.id = c.unit_id "
+                      f"WHERE p.household_id = :household AND p.kind = :kind AND {where} LIMIT 1",
+                      {**params, "household": household_id, "kind": CADRE_HOUSEHOLD}).fetchone() is not None
+
+
+# ---- visits (sessions) ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A visit (session of photos) of the scope, as a reviewer sees it."""
+
+    session_id: int
+    cadre_id: str
+    cadre_name: str
+    household_id: str
+    head_name: str
+    village: str
+    started_at: str  # UTC
+    photos: int
+    review_state: str
+
+
+_VISITS_SQL = """
+SELECT s.id, c.id, c.name, h.id, h.head_name, h.village, s.started_at,
+       (SELECT COUNT(*) FROM visits v JOIN photos ph ON ph.visit_id = v.id WHERE v.session_id = s.id),
+       s.review_state
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+CROSS JOIN visit_sessions s ON s.cadre_id = c.id
+JOIN households h ON h.id = s.household_id
+WHERE {where} AND s.started_at >= :since AND (:state IS NULL OR s.review_state = :state)
+  AND (:before IS NULL OR (s.started_at, s.id) < (:before_at, :before))
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT :limit
+"""
+
+
+def visits_in_scope(db: sqlite_utils.Database, scope: Scope, since: datetime, *, state: str | None = None,
+                    limit: int = 10, after: VisitRow | None = None) -> list[VisitRow]:
+    """A page of the scope's visits since `since`, newest first; `after` is the last row of the previous page."""
+    where, params = units_condition(scope)
+    rows = db.execute(_VISITS_SQL.format(where=where), {
+        **params, "since": since.isoformat(), "state": state, "limit": limit,
+        "before": after.session_id if after else None, "before_at": after.started_at if after else None})
+    return [VisitRow(*row) for row in rows]
+
+
+def session_in_scope(db: sqlite_utils.Database, scope: Scope, session_id: int) -> bool:
+    """Whether the visit (session) was made by a cadre of the scope: a review outside it is refused."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM visit_sessions s JOIN cadres c ON c.id = s.cadre_id "
+                      f"JOIN units u ON u.id = c.unit_id WHERE s.id = :session AND {where}",
+                      {**params, "session": session_id}).fetchone() is not None
+
+
+# ---- progress by unit ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """Households of one unit's subtree (a unit right below the scope's root, or the root itself): how many paired,
+    visited at least once, and overdue."""
+
+    unit_id: str
+    name: str
+    households: int
+    visited: int
+    overdue: int
+
+
+def overdue_params(now: datetime, interval_days: int, campaign_start: date, tz: ZoneInfo) -> dict:
+    """The parameters of OVERDUE: the cutoff (UTC and local day) and whether the campaign has run long enough."""
+    cutoff = now - timedelta(days=interval_days)
+    return {"cutoff": cutoff.isoformat(), "cutoff_day": cutoff.astimezone(tz).date().isoformat(),
+            "campaign_old_enough": campaign_start.isoformat() <= cutoff.astimezone(tz).date().isoformat()}
+
+
+# A pairing is overdue when its last counted visit is older than the cutoff; never visited, once its clock has run
+# the interval: the clock starts at 结对日期, else the import that first brought it, and never before the campaign.
+OVERDUE = """CASE WHEN p.last_visit_at IS NOT NULL THEN p.last_visit_at < :cutoff
+                  WHEN NOT :campaign_old_enough THEN 0
+                  WHEN p.paired_on IS NOT NULL THEN p.paired_on <= :cutoff_day
+                  WHEN p.first_imported_at IS NOT NULL THEN p.first_imported_at <= :cutoff
+                  ELSE 1 END"""
+
+_PROGRESS_SQL = f"""
+SELECT CASE WHEN length(u.path) < :cut THEN NULL
+            ELSE substr(u.path, :cut, instr(substr(u.path, :cut), '/') - 1) END AS part,
+       COUNT(*), COUNT(p.last_visit_at), SUM({OVERDUE})
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+WHERE {{where}}
+GROUP BY part
+"""
+
+
+def progress_by_unit(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
+                     campaign_start: date, tz: ZoneInfo) -> list[UnitProgress]:
+    """Per unit right below the scope's root (the root's own cadres under the root's name), the households'
+    progress; the units of the office's scope are the top-level ones. Sorted by most overdue."""
+    where, params = units_condition(scope)
+    root, prefix = _breakdown_root(db, scope)
+    rows = db.execute(_PROGRESS_SQL.format(where=where), {
+        **params, **overdue_params(now, interval_days, campaign_start, tz), "kind": CADRE_HOUSEHOLD,
+        "cut": len(prefix) + 1}).fetchall()
+    ids = [part or root for part, *_ in rows]
+    names = dict(db.execute(f"SELECT id, name FROM units WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
+    result = [UnitProgress(unit, names.get(unit, ""), total, visited, overdue)
+              for unit, (_, total, visited, overdue) in zip(ids, rows)]
+    return sorted(result, key=lambda r: (-r.overdue, r.unit_id))
+
+
+def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> tuple[str | None, str]:
+    """The unit whose children the progress is broken down by, and its path: the scope's root; for the office the
+    one top unit (活动办) when the tree has a single root, else the roots themselves (path '/')."""
+    if not scope.everything:
+        return scope.root_unit, scope.path
+    roots = db.execute("SELECT id, path FROM units WHERE path = '/' || id || '/' LIMIT 2").fetchall()
+    return (roots[0][0], roots[0][1]) if len(roots) == 1 else (None, "/")
+
+
+def total_progress(rows: list[UnitProgress]) -> UnitProgress:
+    """The scope's total over progress_by_unit's rows."""
+    return UnitProgress("", "合计", sum(r.households for r in rows), sum(r.visited for r in rows),
+                        sum(r.overdue for r in rows))
