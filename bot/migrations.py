@@ -263,6 +263,7 @@ _VISIT_SESSIONS = (
     "CREATE INDEX idx_sessions_household ON visit_sessions(household_id, cadre_id, started_at)",
     "CREATE INDEX idx_sessions_cadre ON visit_sessions(cadre_id, started_at)",
     "CREATE INDEX idx_sessions_review ON visit_sessions(review_state, started_at)",
+    "CREATE INDEX idx_sessions_started ON visit_sessions(started_at, id)",
     "ALTER TABLE visits ADD COLUMN session_id INTEGER REFERENCES visit_sessions(id)",
     "CREATE INDEX idx_visits_session ON visits(session_id)",
     # Every review, in order: the session's columns hold the latest.
@@ -426,6 +427,8 @@ _LAST_VISIT = """UPDATE pairings SET last_visit_at = (
 _PAIRING_CLOCK = (
     "ALTER TABLE pairings ADD COLUMN last_visit_at TEXT",
     "CREATE INDEX idx_pairings_cadre_clock ON pairings(cadre_id, kind, last_visit_at, paired_on, first_imported_at)",
+    # "谁没走访" for a large scope walks pairings oldest visit first (never visited first) and stops at a page
+    "CREATE INDEX idx_pairings_kind_clock ON pairings(kind, last_visit_at)",
     f"CREATE TRIGGER sessions_clock_insert AFTER INSERT ON visit_sessions BEGIN {_LAST_VISIT.format(row='NEW')}; END",
     f"""CREATE TRIGGER sessions_clock_update AFTER UPDATE OF started_at, review_state ON visit_sessions
         BEGIN {_LAST_VISIT.format(row='NEW')}; END""",
@@ -445,6 +448,75 @@ def _v54_pairing_clock(db: sqlite_utils.Database) -> None:
     for statement in _PAIRING_CLOCK:
         db.conn.execute(statement)
 
+# progress_counts: for every unit, its whole subtree's 干部联户 pairings counted by (visited at least once, clock day):
+# the day of the last counted visit, else the pairing's own start (结对日期, else the day an import first brought
+# it; '' for pairings from before, whose clock is the campaign's start). "进度" of any scope then reads a few rows per
+# unit below its root instead of every pairing. Days are UTC days, as stored. Triggers keep it as pairings and
+# cadres change; moving units marks it stale (progress_state) and the next reader rebuilds it (bot/scopes.py).
+CLOCK_DAY = ("CASE WHEN {p}.last_visit_at IS NOT NULL THEN substr({p}.last_visit_at, 1, 10) "
+             "ELSE COALESCE({p}.paired_on, substr({p}.first_imported_at, 1, 10), '') END")
+# a unit's path as a JSON array of its ancestors' ids (and its own), for json_each: triggers allow no WITH
+_ANCESTORS = ("""json_each('["' || replace(replace(replace(trim({path}, '/'), '\\', '\\\\'), '"', '\\"'), '/', '","')"""
+              """ || '"]')""")
+
+
+def _count_pairing(row: str, delta: int) -> str:
+    return f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, {row}.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p=row)}, {delta}
+          FROM cadres c JOIN units u ON u.id = c.unit_id, {_ANCESTORS.format(path='u.path')} j
+         WHERE c.id = {row}.cadre_id AND {row}.kind = '干部联户' AND {row}.household_id IS NOT NULL
+        ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + {delta}"""
+
+
+def _count_cadre(unit: str, delta: str) -> str:
+    return f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, p.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p='p')}, {delta} * COUNT(*)
+          FROM pairings p, units u, {_ANCESTORS.format(path='u.path')} j
+         WHERE p.cadre_id = NEW.id AND p.kind = '干部联户' AND p.household_id IS NOT NULL AND u.id = {unit}
+         GROUP BY 1, 2, 3
+        ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + excluded.households"""
+
+
+_PROGRESS_COUNTS = (
+    """CREATE TABLE progress_counts (
+         unit_id TEXT NOT NULL,
+         visited INTEGER NOT NULL,
+         clock_day TEXT NOT NULL,
+         households INTEGER NOT NULL,
+         PRIMARY KEY (unit_id, visited, clock_day)
+       ) WITHOUT ROWID""",
+    "CREATE TABLE progress_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
+    "INSERT INTO progress_state VALUES (1, 1)",  # the first reader builds the counts of existing data
+    f"CREATE TRIGGER pairings_count_insert AFTER INSERT ON pairings BEGIN {_count_pairing('NEW', 1)}; END",
+    f"CREATE TRIGGER pairings_count_delete AFTER DELETE ON pairings BEGIN {_count_pairing('OLD', -1)}; END",
+    f"""CREATE TRIGGER pairings_count_update
+        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
+        BEGIN {_count_pairing('OLD', -1)}; {_count_pairing('NEW', 1)}; END""",
+    f"""CREATE TRIGGER cadres_count_move AFTER UPDATE OF unit_id ON cadres WHEN NEW.unit_id IS NOT OLD.unit_id
+        BEGIN {_count_cadre('OLD.unit_id', '-1')}; {_count_cadre('NEW.unit_id', '1')}; END""",
+    # a cadre written after their pairings (the importer writes with foreign keys off)
+    f"CREATE TRIGGER cadres_count_insert AFTER INSERT ON cadres BEGIN {_count_cadre('NEW.unit_id', '1')}; END",
+    """CREATE TRIGGER units_count_stale AFTER UPDATE OF path ON units WHEN NEW.path IS NOT OLD.path
+       BEGIN UPDATE progress_state SET stale = 1 WHERE stale = 0; END""",
+)
+
+
+def rebuild_progress_counts(db: sqlite_utils.Database) -> None:
+    """Recounts progress_counts from the pairings (after units moved); call inside a transaction."""
+    db.conn.execute("DELETE FROM progress_counts")
+    db.conn.execute(f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, p.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p='p')}, COUNT(*)
+          FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN units u ON u.id = c.unit_id,
+               {_ANCESTORS.format(path='u.path')} j
+         WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
+         GROUP BY 1, 2, 3""")
+    db.conn.execute("UPDATE progress_state SET stale = 0")
+
+
+def _v55_progress_counts(db: sqlite_utils.Database) -> None:
+    for statement in _PROGRESS_COUNTS:
+        db.conn.execute(statement)
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -457,6 +529,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
     (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
+    (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
 ]
 
 

@@ -9,11 +9,13 @@ through the cadre who made them. Phones and notes of a household go only to its 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+import json
+from datetime import date, datetime, timedelta, timezone
 
 import sqlite_utils
 
+from bot.db import transaction
+from bot.migrations import CLOCK_DAY, rebuild_progress_counts
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
 
 NEEDS_MORE = "需补充"
@@ -55,6 +57,19 @@ def units_condition(scope: Scope, alias: str = "u") -> tuple[str, dict]:
         return "1 = 1", {}
     low, high = path_range(scope.path)
     return f"{alias}.path >= :scope_low AND {alias}.path < :scope_high", {"scope_low": low, "scope_high": high}
+
+
+# Of all units: above this share, walking an index in the order asked (newest visit, oldest clock) and keeping the
+# rows in scope fills a page sooner than reading the whole scope and sorting it.
+LARGE_SCOPE_SHARE = 0.02
+
+
+def _large(db: sqlite_utils.Database, scope: Scope) -> bool:
+    if scope.everything:
+        return True
+    low, high = path_range(scope.path)
+    units = db.execute("SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?", (low, high)).fetchone()[0]
+    return units > LARGE_SCOPE_SHARE * db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
 
 
 # ---- units and cadres ---------------------------------------------------------------------------------------------
@@ -187,15 +202,28 @@ class VisitRow:
     review_state: str
 
 
-_VISITS_SQL = """
-SELECT s.id, c.id, c.name, h.id, h.head_name, h.village, s.started_at,
+# As for overdue households (below), two plans: a large scope walks the visits newest first and stops at the page;
+# a small one reads its own cadres' visits and sorts them.
+_VISIT_COLUMNS = """s.id, c.id, c.name, h.id, h.head_name, h.village, s.started_at,
        (SELECT COUNT(*) FROM visits v JOIN photos ph ON ph.visit_id = v.id WHERE v.session_id = s.id),
-       s.review_state
+       s.review_state"""
+_VISIT_FILTER = """s.started_at >= :since AND (:state IS NULL OR s.review_state = :state)
+  AND (:before IS NULL OR (s.started_at, s.id) < (:before_at, :before))"""
+_VISITS_BY_TIME = f"""
+SELECT {_VISIT_COLUMNS}
+FROM visit_sessions s INDEXED BY idx_sessions_started
+CROSS JOIN cadres c ON c.id = s.cadre_id CROSS JOIN units u ON u.id = c.unit_id
+JOIN households h ON h.id = s.household_id
+WHERE {{where}} AND {_VISIT_FILTER}
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT :limit
+"""
+_VISITS_BY_SCOPE = f"""
+SELECT {_VISIT_COLUMNS}
 FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
 CROSS JOIN visit_sessions s ON s.cadre_id = c.id
 JOIN households h ON h.id = s.household_id
-WHERE {where} AND s.started_at >= :since AND (:state IS NULL OR s.review_state = :state)
-  AND (:before IS NULL OR (s.started_at, s.id) < (:before_at, :before))
+WHERE {{where}} AND {_VISIT_FILTER}
 ORDER BY s.started_at DESC, s.id DESC
 LIMIT :limit
 """
@@ -205,7 +233,8 @@ def visits_in_scope(db: sqlite_utils.Database, scope: Scope, since: datetime, *,
                     limit: int = 10, after: VisitRow | None = None) -> list[VisitRow]:
     """A page of the scope's visits since `since`, newest first; `after` is the last row of the previous page."""
     where, params = units_condition(scope)
-    rows = db.execute(_VISITS_SQL.format(where=where), {
+    sql = _VISITS_BY_TIME if _large(db, scope) else _VISITS_BY_SCOPE
+    rows = db.execute(sql.format(where=where), {
         **params, "since": since.isoformat(), "state": state, "limit": limit,
         "before": after.session_id if after else None, "before_at": after.started_at if after else None})
     return [VisitRow(*row) for row in rows]
@@ -233,58 +262,112 @@ class UnitProgress:
     overdue: int
 
 
-def overdue_params(now: datetime, interval_days: int, campaign_start: date, tz: ZoneInfo) -> dict:
-    """The parameters of OVERDUE: the cutoff (UTC and local day) and whether the campaign has run long enough."""
-    cutoff = now - timedelta(days=interval_days)
-    return {"cutoff": cutoff.isoformat(), "cutoff_day": cutoff.astimezone(tz).date().isoformat(),
-            "campaign_old_enough": campaign_start.isoformat() <= cutoff.astimezone(tz).date().isoformat()}
+def overdue_params(now: datetime, interval_days: int, campaign_start: date) -> dict:
+    """The parameters of OVERDUE: the cutoff day (UTC, as clock days are) and whether the campaign has run so long."""
+    cutoff_day = (now - timedelta(days=interval_days)).astimezone(timezone.utc).date().isoformat()
+    return {"cutoff_day": cutoff_day, "campaign_old_enough": campaign_start.isoformat() <= cutoff_day}
 
 
-# A pairing is overdue when its last counted visit is older than the cutoff; never visited, once its clock has run
-# the interval: the clock starts at 结对日期, else the import that first brought it, and never before the campaign.
-OVERDUE = """CASE WHEN p.last_visit_at IS NOT NULL THEN p.last_visit_at < :cutoff
-                  WHEN NOT :campaign_old_enough THEN 0
-                  WHEN p.paired_on IS NOT NULL THEN p.paired_on <= :cutoff_day
-                  WHEN p.first_imported_at IS NOT NULL THEN p.first_imported_at <= :cutoff
-                  ELSE 1 END"""
+# Overdue, by days: visited, when the last counted visit's day is before the cutoff day; never visited, once its
+# clock has run the interval: the clock starts at 结对日期, else the day an import first brought it, and never
+# before the campaign ('' for pairings from before those dates). The same rule over progress_counts and pairings.
+OVERDUE_COUNTS = """CASE WHEN visited THEN clock_day < :cutoff_day
+                         ELSE :campaign_old_enough AND clock_day <= :cutoff_day END"""
+OVERDUE = ("CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) < :cutoff_day "
+           f"ELSE :campaign_old_enough AND {CLOCK_DAY.format(p='p')} <= :cutoff_day END")
 
 _PROGRESS_SQL = f"""
-SELECT CASE WHEN length(u.path) < :cut THEN NULL
-            ELSE substr(u.path, :cut, instr(substr(u.path, :cut), '/') - 1) END AS part,
-       COUNT(*), COUNT(p.last_visit_at), SUM({OVERDUE})
-FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
-CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
-WHERE {{where}}
-GROUP BY part
+SELECT unit_id, SUM(households), SUM(CASE WHEN visited THEN households ELSE 0 END),
+       SUM(CASE WHEN {OVERDUE_COUNTS} THEN households ELSE 0 END)
+FROM progress_counts WHERE unit_id IN (SELECT value FROM json_each(:units))
+GROUP BY unit_id
 """
 
 
 def progress_by_unit(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
-                     campaign_start: date, tz: ZoneInfo) -> list[UnitProgress]:
-    """Per unit right below the scope's root (the root's own cadres under the root's name), the households'
-    progress; the units of the office's scope are the top-level ones. Sorted by most overdue."""
-    where, params = units_condition(scope)
-    root, prefix = _breakdown_root(db, scope)
-    rows = db.execute(_PROGRESS_SQL.format(where=where), {
-        **params, **overdue_params(now, interval_days, campaign_start, tz), "kind": CADRE_HOUSEHOLD,
-        "cut": len(prefix) + 1}).fetchall()
-    ids = [part or root for part, *_ in rows]
-    names = dict(db.execute(f"SELECT id, name FROM units WHERE id IN ({', '.join('?' * len(ids))})", ids).fetchall())
-    result = [UnitProgress(unit, names.get(unit, ""), total, visited, overdue)
-              for unit, (_, total, visited, overdue) in zip(ids, rows)]
-    return sorted(result, key=lambda r: (-r.overdue, r.unit_id))
+                     campaign_start: date) -> list[UnitProgress]:
+    """Per unit right below the scope's root (and the root's own cadres under the root's name), the households'
+    progress; for the office, the units below the top unit. Most overdue first."""
+    _fresh_counts(db)
+    root = _breakdown_root(db, scope)
+    parts = db.execute("SELECT id, name FROM units WHERE parent_id = ?" if root else
+                       "SELECT id, name FROM units WHERE path = '/' || id || '/'", (root,) if root else ()).fetchall()
+    names = dict(parts) | (dict(db.execute("SELECT id, name FROM units WHERE id = ?", (root,))) if root else {})
+    figures = {unit: (total, visited, overdue) for unit, total, visited, overdue in db.execute(
+        _PROGRESS_SQL, {"units": json.dumps(list(names)), **overdue_params(now, interval_days, campaign_start)})}
+    rows = [UnitProgress(unit, names[unit], *figures[unit]) for unit, _ in parts if unit in figures]
+    if root in figures:  # the root's own cadres: its subtree less its children's
+        own = [a - sum(f[i] for u, f in figures.items() if u != root) for i, a in enumerate(figures[root])]
+        if own[0]:
+            rows.append(UnitProgress(root, names[root], *own))
+    return sorted([r for r in rows if r.households], key=lambda r: (-r.overdue, r.unit_id))
 
 
-def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> tuple[str | None, str]:
-    """The unit whose children the progress is broken down by, and its path: the scope's root; for the office the
-    one top unit (活动办) when the tree has a single root, else the roots themselves (path '/')."""
+def _fresh_counts(db: sqlite_utils.Database) -> None:
+    """Rebuilds progress_counts when units moved since it was last counted."""
+    if db.execute("SELECT stale FROM progress_state").fetchone()[0]:
+        with transaction(db):
+            rebuild_progress_counts(db)
+
+
+def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> str | None:
+    """The unit whose children the progress is broken down by: the scope's root; for the office the one top unit
+    (活动办) when the tree has a single root, else None (the roots themselves)."""
     if not scope.everything:
-        return scope.root_unit, scope.path
-    roots = db.execute("SELECT id, path FROM units WHERE path = '/' || id || '/' LIMIT 2").fetchall()
-    return (roots[0][0], roots[0][1]) if len(roots) == 1 else (None, "/")
+        return scope.root_unit
+    roots = db.execute("SELECT id FROM units WHERE path = '/' || id || '/' LIMIT 2").fetchall()
+    return roots[0][0] if len(roots) == 1 else None
 
 
 def total_progress(rows: list[UnitProgress]) -> UnitProgress:
     """The scope's total over progress_by_unit's rows."""
     return UnitProgress("", "合计", sum(r.households for r in rows), sum(r.visited for r in rows),
                         sum(r.overdue for r in rows))
+
+
+# ---- overdue households, worst first ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A household overdue for a visit, with its cadre: what "谁没走访" lists (no phone, no notes)."""
+
+    household_id: str
+    head_name: str
+    village: str
+    cadre_id: str
+    cadre_name: str
+    unit_name: str
+    last_visit: str | None  # UTC; None: never visited
+
+
+# Two plans for one question. A large scope (the office, a county) walks the pairings by clock, oldest first, and
+# stops at the page: most rows it meets are in scope. A small scope (a branch) reads its own pairings and sorts them.
+_OVERDUE_BY_CLOCK = f"""
+SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
+FROM pairings p INDEXED BY idx_pairings_kind_clock
+CROSS JOIN cadres c ON c.id = p.cadre_id CROSS JOIN units u ON u.id = c.unit_id
+CROSS JOIN households h ON h.id = p.household_id
+WHERE p.kind = :kind AND {{where}} AND {OVERDUE}
+ORDER BY p.last_visit_at, p.id
+LIMIT :limit OFFSET :offset
+"""
+_OVERDUE_BY_SCOPE = f"""
+SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+JOIN households h ON h.id = p.household_id
+WHERE {{where}} AND {OVERDUE}
+ORDER BY p.last_visit_at, p.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def overdue_households(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
+                       campaign_start: date, limit: int = 20, offset: int = 0) -> list[OverdueRow]:
+    """A page of the scope's overdue households, never visited first, then the longest since a visit."""
+    where, params = units_condition(scope)
+    sql = _OVERDUE_BY_CLOCK if _large(db, scope) else _OVERDUE_BY_SCOPE
+    rows = db.execute(sql.format(where=where), {
+        **params, **overdue_params(now, interval_days, campaign_start), "kind": CADRE_HOUSEHOLD,
+        "limit": limit, "offset": offset})
+    return [OverdueRow(*row) for row in rows]

@@ -4,14 +4,12 @@ households (and their phones) and visits; progress by unit with the pairing's ow
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot import scopes
 from bot.db import open_db
 
-TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2010, 6, 20, 2, 0, tzinfo=timezone.utc)
 START = date(2010, 4, 1)
 
@@ -97,7 +95,11 @@ def test_unit_depths_are_counted_from_the_scope_root(db):
     assert {u.id: u.depth for u in scopes.units_in_scope(db, scopes.scope_of(db, "O1"))}["UA1"] == 2
 
 
-def test_visits_page_newest_first_and_by_review_state(db):
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["walk-by-time", "sort-the-scope"])
+def test_visits_page_newest_first_and_by_review_state(db, monkeypatch, share):
+    monkeypatch.setattr(scopes, "LARGE_SCOPE_SHARE", share)
+    assert [v.household_id for v in scopes.visits_in_scope(db, scopes.scope_of(db, "AA"), NOW - timedelta(days=30))] \
+        == ["HA1", "HA2"]
     scope = scopes.scope_of(db, "O1")
     first = scopes.visits_in_scope(db, scope, NOW - timedelta(days=30), limit=2)
     rest = scopes.visits_in_scope(db, scope, NOW - timedelta(days=30), limit=10, after=first[-1])
@@ -108,14 +110,14 @@ def test_visits_page_newest_first_and_by_review_state(db):
 
 def progress(db, viewer, now=NOW, interval=30):
     return {r.unit_id: (r.households, r.visited, r.overdue)
-            for r in scopes.progress_by_unit(db, scopes.scope_of(db, viewer), now, interval, START, TZ)}
+            for r in scopes.progress_by_unit(db, scopes.scope_of(db, viewer), now, interval, START)}
 
 
 def test_progress_of_the_office_is_by_top_level_unit(db):
     assert progress(db, "O1") == {"UA": (2, 2, 0), "UB": (1, 1, 0), "UAB": (1, 1, 0), "UA-2": (1, 1, 0)}
     # visited 1, 2 (甲), 3 (乙), 4, 5 days ago: with 3 days, the last two are overdue and 乙 is just in time
     assert progress(db, "O1", interval=3) == {"UA": (2, 2, 0), "UB": (1, 1, 0), "UAB": (1, 1, 1), "UA-2": (1, 1, 1)}
-    rows = scopes.progress_by_unit(db, scopes.scope_of(db, "O1"), NOW, 3, START, TZ)
+    rows = scopes.progress_by_unit(db, scopes.scope_of(db, "O1"), NOW, 3, START)
     assert [r.unit_id for r in rows][:2] == ["UA-2", "UAB"]  # most overdue first
     assert scopes.total_progress(rows) == scopes.UnitProgress("", "合计", 5, 5, 2)
 
@@ -152,3 +154,49 @@ def test_nobody_is_overdue_before_the_campaign_has_run_the_interval(db):
     db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id) VALUES ('n', '干部联户', 'B1', 'HN')")
     early = datetime(2010, 4, 20, 2, 0, tzinfo=timezone.utc)
     assert progress(db, "AB", now=early) == {"UB1": (2, 1, 0)}
+
+
+@pytest.mark.parametrize("share", [0.0, 1.0], ids=["walk-by-clock", "sort-the-scope"])
+def test_overdue_households_worst_first_within_the_scope(db, monkeypatch, share):
+    monkeypatch.setattr(scopes, "LARGE_SCOPE_SHARE", share)  # both plans must give the same answer
+    db.execute("INSERT INTO households (id, head_name, village, phone) VALUES ('HN', '新户', '新村', '13900000000')")
+    db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id) VALUES ('n', '干部联户', 'A1', 'HN')")
+
+    def listed(viewer, **page):
+        return [(r.household_id, r.cadre_id) for r in scopes.overdue_households(
+            db, scopes.scope_of(db, viewer), NOW, 2, START, **page)]
+
+    assert listed("O1") == [("HN", "A1"), ("HX2", "X2"), ("HX1", "X1"), ("HB1", "B1")]
+    assert listed("O1", limit=2, offset=2) == [("HX1", "X1"), ("HB1", "B1")]
+    assert listed("AA") == [("HN", "A1")]
+    assert listed("AB") == [("HB1", "B1")]
+
+
+def counts(db):
+    return sorted(db.execute("SELECT unit_id, visited, clock_day, households FROM progress_counts "
+                             "WHERE households <> 0"))
+
+
+def test_progress_counts_kept_by_triggers_equal_a_recount(db):
+    from bot.migrations import rebuild_progress_counts
+
+    progress(db, "O1")  # the first reader counts what the fixture wrote
+    visit(db, 50, "A1", "HA1", NOW)  # a new visit
+    db.execute("UPDATE visit_sessions SET review_state = '需补充' WHERE household_id = 'HB1'")  # a visit not counted
+    db.execute("UPDATE cadres SET unit_id = 'UB1' WHERE id = 'X1'")  # a cadre moves to county 乙
+    db.execute("DELETE FROM pairings WHERE household_id = 'HX2'")
+    db.execute("INSERT INTO households (id, head_name, village) VALUES ('HN', '新户', '新村')")
+    db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id, paired_on) "
+               "VALUES ('n', '干部联户', 'B1', 'HN', '2010-06-01')")
+    kept = counts(db)
+    rebuild_progress_counts(db)
+    assert counts(db) == kept
+    # HB1's only visit needs more: unvisited and overdue; HX1 came with its cadre, visited; HN paired recently
+    assert progress(db, "AB") == {"UB1": (3, 1, 1)}
+
+
+def test_moving_a_unit_recounts_on_the_next_read(db):
+    assert progress(db, "AA") == {"UA1": (2, 2, 0)}
+    db.execute("UPDATE units SET parent_id = 'UA' WHERE id = 'UAB'")
+    assert progress(db, "AA") == {"UA1": (2, 2, 0), "UAB": (1, 1, 0)}
+    assert progress(db, "O1")["UA"] == (3, 3, 0)
