@@ -205,10 +205,17 @@ _UNIT_PATHS = (
     """CREATE TRIGGER units_path_insert AFTER INSERT ON units BEGIN
          UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id || '/'
           WHERE id = NEW.id;
-         -- units inserted earlier under this one were roots until now: their paths start with a child of NEW
-         UPDATE units SET path = (SELECT path FROM units WHERE id = NEW.id) || substr(path, 2)
-          WHERE (SELECT k.parent_id FROM units k
-                  WHERE k.id = substr(units.path, 2, instr(substr(units.path, 2), '/') - 1)) = NEW.id;
+       END""",
+    # units inserted earlier under this one were roots until now: their paths start with '/<child>/'. The IN list
+    # is read once, by index, before any row changes; NEW's own path is computed again, as SQLite does not promise
+    # which of two triggers on one event runs first.
+    """CREATE TRIGGER units_path_adopt AFTER INSERT ON units
+       WHEN EXISTS (SELECT 1 FROM units k WHERE k.parent_id = NEW.id) BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id
+                                 || substr(path, 1)
+          WHERE id IN (SELECT d.id FROM units k JOIN units d
+                        ON d.path >= '/' || k.id || '/' AND d.path < '/' || k.id || '0'
+                        WHERE k.parent_id = NEW.id);
        END""",
     """CREATE TRIGGER units_path_move AFTER UPDATE OF parent_id ON units
        WHEN NEW.parent_id IS NOT OLD.parent_id BEGIN
@@ -426,7 +433,6 @@ _LAST_VISIT = """UPDATE pairings SET last_visit_at = (
      WHERE household_id = {row}.household_id AND cadre_id = {row}.cadre_id"""
 _PAIRING_CLOCK = (
     "ALTER TABLE pairings ADD COLUMN last_visit_at TEXT",
-    "CREATE INDEX idx_pairings_cadre_clock ON pairings(cadre_id, kind, last_visit_at, paired_on, first_imported_at)",
     # "谁没走访" for a large scope walks pairings oldest visit first (never visited first) and stops at a page
     "CREATE INDEX idx_pairings_kind_clock ON pairings(kind, last_visit_at)",
     f"CREATE TRIGGER sessions_clock_insert AFTER INSERT ON visit_sessions BEGIN {_LAST_VISIT.format(row='NEW')}; END",
@@ -434,8 +440,8 @@ _PAIRING_CLOCK = (
         BEGIN {_LAST_VISIT.format(row='NEW')}; END""",
     f"CREATE TRIGGER sessions_clock_delete AFTER DELETE ON visit_sessions BEGIN {_LAST_VISIT.format(row='OLD')}; END",
     # a pairing written after its visits (re-imported, corrected) picks up their clock too
-    f"""CREATE TRIGGER pairings_clock_insert AFTER INSERT ON pairings WHEN NEW.household_id IS NOT NULL
-        BEGIN {_LAST_VISIT.format(row='NEW')} AND id = NEW.id; END""",
+    f"""CREATE TRIGGER pairings_clock_insert AFTER INSERT ON pairings
+        WHEN EXISTS (SELECT 1 FROM visit_sessions s WHERE s.household_id = NEW.household_id) BEGIN {_LAST_VISIT.format(row='NEW')} AND id = NEW.id; END""",
     """UPDATE pairings SET last_visit_at = (
          SELECT max(s.started_at) FROM visit_sessions s
           WHERE s.household_id = pairings.household_id AND s.cadre_id = pairings.cadre_id
@@ -477,6 +483,9 @@ def _count_cadre(unit: str, delta: str) -> str:
         ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + excluded.households"""
 
 
+# While the counts are stale (units moved or were added: an import), the triggers leave them alone; the next
+# reader recounts everything, which is cheaper than counting an import's rows one by one.
+_WHEN_COUNTED = "WHEN (SELECT stale FROM progress_state) = 0"
 _PROGRESS_COUNTS = (
     """CREATE TABLE progress_counts (
          unit_id TEXT NOT NULL,
@@ -487,15 +496,15 @@ _PROGRESS_COUNTS = (
        ) WITHOUT ROWID""",
     "CREATE TABLE progress_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
     "INSERT INTO progress_state VALUES (1, 1)",  # the first reader builds the counts of existing data
-    f"CREATE TRIGGER pairings_count_insert AFTER INSERT ON pairings BEGIN {_count_pairing('NEW', 1)}; END",
-    f"CREATE TRIGGER pairings_count_delete AFTER DELETE ON pairings BEGIN {_count_pairing('OLD', -1)}; END",
+    f"CREATE TRIGGER pairings_count_insert AFTER INSERT ON pairings {_WHEN_COUNTED} BEGIN {_count_pairing('NEW', 1)}; END",
+    f"CREATE TRIGGER pairings_count_delete AFTER DELETE ON pairings {_WHEN_COUNTED} BEGIN {_count_pairing('OLD', -1)}; END",
     f"""CREATE TRIGGER pairings_count_update
         AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
-        BEGIN {_count_pairing('OLD', -1)}; {_count_pairing('NEW', 1)}; END""",
-    f"""CREATE TRIGGER cadres_count_move AFTER UPDATE OF unit_id ON cadres WHEN NEW.unit_id IS NOT OLD.unit_id
-        BEGIN {_count_cadre('OLD.unit_id', '-1')}; {_count_cadre('NEW.unit_id', '1')}; END""",
+        {_WHEN_COUNTED} BEGIN {_count_pairing('OLD', -1)}; {_count_pairing('NEW', 1)}; END""",
+    f"""CREATE TRIGGER cadres_count_move AFTER UPDATE OF unit_id ON cadres
+        WHEN NEW.unit_id IS NOT OLD.unit_id AND (SELECT stale FROM progress_state) = 0 BEGIN {_count_cadre('OLD.unit_id', '-1')}; {_count_cadre('NEW.unit_id', '1')}; END""",
     # a cadre written after their pairings (the importer writes with foreign keys off)
-    f"CREATE TRIGGER cadres_count_insert AFTER INSERT ON cadres BEGIN {_count_cadre('NEW.unit_id', '1')}; END",
+    f"CREATE TRIGGER cadres_count_insert AFTER INSERT ON cadres {_WHEN_COUNTED} BEGIN {_count_cadre('NEW.unit_id', '1')}; END",
     """CREATE TRIGGER units_count_stale AFTER UPDATE OF path ON units WHEN NEW.path IS NOT OLD.path
        BEGIN UPDATE progress_state SET stale = 1 WHERE stale = 0; END""",
 )

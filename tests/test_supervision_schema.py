@@ -117,3 +117,13 @@ def test_unit_paths_kept_by_triggers_equal_a_rebuild(db):
 def test_closed_vocabularies_are_enforced(db, table, row):
     with pytest.raises(sqlite_utils.db.sqlite3.IntegrityError):
         db[table].insert(row)
+
+
+def test_a_pairing_written_after_its_visits_starts_from_the_last_counted_one(db):
+    _visit(db, 40, "C2", "H1", "2010-05-10T01:00:00+00:00")  # C2 visits H1 before being paired with it
+    _visit(db, 41, "C2", "H1", "2010-05-11T01:00:00+00:00")
+    db.execute("UPDATE visit_sessions SET review_state = '需补充' WHERE id = 41")
+    db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id) VALUES ('k', '干部联户', 'C2', 'H1')")
+    assert db.execute("SELECT last_visit_at FROM pairings WHERE pair_key = 'k'").fetchone()[0] \
+        == "2010-05-10T01:00:00+00:00"
+    assert db.execute("SELECT last_visit_at FROM pairings WHERE pair_key = '干部联户|C1|H1'").fetchone()[0] is None
