@@ -24,3 +24,5 @@ bench: install
 	$(BIN)/python benchmarks/bench_roster.py --scale 0.1
 	$(BIN)/python benchmarks/bench_dispatch.py
 	$(BIN)/python benchmarks/bench_wechat.py
+	$(BIN)/python benchmarks/bench_evidence.py --hashes 200000
+	$(BIN)/python benchmarks/bench_supervision.py --scale 0.1

@@ -201,15 +201,353 @@ def _v11_offered_choices(db: sqlite_utils.Database) -> None:
                     "data = json_remove(data, '$.choices') WHERE json_type(data, '$.choices') = 'array'")
 
 
+# ---- issue 12: supervision (督查). Numbers 50-69. ----------------------------------------------------------------
+
+# units.path: a materialised path '/U00/U01/U0101/' so a unit's subtree is one index range (bot/scopes.py), kept
+# true by triggers however units are written (the importer upserts with foreign keys off, children may come first).
+# SQLite allows no WITH inside a trigger, so descendants are found by their path prefix.
+_UNIT_PATHS = (
+    "ALTER TABLE units ADD COLUMN path TEXT",
+    "CREATE INDEX idx_units_path ON units(path)",
+    """CREATE TRIGGER units_path_insert AFTER INSERT ON units BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id || '/'
+          WHERE id = NEW.id;
+       END""",
+    # units inserted earlier under this one were roots until now: their paths start with '/<child>/'. The IN list
+    # is read once, by index, before any row changes; NEW's own path is computed again, as SQLite does not promise
+    # which of two triggers on one event runs first.
+    """CREATE TRIGGER units_path_adopt AFTER INSERT ON units
+       WHEN EXISTS (SELECT 1 FROM units k WHERE k.parent_id = NEW.id) BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id
+                                 || substr(path, 1)
+          WHERE id IN (SELECT d.id FROM units k JOIN units d
+                        ON d.path >= '/' || k.id || '/' AND d.path < '/' || k.id || '0'
+                        WHERE k.parent_id = NEW.id);
+       END""",
+    """CREATE TRIGGER units_path_move AFTER UPDATE OF parent_id ON units
+       WHEN NEW.parent_id IS NOT OLD.parent_id BEGIN
+         UPDATE units SET path = COALESCE((SELECT p.path FROM units p WHERE p.id = NEW.parent_id), '/') || NEW.id || '/'
+                                 || substr(path, length(OLD.path) + 1)
+          WHERE substr(path, 1, length(OLD.path)) = OLD.path;
+       END""",
+)
+
+
+def rebuild_unit_paths(db: sqlite_utils.Database) -> None:
+    """Recomputes every unit's materialised path from parent_id (a unit whose parent is missing is a root)."""
+    db.conn.execute("""
+        WITH RECURSIVE tree(id, path) AS (
+            SELECT id, '/' || id || '/' FROM units
+             WHERE parent_id IS NULL OR parent_id NOT IN (SELECT id FROM units)
+            UNION
+            SELECT u.id, t.path || u.id || '/' FROM units u JOIN tree t ON u.parent_id = t.id
+             WHERE length(t.path) < 4000)
+        UPDATE units SET path = (SELECT path FROM tree WHERE tree.id = units.id)""")
+
+
+def _v50_unit_paths(db: sqlite_utils.Database) -> None:
+    for statement in _UNIT_PATHS:
+        db.conn.execute(statement)
+    rebuild_unit_paths(db)
+
+
+# Photos of the same household by the same cadre within SESSION_HOURS of a session's first photo are one visit.
+SESSION_HOURS = 2
+_SESSION_MATCH = f"""
+    SELECT s.id FROM visit_sessions s
+     WHERE s.cadre_id = NEW.cadre_id AND s.household_id = NEW.household_id
+       AND abs(julianday(NEW.visited_at) - julianday(s.started_at)) < {SESSION_HOURS} / 24.0
+     ORDER BY abs(julianday(NEW.visited_at) - julianday(s.started_at)) LIMIT 1"""
+
+_VISIT_SESSIONS = (
+    # A session is a visit as people mean it; its id is the id of the visits row that opened it. Review:
+    # 待审核 (counts), 合格 (counts), 需补充 (does not count until a new photo arrives, which sets 待审核 again).
+    """CREATE TABLE visit_sessions (
+         id INTEGER PRIMARY KEY,
+         cadre_id TEXT NOT NULL REFERENCES cadres(id),
+         household_id TEXT NOT NULL REFERENCES households(id),
+         started_at TEXT NOT NULL,                 -- UTC: the earliest visited_at of its rows
+         last_at TEXT NOT NULL,                    -- UTC: the latest visited_at of its rows
+         review_state TEXT NOT NULL DEFAULT '待审核' CHECK (review_state IN ('待审核', '合格', '需补充')),
+         reviewed_by TEXT REFERENCES cadres(id),
+         reviewed_at TEXT,
+         review_comment TEXT,
+         supplemented_at TEXT                      -- UTC: a new photo after 需补充
+       )""",
+    "CREATE INDEX idx_sessions_household ON visit_sessions(household_id, cadre_id, started_at)",
+    "CREATE INDEX idx_sessions_cadre ON visit_sessions(cadre_id, started_at)",
+    "CREATE INDEX idx_sessions_review ON visit_sessions(review_state, started_at)",
+    "CREATE INDEX idx_sessions_started ON visit_sessions(started_at, id)",
+    "ALTER TABLE visits ADD COLUMN session_id INTEGER REFERENCES visit_sessions(id)",
+    "CREATE INDEX idx_visits_session ON visits(session_id)",
+    # Every review, in order: the session's columns hold the latest.
+    """CREATE TABLE visit_reviews (
+         id INTEGER PRIMARY KEY,
+         session_id INTEGER NOT NULL REFERENCES visit_sessions(id) ON DELETE CASCADE,
+         state TEXT NOT NULL CHECK (state IN ('待审核', '合格', '需补充')),
+         reviewer_id TEXT REFERENCES cadres(id),   -- NULL: the bot (a new photo re-opened the review)
+         comment TEXT,
+         reviewed_at TEXT NOT NULL
+       )""",
+    "CREATE INDEX idx_visit_reviews_session ON visit_reviews(session_id, reviewed_at)",
+    # New visits rows join their session here, so every writer of visits (bot/visits.py today, bot/store later)
+    # keeps sessions true without knowing about them.
+    f"""CREATE TRIGGER visits_session_insert AFTER INSERT ON visits WHEN NEW.session_id IS NULL BEGIN
+          INSERT INTO visit_sessions (id, cadre_id, household_id, started_at, last_at)
+          SELECT NEW.id, NEW.cadre_id, NEW.household_id, NEW.visited_at, NEW.visited_at
+           WHERE NOT EXISTS ({_SESSION_MATCH});
+          UPDATE visits SET session_id = ({_SESSION_MATCH}) WHERE id = NEW.id;
+        END""",
+    """CREATE TRIGGER visits_session_extend AFTER UPDATE OF session_id ON visits WHEN NEW.session_id IS NOT NULL BEGIN
+          UPDATE visit_sessions
+             SET started_at = min(started_at, NEW.visited_at), last_at = max(last_at, NEW.visited_at),
+                 review_state = CASE WHEN review_state = '需补充' AND NEW.id <> id THEN '待审核' ELSE review_state END,
+                 supplemented_at = CASE WHEN review_state = '需补充' AND NEW.id <> id THEN NEW.reported_at
+                                        ELSE supplemented_at END
+           WHERE id = NEW.session_id;
+          DELETE FROM visit_sessions WHERE id = OLD.session_id AND OLD.session_id IS NOT NEW.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+        END""",
+    """CREATE TRIGGER visits_session_delete AFTER DELETE ON visits WHEN OLD.session_id IS NOT NULL BEGIN
+          DELETE FROM visit_reviews WHERE session_id = OLD.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+          DELETE FROM visit_sessions WHERE id = OLD.session_id
+             AND NOT EXISTS (SELECT 1 FROM visits WHERE session_id = OLD.session_id);
+          UPDATE visit_sessions
+             SET started_at = (SELECT min(visited_at) FROM visits WHERE session_id = OLD.session_id),
+                 last_at = (SELECT max(visited_at) FROM visits WHERE session_id = OLD.session_id)
+           WHERE id = OLD.session_id;
+        END""",
+)
+
+
+def _v51_visit_sessions(db: sqlite_utils.Database) -> None:
+    for statement in _VISIT_SESSIONS:
+        db.conn.execute(statement)
+    # Existing visits rows, oldest first per (cadre, household), grouped by the same rule the trigger applies.
+    rows = db.conn.execute("SELECT id, cadre_id, household_id, visited_at FROM visits "
+                           "ORDER BY cadre_id, household_id, julianday(visited_at), id").fetchall()
+    sessions: list[list] = []  # [id, cadre, household, started_at, last_at, start_day]
+    assigned = []
+    for visit_id, cadre_id, household_id, visited_at, day in (
+            (r[0], r[1], r[2], r[3], _julian(db, r[3])) for r in rows):
+        current = sessions[-1] if sessions else None
+        if current and current[1:3] == [cadre_id, household_id] and day - current[5] < SESSION_HOURS / 24:
+            current[4] = visited_at
+        else:
+            current = [visit_id, cadre_id, household_id, visited_at, visited_at, day]
+            sessions.append(current)
+        assigned.append((current[0], visit_id))
+    db.conn.executemany("INSERT INTO visit_sessions (id, cadre_id, household_id, started_at, last_at) "
+                        "VALUES (?, ?, ?, ?, ?)", [s[:5] for s in sessions])
+    db.conn.executemany("UPDATE visits SET session_id = ? WHERE id = ?", assigned)
+
+
+def _julian(db: sqlite_utils.Database, moment: str) -> float:
+    return db.conn.execute("SELECT julianday(?)", (moment,)).fetchone()[0]
+
+
+_EVIDENCE = (
+    # A photo's perceptual hash (imagehash.phash, 64 bits as a signed integer) cut into four 16-bit bands, each
+    # indexed with the hash: a near-duplicate shares a band, or one band differs in one bit (bot/evidence.py).
+    """CREATE TABLE photo_hashes (
+         sha256 TEXT PRIMARY KEY REFERENCES photos(sha256) ON DELETE CASCADE,
+         phash INTEGER NOT NULL,
+         band0 INTEGER NOT NULL, band1 INTEGER NOT NULL, band2 INTEGER NOT NULL, band3 INTEGER NOT NULL
+       )""",
+    "CREATE INDEX idx_photo_hashes_band0 ON photo_hashes(band0, phash)",
+    "CREATE INDEX idx_photo_hashes_band1 ON photo_hashes(band1, phash)",
+    "CREATE INDEX idx_photo_hashes_band2 ON photo_hashes(band2, phash)",
+    "CREATE INDEX idx_photo_hashes_band3 ON photo_hashes(band3, phash)",
+    # One row per flag a photo raised; shown to reviewers, never a refusal.
+    """CREATE TABLE photo_flags (
+         sha256 TEXT NOT NULL REFERENCES photos(sha256) ON DELETE CASCADE,
+         flag TEXT NOT NULL CHECK (flag IN ('no_exif', 'taken_long_before', 'far_from_village', 'near_duplicate')),
+         value REAL,                                -- hours before sending, km from the village, Hamming distance
+         other_sha256 TEXT,                         -- near_duplicate: the earlier photo
+         other_session_id INTEGER,                  -- near_duplicate: the visit it was counted for
+         detail TEXT,                               -- the reviewer's one-line reading, in Chinese
+         flagged_at TEXT NOT NULL,
+         PRIMARY KEY (sha256, flag)
+       )""",
+    # 经度/纬度 of the 农户 sheet (WGS-84); a village's point is the median of its households', else of its visits'.
+    "ALTER TABLE households ADD COLUMN latitude REAL",
+    "ALTER TABLE households ADD COLUMN longitude REAL",
+    "CREATE INDEX idx_households_village ON households(village, township, county)",
+)
+
+
+def _v52_evidence(db: sqlite_utils.Database) -> None:
+    for statement in _EVIDENCE:
+        db.conn.execute(statement)
+
+
+_UNIT_TASKS_AND_NOTICES = (
+    # 结对日期 of the 结对 sheet (a local date) and when an import first brought the pairing (UTC): a household's
+    # overdue clock starts at the later of these and the campaign's start. NULL for pairings from before.
+    "ALTER TABLE pairings ADD COLUMN paired_on TEXT",
+    "ALTER TABLE pairings ADD COLUMN first_imported_at TEXT",
+    # A unit's task (a deadline of the campaign file that binds its kind) reported done, with its evidence.
+    """CREATE TABLE unit_task_completions (
+         unit_id TEXT NOT NULL REFERENCES units(id),
+         deadline_id TEXT NOT NULL,                 -- [[deadlines]] id in the campaign file
+         reported_by TEXT NOT NULL REFERENCES cadres(id),
+         reported_at TEXT NOT NULL,                 -- UTC
+         evidence_sha256 TEXT,
+         evidence_kind TEXT CHECK (evidence_kind IN ('document', 'photo')),
+         evidence_name TEXT,                        -- the file name as sent
+         evidence_path TEXT,                        -- relative to the [photos] dir
+         note TEXT,
+         PRIMARY KEY (unit_id, deadline_id)
+       )""",
+    "CREATE INDEX idx_unit_tasks_deadline ON unit_task_completions(deadline_id, unit_id)",
+    """CREATE TABLE notices (
+         id INTEGER PRIMARY KEY,
+         sender_id TEXT NOT NULL REFERENCES cadres(id),
+         scope_unit_id TEXT REFERENCES units(id),   -- NULL: every unit (活动办管理员)
+         text TEXT NOT NULL,
+         urgent INTEGER NOT NULL DEFAULT 0,          -- 1: sent in quiet hours too
+         created_at TEXT NOT NULL,
+         status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'sending', 'sent', 'cancelled')),
+         confirmed_at TEXT
+       )""",
+    "CREATE INDEX idx_notices_scope ON notices(scope_unit_id, created_at)",
+    # One row per recipient. 'delivered' without read_at is what the office calls 未读.
+    """CREATE TABLE notice_receipts (
+         notice_id INTEGER NOT NULL REFERENCES notices(id) ON DELETE CASCADE,
+         cadre_id TEXT NOT NULL REFERENCES cadres(id),
+         status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'read', 'undeliverable')),
+         reason TEXT,                               -- why undeliverable (未绑定, 已拉黑, …)
+         delivered_at TEXT,
+         read_at TEXT,
+         reminder_sent_at TEXT,                     -- the one reminder after a day unread
+         PRIMARY KEY (notice_id, cadre_id)
+       )""",
+    "CREATE INDEX idx_notice_receipts_cadre ON notice_receipts(cadre_id, status)",
+)
+
+
+def _v53_tasks_notices_pairing_dates(db: sqlite_utils.Database) -> None:
+    for statement in _UNIT_TASKS_AND_NOTICES:
+        db.conn.execute(statement)
+
+
+# pairings.last_visit_at: the start of the latest visit (session) that counts (not 需补充) by the pairing's cadre to
+# its household, kept by triggers, so "进度" reads one indexed row per pairing instead of aggregating visits.
+_LAST_VISIT = """UPDATE pairings SET last_visit_at = (
+       SELECT max(s.started_at) FROM visit_sessions s
+        WHERE s.household_id = pairings.household_id AND s.cadre_id = pairings.cadre_id AND s.review_state <> '需补充')
+     WHERE household_id = {row}.household_id AND cadre_id = {row}.cadre_id"""
+_PAIRING_CLOCK = (
+    "ALTER TABLE pairings ADD COLUMN last_visit_at TEXT",
+    # "谁没走访" for a large scope walks pairings oldest visit first (never visited first) and stops at a page
+    "CREATE INDEX idx_pairings_kind_clock ON pairings(kind, last_visit_at)",
+    f"CREATE TRIGGER sessions_clock_insert AFTER INSERT ON visit_sessions BEGIN {_LAST_VISIT.format(row='NEW')}; END",
+    f"""CREATE TRIGGER sessions_clock_update AFTER UPDATE OF started_at, review_state ON visit_sessions
+        BEGIN {_LAST_VISIT.format(row='NEW')}; END""",
+    f"CREATE TRIGGER sessions_clock_delete AFTER DELETE ON visit_sessions BEGIN {_LAST_VISIT.format(row='OLD')}; END",
+    # a pairing written after its visits (re-imported, corrected) picks up their clock too
+    f"""CREATE TRIGGER pairings_clock_insert AFTER INSERT ON pairings
+        WHEN EXISTS (SELECT 1 FROM visit_sessions s WHERE s.household_id = NEW.household_id) BEGIN {_LAST_VISIT.format(row='NEW')} AND id = NEW.id; END""",
+    """UPDATE pairings SET last_visit_at = (
+         SELECT max(s.started_at) FROM visit_sessions s
+          WHERE s.household_id = pairings.household_id AND s.cadre_id = pairings.cadre_id
+            AND s.review_state <> '需补充')
+        WHERE household_id IS NOT NULL AND cadre_id IS NOT NULL""",
+)
+
+
+def _v54_pairing_clock(db: sqlite_utils.Database) -> None:
+    for statement in _PAIRING_CLOCK:
+        db.conn.execute(statement)
+
+# progress_counts: for every unit, its whole subtree's 干部联户 pairings counted by (visited at least once, clock day):
+# the day of the last counted visit, else the pairing's own start (结对日期, else the day an import first brought
+# it; '' for pairings from before, whose clock is the campaign's start). "进度" of any scope then reads a few rows per
+# unit below its root instead of every pairing. Days are UTC days, as stored. Triggers keep it as pairings and
+# cadres change; moving units marks it stale (progress_state) and the next reader rebuilds it (bot/scopes.py).
+CLOCK_DAY = ("CASE WHEN {p}.last_visit_at IS NOT NULL THEN substr({p}.last_visit_at, 1, 10) "
+             "ELSE COALESCE({p}.paired_on, substr({p}.first_imported_at, 1, 10), '') END")
+# a unit's path as a JSON array of its ancestors' ids (and its own), for json_each: triggers allow no WITH
+_ANCESTORS = ("""json_each('["' || replace(replace(replace(trim({path}, '/'), '\\', '\\\\'), '"', '\\"'), '/', '","')"""
+              """ || '"]')""")
+
+
+def _count_pairing(row: str, delta: int) -> str:
+    return f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, {row}.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p=row)}, {delta}
+          FROM cadres c JOIN units u ON u.id = c.unit_id, {_ANCESTORS.format(path='u.path')} j
+         WHERE c.id = {row}.cadre_id AND {row}.kind = '干部联户' AND {row}.household_id IS NOT NULL
+        ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + {delta}"""
+
+
+def _count_cadre(unit: str, delta: str) -> str:
+    return f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, p.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p='p')}, {delta} * COUNT(*)
+          FROM pairings p, units u, {_ANCESTORS.format(path='u.path')} j
+         WHERE p.cadre_id = NEW.id AND p.kind = '干部联户' AND p.household_id IS NOT NULL AND u.id = {unit}
+         GROUP BY 1, 2, 3
+        ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + excluded.households"""
+
+
+# While the counts are stale (units moved or were added: an import), the triggers leave them alone; the next
+# reader recounts everything, which is cheaper than counting an import's rows one by one.
+_WHEN_COUNTED = "WHEN (SELECT stale FROM progress_state) = 0"
+_PROGRESS_COUNTS = (
+    """CREATE TABLE progress_counts (
+         unit_id TEXT NOT NULL,
+         visited INTEGER NOT NULL,
+         clock_day TEXT NOT NULL,
+         households INTEGER NOT NULL,
+         PRIMARY KEY (unit_id, visited, clock_day)
+       ) WITHOUT ROWID""",
+    "CREATE TABLE progress_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
+    "INSERT INTO progress_state VALUES (1, 1)",  # the first reader builds the counts of existing data
+    f"CREATE TRIGGER pairings_count_insert AFTER INSERT ON pairings {_WHEN_COUNTED} BEGIN {_count_pairing('NEW', 1)}; END",
+    f"CREATE TRIGGER pairings_count_delete AFTER DELETE ON pairings {_WHEN_COUNTED} BEGIN {_count_pairing('OLD', -1)}; END",
+    f"""CREATE TRIGGER pairings_count_update
+        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
+        {_WHEN_COUNTED} BEGIN {_count_pairing('OLD', -1)}; {_count_pairing('NEW', 1)}; END""",
+    f"""CREATE TRIGGER cadres_count_move AFTER UPDATE OF unit_id ON cadres
+        WHEN NEW.unit_id IS NOT OLD.unit_id AND (SELECT stale FROM progress_state) = 0 BEGIN {_count_cadre('OLD.unit_id', '-1')}; {_count_cadre('NEW.unit_id', '1')}; END""",
+    # a cadre written after their pairings (the importer writes with foreign keys off)
+    f"CREATE TRIGGER cadres_count_insert AFTER INSERT ON cadres {_WHEN_COUNTED} BEGIN {_count_cadre('NEW.unit_id', '1')}; END",
+    """CREATE TRIGGER units_count_stale AFTER UPDATE OF path ON units WHEN NEW.path IS NOT OLD.path
+       BEGIN UPDATE progress_state SET stale = 1 WHERE stale = 0; END""",
+)
+
+
+def rebuild_progress_counts(db: sqlite_utils.Database) -> None:
+    """Recounts progress_counts from the pairings (after units moved); call inside a transaction."""
+    db.conn.execute("DELETE FROM progress_counts")
+    db.conn.execute(f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
+        SELECT j.value, p.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p='p')}, COUNT(*)
+          FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN units u ON u.id = c.unit_id,
+               {_ANCESTORS.format(path='u.path')} j
+         WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
+         GROUP BY 1, 2, 3""")
+    db.conn.execute("UPDATE progress_state SET stale = 0")
+
+
+def _v55_progress_counts(db: sqlite_utils.Database) -> None:
+    for statement in _PROGRESS_COUNTS:
+        db.conn.execute(statement)
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
-# 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted per branch (see the team's standards):
-# 11-19 conversation model, 20-29 understanding, 30-39 roster, 40-49 reliability, 50-69 console, 70-79 later.
+# 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
+# 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1_initial),
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
+    (50, "units: materialised path", _v50_unit_paths),
+    (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
+    (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),
+    (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
+    (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
+    (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
 ]
 
 

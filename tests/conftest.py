@@ -158,3 +158,14 @@ def chat(roster):
 def local(text: str) -> datetime:
     """A Beijing local time as a UTC datetime."""
     return parse_moment(text)
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A fresh SQLite file (all migrations) with the small roster, without an app."""
+    from bot.db import open_db
+
+    database = open_db(tmp_path / "roster.db")
+    insert_roster(database)
+    yield database
+    database.close()

@@ -1,0 +1,373 @@
+"""What an administrator oversees, as SQL: units, cadres, households and visits of a scope, and who sees what.
+
+单位管理员: their unit and every unit below it; 活动办管理员: everything; a cadre: no scope. A unit's subtree is one
+range of units.path (a materialised path kept by triggers, migration 50), so every query here starts from an
+index range instead of walking the tree. Households are in scope through their 干部联户 pairing's cadre; visits
+through the cadre who made them. Phones and notes of a household go only to its own cadre (`for_viewer`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import sqlite_utils
+
+from bot.db import transaction
+from bot.migrations import CLOCK_DAY, rebuild_progress_counts
+from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
+
+NEEDS_MORE = "需补充"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The units an administrator oversees: the subtree of root_unit, or every unit when root_unit is None."""
+
+    viewer_id: str
+    role: str
+    root_unit: str | None
+    path: str | None  # root_unit's materialised path, '/U00/U01/'
+
+    @property
+    def everything(self) -> bool:
+        """True for the campaign office (活动办管理员)."""
+        return self.root_unit is None
+
+
+def scope_of(db: sqlite_utils.Database, cadre_id: str) -> Scope | None:
+    """The scope of an administrator; None for a cadre who administers nothing (or is unknown)."""
+    row = db.execute("SELECT c.role, c.unit_id, u.path FROM cadres c JOIN units u ON u.id = c.unit_id "
+                     "WHERE c.id = ?", (cadre_id,)).fetchone()
+    if row is None or row[0] not in (UNIT_ADMIN, OFFICE_ADMIN):
+        return None
+    role, unit_id, path = row
+    return Scope(cadre_id, role, None, None) if role == OFFICE_ADMIN else Scope(cadre_id, role, unit_id, path)
+
+
+def path_range(path: str) -> tuple[str, str]:
+    """[low, high) of the paths below and including path: '/' is followed by '0' in code-point order."""
+    return path, path[:-1] + "0"
+
+
+def units_condition(scope: Scope, alias: str = "u") -> tuple[str, dict]:
+    """A SQL condition on units alias (with its named parameters) true for the units of the scope."""
+    if scope.everything:
+        return "1 = 1", {}
+    low, high = path_range(scope.path)
+    return f"{alias}.path >= :scope_low AND {alias}.path < :scope_high", {"scope_low": low, "scope_high": high}
+
+
+# Of all units: above this share, walking an index in the order asked (newest visit, oldest clock) and keeping the
+# rows in scope fills a page sooner than reading the whole scope and sorting it.
+LARGE_SCOPE_SHARE = 0.02
+
+
+def _large(db: sqlite_utils.Database, scope: Scope) -> bool:
+    if scope.everything:
+        return True
+    low, high = path_range(scope.path)
+    units = db.execute("SELECT COUNT(*) FROM units WHERE path >= ? AND path < ?", (low, high)).fetchone()[0]
+    return units > LARGE_SCOPE_SHARE * db.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+
+
+# ---- units and cadres ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit of the scope, with its depth below the scope's root (0 for the root)."""
+
+    id: str
+    name: str
+    parent_id: str | None
+    kind: str
+    depth: int
+
+
+def units_in_scope(db: sqlite_utils.Database, scope: Scope) -> list[UnitRow]:
+    """Every unit of the scope, depth-first (by path)."""
+    where, params = units_condition(scope)
+    base = 2 if scope.everything else scope.path.count("/")  # the slashes of a root's path
+    rows = db.execute(f"SELECT id, name, parent_id, kind, path FROM units u WHERE {where} ORDER BY path", params)
+    return [UnitRow(uid, name, parent, kind, path.count("/") - base) for uid, name, parent, kind, path in rows]
+
+
+def unit_in_scope(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> bool:
+    """Whether the unit is in the scope."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM units u WHERE u.id = :unit AND {where}", {**params, "unit": unit_id}).fetchone() \
+        is not None
+
+
+@dataclass(frozen=True)
+class CadreRow:
+    """A cadre of the scope."""
+
+    id: str
+    name: str
+    unit_id: str
+    unit_name: str
+    role: str
+
+
+def cadres_in_scope(db: sqlite_utils.Database, scope: Scope, limit: int = 50, offset: int = 0) -> list[CadreRow]:
+    """A page of the cadres of the scope's units, by unit then id."""
+    where, params = units_condition(scope)
+    rows = db.execute(f"SELECT c.id, c.name, u.id, u.name, c.role FROM units u CROSS JOIN cadres c ON c.unit_id = u.id "
+                      f"WHERE {where} ORDER BY u.path, c.id LIMIT :limit OFFSET :offset",
+                      {**params, "limit": limit, "offset": offset})
+    return [CadreRow(*row) for row in rows]
+
+
+def count_cadres(db: sqlite_utils.Database, scope: Scope) -> int:
+    """How many cadres the scope's units have."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT COUNT(*) FROM units u CROSS JOIN cadres c ON c.unit_id = u.id WHERE {where}",
+                      params).fetchone()[0]
+
+
+def cadre_in_scope(db: sqlite_utils.Database, scope: Scope, cadre_id: str) -> bool:
+    """Whether the cadre belongs to a unit of the scope."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM cadres c JOIN units u ON u.id = c.unit_id WHERE c.id = :cadre AND {where}",
+                      {**params, "cadre": cadre_id}).fetchone() is not None
+
+
+# ---- households, and what a viewer may see of them ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    """A household paired with a cadre (干部联户), as its cadre sees it; see for_viewer() for anyone else."""
+
+    id: str
+    head_name: str
+    county: str | None
+    township: str | None
+    village: str
+    cadre_id: str
+    cadre_name: str
+    last_visit: str | None  # UTC, the latest visit that counts
+    phone: str | None
+    notes: str | None
+
+
+def for_viewer(household: HouseholdRow, viewer_id: str) -> HouseholdRow:
+    """The household as viewer_id may see it: phone and notes only for its own cadre, stripped for anyone else."""
+    return household if viewer_id == household.cadre_id else replace(household, phone=None, notes=None)
+
+
+_HOUSEHOLDS_SQL = """
+SELECT h.id, h.head_name, h.county, h.township, h.village, c.id, c.name, p.last_visit_at, h.phone, h.notes
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+JOIN households h ON h.id = p.household_id
+WHERE {where}
+ORDER BY u.path, c.id, h.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def households_in_scope(db: sqlite_utils.Database, scope: Scope, limit: int = 50,
+                        offset: int = 0) -> list[HouseholdRow]:
+    """A page of the households paired with the scope's cadres, phones and notes already stripped for the viewer."""
+    where, params = units_condition(scope)
+    rows = db.execute(_HOUSEHOLDS_SQL.format(where=where),
+                      {**params, "kind": CADRE_HOUSEHOLD, "limit": limit, "offset": offset})
+    return [for_viewer(HouseholdRow(*row), scope.viewer_id) for row in rows]
+
+
+def household_in_scope(db: sqlite_utils.Database, scope: Scope, household_id: str) -> bool:
+    """Whether a cadre of the scope is paired with the household."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN units u ON u.id = c.unit_id "
+                      f"WHERE p.household_id = :household AND p.kind = :kind AND {where} LIMIT 1",
+                      {**params, "household": household_id, "kind": CADRE_HOUSEHOLD}).fetchone() is not None
+
+
+# ---- visits (sessions) ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class VisitRow:
+    """A visit (session of photos) of the scope, as a reviewer sees it."""
+
+    session_id: int
+    cadre_id: str
+    cadre_name: str
+    household_id: str
+    head_name: str
+    village: str
+    started_at: str  # UTC
+    photos: int
+    review_state: str
+
+
+# As for overdue households (below), two plans: a large scope walks the visits newest first and stops at the page;
+# a small one reads its own cadres' visits and sorts them.
+_VISIT_COLUMNS = """s.id, c.id, c.name, h.id, h.head_name, h.village, s.started_at,
+       (SELECT COUNT(*) FROM visits v JOIN photos ph ON ph.visit_id = v.id WHERE v.session_id = s.id),
+       s.review_state"""
+_VISIT_FILTER = """s.started_at >= :since AND (:state IS NULL OR s.review_state = :state)
+  AND (:before IS NULL OR (s.started_at, s.id) < (:before_at, :before))"""
+_VISITS_BY_TIME = f"""
+SELECT {_VISIT_COLUMNS}
+FROM visit_sessions s INDEXED BY idx_sessions_started
+CROSS JOIN cadres c ON c.id = s.cadre_id CROSS JOIN units u ON u.id = c.unit_id
+JOIN households h ON h.id = s.household_id
+WHERE {{where}} AND {_VISIT_FILTER}
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT :limit
+"""
+_VISITS_BY_SCOPE = f"""
+SELECT {_VISIT_COLUMNS}
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+CROSS JOIN visit_sessions s ON s.cadre_id = c.id
+JOIN households h ON h.id = s.household_id
+WHERE {{where}} AND {_VISIT_FILTER}
+ORDER BY s.started_at DESC, s.id DESC
+LIMIT :limit
+"""
+
+
+def visits_in_scope(db: sqlite_utils.Database, scope: Scope, since: datetime, *, state: str | None = None,
+                    limit: int = 10, after: VisitRow | None = None) -> list[VisitRow]:
+    """A page of the scope's visits since `since`, newest first; `after` is the last row of the previous page."""
+    where, params = units_condition(scope)
+    sql = _VISITS_BY_TIME if _large(db, scope) else _VISITS_BY_SCOPE
+    rows = db.execute(sql.format(where=where), {
+        **params, "since": since.isoformat(), "state": state, "limit": limit,
+        "before": after.session_id if after else None, "before_at": after.started_at if after else None})
+    return [VisitRow(*row) for row in rows]
+
+
+def session_in_scope(db: sqlite_utils.Database, scope: Scope, session_id: int) -> bool:
+    """Whether the visit (session) was made by a cadre of the scope: a review outside it is refused."""
+    where, params = units_condition(scope)
+    return db.execute(f"SELECT 1 FROM visit_sessions s JOIN cadres c ON c.id = s.cadre_id "
+                      f"JOIN units u ON u.id = c.unit_id WHERE s.id = :session AND {where}",
+                      {**params, "session": session_id}).fetchone() is not None
+
+
+# ---- progress by unit ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitProgress:
+    """Households of one unit's subtree (a unit right below the scope's root, or the root itself): how many paired,
+    visited at least once, and overdue."""
+
+    unit_id: str
+    name: str
+    households: int
+    visited: int
+    overdue: int
+
+
+def overdue_params(now: datetime, interval_days: int, campaign_start: date) -> dict:
+    """The parameters of OVERDUE: the cutoff day (UTC, as clock days are) and whether the campaign has run so long."""
+    cutoff_day = (now - timedelta(days=interval_days)).astimezone(timezone.utc).date().isoformat()
+    return {"cutoff_day": cutoff_day, "campaign_old_enough": campaign_start.isoformat() <= cutoff_day}
+
+
+# Overdue, by days: visited, when the last counted visit's day is before the cutoff day; never visited, once its
+# clock has run the interval: the clock starts at 结对日期, else the day an import first brought it, and never
+# before the campaign ('' for pairings from before those dates). The same rule over progress_counts and pairings.
+OVERDUE_COUNTS = """CASE WHEN visited THEN clock_day < :cutoff_day
+                         ELSE :campaign_old_enough AND clock_day <= :cutoff_day END"""
+OVERDUE = ("CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) < :cutoff_day "
+           f"ELSE :campaign_old_enough AND {CLOCK_DAY.format(p='p')} <= :cutoff_day END")
+
+_PROGRESS_SQL = f"""
+SELECT unit_id, SUM(households), SUM(CASE WHEN visited THEN households ELSE 0 END),
+       SUM(CASE WHEN {OVERDUE_COUNTS} THEN households ELSE 0 END)
+FROM progress_counts WHERE unit_id IN (SELECT value FROM json_each(:units))
+GROUP BY unit_id
+"""
+
+
+def progress_by_unit(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
+                     campaign_start: date) -> list[UnitProgress]:
+    """Per unit right below the scope's root (and the root's own cadres under the root's name), the households'
+    progress; for the office, the units below the top unit. Most overdue first."""
+    _fresh_counts(db)
+    root = _breakdown_root(db, scope)
+    parts = db.execute("SELECT id, name FROM units WHERE parent_id = ?" if root else
+                       "SELECT id, name FROM units WHERE path = '/' || id || '/'", (root,) if root else ()).fetchall()
+    names = dict(parts) | (dict(db.execute("SELECT id, name FROM units WHERE id = ?", (root,))) if root else {})
+    figures = {unit: (total, visited, overdue) for unit, total, visited, overdue in db.execute(
+        _PROGRESS_SQL, {"units": json.dumps(list(names)), **overdue_params(now, interval_days, campaign_start)})}
+    rows = [UnitProgress(unit, names[unit], *figures[unit]) for unit, _ in parts if unit in figures]
+    if root in figures:  # the root's own cadres: its subtree less its children's
+        own = [a - sum(f[i] for u, f in figures.items() if u != root) for i, a in enumerate(figures[root])]
+        if own[0]:
+            rows.append(UnitProgress(root, names[root], *own))
+    return sorted([r for r in rows if r.households], key=lambda r: (-r.overdue, r.unit_id))
+
+
+def _fresh_counts(db: sqlite_utils.Database) -> None:
+    """Rebuilds progress_counts when units moved since it was last counted."""
+    if db.execute("SELECT stale FROM progress_state").fetchone()[0]:
+        with transaction(db):
+            rebuild_progress_counts(db)
+
+
+def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> str | None:
+    """The unit whose children the progress is broken down by: the scope's root; for the office the one top unit
+    (活动办) when the tree has a single root, else None (the roots themselves)."""
+    if not scope.everything:
+        return scope.root_unit
+    roots = db.execute("SELECT id FROM units WHERE path = '/' || id || '/' LIMIT 2").fetchall()
+    return roots[0][0] if len(roots) == 1 else None
+
+
+def total_progress(rows: list[UnitProgress]) -> UnitProgress:
+    """The scope's total over progress_by_unit's rows."""
+    return UnitProgress("", "合计", sum(r.households for r in rows), sum(r.visited for r in rows),
+                        sum(r.overdue for r in rows))
+
+
+# ---- overdue households, worst first ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueRow:
+    """A household overdue for a visit, with its cadre: what "谁没走访" lists (no phone, no notes)."""
+
+    household_id: str
+    head_name: str
+    village: str
+    cadre_id: str
+    cadre_name: str
+    unit_name: str
+    last_visit: str | None  # UTC; None: never visited
+
+
+# Two plans for one question. A large scope (the office, a county) walks the pairings by clock, oldest first, and
+# stops at the page: most rows it meets are in scope. A small scope (a branch) reads its own pairings and sorts them.
+_OVERDUE_BY_CLOCK = f"""
+SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
+FROM pairings p INDEXED BY idx_pairings_kind_clock
+CROSS JOIN cadres c ON c.id = p.cadre_id CROSS JOIN units u ON u.id = c.unit_id
+CROSS JOIN households h ON h.id = p.household_id
+WHERE p.kind = :kind AND {{where}} AND {OVERDUE}
+ORDER BY p.last_visit_at, p.id
+LIMIT :limit OFFSET :offset
+"""
+_OVERDUE_BY_SCOPE = f"""
+SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
+FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+JOIN households h ON h.id = p.household_id
+WHERE {{where}} AND {OVERDUE}
+ORDER BY p.last_visit_at, p.id
+LIMIT :limit OFFSET :offset
+"""
+
+
+def overdue_households(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
+                       campaign_start: date, limit: int = 20, offset: int = 0) -> list[OverdueRow]:
+    """A page of the scope's overdue households, never visited first, then the longest since a visit."""
+    where, params = units_condition(scope)
+    sql = _OVERDUE_BY_CLOCK if _large(db, scope) else _OVERDUE_BY_SCOPE
+    rows = db.execute(sql.format(where=where), {
+        **params, **overdue_params(now, interval_days, campaign_start), "kind": CADRE_HOUSEHOLD,
+        "limit": limit, "offset": offset})
+    return [OverdueRow(*row) for row in rows]

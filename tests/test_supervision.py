@@ -1,0 +1,79 @@
+"""Supervision records: reviews flow to what counts, unit tasks by scope, notices reach their scope once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot import scopes, supervision
+from bot.supervision import NEEDS_MORE, PASSED, Evidence
+
+NOW = datetime(2010, 5, 12, 2, 0, tzinfo=timezone.utc)
+
+
+def add_visit(db, visit_id, cadre, household, at):
+    db.execute("INSERT INTO visits (id, cadre_id, household_id, reported_at, visited_at) VALUES (?, ?, ?, ?, ?)",
+               (visit_id, cadre, household, at.isoformat(), at.isoformat()))
+    return db.execute("SELECT session_id FROM visits WHERE id = ?", (visit_id,)).fetchone()[0]
+
+
+def last_visit(db, household):
+    return db.execute("SELECT last_visit_at FROM pairings WHERE household_id = ?", (household,)).fetchone()[0]
+
+
+def test_a_visit_needing_more_stops_counting_until_a_new_photo_is_attached(db):
+    session = add_visit(db, 1, "C1", "H1", NOW)
+    assert supervision.review_visit(db, session, NEEDS_MORE, "C3", "照片看不清", NOW + timedelta(hours=5))
+    assert last_visit(db, "H1") is None
+    assert supervision.needing_more(db, "C1") == [(session, "示例户一", NOW.isoformat(), "照片看不清")]
+    later = add_visit(db, 2, "C1", "H1", NOW + timedelta(days=2))
+    supervision.supplement_visit(db, 2, session)
+    assert db.execute("SELECT review_state FROM visit_sessions WHERE id = ?", (session,)).fetchone()[0] == "待审核"
+    assert last_visit(db, "H1") == NOW.isoformat()  # counts again, as of the visit itself
+    assert db.execute("SELECT COUNT(*) FROM visit_sessions WHERE id = ?", (later,)).fetchone()[0] == 0
+    history = db.execute("SELECT state, reviewer_id FROM visit_reviews WHERE session_id = ? ORDER BY id",
+                         (session,)).fetchall()
+    assert history == [(NEEDS_MORE, "C3"), ("待审核", None)]
+
+
+def test_a_review_is_pass_or_needs_more_and_of_an_existing_visit(db):
+    session = add_visit(db, 1, "C1", "H1", NOW)
+    assert supervision.review_visit(db, session, PASSED, "C3", "", NOW)
+    assert not supervision.review_visit(db, 999, PASSED, "C3", "", NOW)
+    with pytest.raises(ValueError):
+        supervision.review_visit(db, session, "待审核", "C3", "", NOW)
+
+
+def test_task_status_lists_the_scope_units_of_the_bound_kinds_not_done_first(db):
+    evidence = Evidence("ab" * 32, "document", "实施方案.docx", "ab/abab.docx")
+    assert supervision.report_task_done(db, "U01", "plan-report", "C3", NOW, evidence)
+    assert not supervision.report_task_done(db, "U01", "plan-report", "C3", NOW + timedelta(hours=1))  # a re-report
+    office = scopes.Scope("O", "活动办管理员", None, None)
+    status = supervision.task_status(db, office, "plan-report", ("县市委", "州直党(工)委"))
+    assert [(s.unit_id, s.done_at is not None) for s in status] == [("U02", False), ("U01", True)]
+    county = scopes.scope_of(db, "C3")
+    assert [s.unit_id for s in supervision.task_status(db, county, "plan-report", ("县市委", "州直党(工)委"))] == ["U01"]
+    assert supervision.units_done(db, "plan-report") == {"U01"}
+
+
+def test_a_notice_reaches_its_scope_but_its_sender_once_and_receipts_add_up(db):
+    scope = scopes.scope_of(db, "C3")  # 示例县委's administrator: C1 and C2 are below
+    notice = supervision.create_notice(db, scope, " 周五前上报走访情况 ", False, NOW)
+    assert supervision.confirm_notice(db, notice, scope, NOW) == 2
+    assert supervision.confirm_notice(db, notice, scope, NOW) == 2  # confirming twice adds nobody
+    assert {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")} == {"C1", "C2"}
+    supervision.mark_delivered(db, notice, "C1", NOW)
+    supervision.mark_undeliverable(db, notice, "C2", "未绑定")
+    assert supervision.unread_to_remind(db, NOW + timedelta(days=1)) == [(notice, "C1")]
+    assert supervision.mark_read(db, "C1", NOW + timedelta(hours=2)) == notice
+    assert supervision.mark_read(db, "C1", NOW + timedelta(hours=3)) is None  # nothing unread left
+    summary = supervision.notice_summary(db, notice)
+    assert summary == supervision.NoticeSummary(2, 0, 1, 0, {"未绑定": 1})
+
+
+@pytest.mark.parametrize("text", ["", "   ", "通" * 1001], ids=["empty", "blank", "too-long"])
+def test_an_empty_or_oversized_notice_is_refused_before_anything_is_written(db, text):
+    with pytest.raises(ValueError):
+        supervision.create_notice(db, scopes.scope_of(db, "C3"), text, False, NOW)
+    assert db.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0
