@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import evidence  # noqa: E402
+from bot.store import evidence  # noqa: E402
 from bot.db import open_db  # noqa: E402
 
 

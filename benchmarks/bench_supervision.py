@@ -1,4 +1,4 @@
-"""Benchmark: the scope queries of supervision (bot/scopes.py) at province scale.
+"""Benchmark: the scope queries of supervision (bot/store/scopes.py) at province scale.
 
     .venv/bin/python benchmarks/bench_supervision.py                 # 400,000 cadres, 1,000,000 households,
                                                                       # 2,000,000 visits (several minutes to build)
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import scopes  # noqa: E402
+from bot.store import scopes  # noqa: E402
 from bot.db import open_db, transaction  # noqa: E402
 
 FULL = {"units": 14_000, "cadres": 400_000, "households": 1_000_000}

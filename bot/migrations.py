@@ -203,7 +203,7 @@ def _v11_offered_choices(db: sqlite_utils.Database) -> None:
 
 # ---- issue 12: supervision (督查). Numbers 50-69. ----------------------------------------------------------------
 
-# units.path: a materialised path '/U00/U01/U0101/' so a unit's subtree is one index range (bot/scopes.py), kept
+# units.path: a materialised path '/U00/U01/U0101/' so a unit's subtree is one index range (bot/store/scopes.py), kept
 # true by triggers however units are written (the importer upserts with foreign keys off, children may come first).
 # SQLite allows no WITH inside a trigger, so descendants are found by their path prefix.
 _UNIT_PATHS = (
@@ -349,7 +349,7 @@ def _julian(db: sqlite_utils.Database, moment: str) -> float:
 
 _EVIDENCE = (
     # A photo's perceptual hash (imagehash.phash, 64 bits as a signed integer) cut into four 16-bit bands, each
-    # indexed with the hash: a near-duplicate shares a band, or one band differs in one bit (bot/evidence.py).
+    # indexed with the hash: a near-duplicate shares a band, or one band differs in one bit (bot/store/evidence.py).
     """CREATE TABLE photo_hashes (
          sha256 TEXT PRIMARY KEY REFERENCES photos(sha256) ON DELETE CASCADE,
          phash INTEGER NOT NULL,
@@ -465,7 +465,7 @@ def _v54_pairing_clock(db: sqlite_utils.Database) -> None:
 # the day of the last counted visit, else the pairing's own start (结对日期, else the day an import first brought
 # it; '' for pairings from before, whose clock is the campaign's start). "进度" of any scope then reads a few rows per
 # unit below its root instead of every pairing. Days are UTC days, as stored. Triggers keep it as pairings and
-# cadres change; moving units marks it stale (progress_state) and the next reader rebuilds it (bot/scopes.py).
+# cadres change; moving units marks it stale (progress_state) and the next reader rebuilds it (bot/store/scopes.py).
 CLOCK_DAY = ("CASE WHEN {p}.last_visit_at IS NOT NULL THEN substr({p}.last_visit_at, 1, 10) "
              "ELSE COALESCE({p}.paired_on, substr({p}.first_imported_at, 1, 10), '') END")
 # a unit's path as a JSON array of its ancestors' ids (and its own), for json_each: triggers allow no WITH

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image, ImageDraw
 
-from bot import evidence
+from bot.store import evidence
 from bot.db import open_db
-from bot.evidence import FAR_FROM_VILLAGE, NEAR_DUPLICATE, NO_EXIF, TAKEN_LONG_BEFORE
+from bot.store.evidence import FAR_FROM_VILLAGE, NEAR_DUPLICATE, NO_EXIF, TAKEN_LONG_BEFORE
 from bot.photos import check_photo
-from bot.visits import PendingPhoto, record_visit
+from bot.store.visits import PendingPhoto, record_visit
 
 RECEIVED = datetime(2010, 5, 12, 2, 0, tzinfo=timezone.utc)
 

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from bot import scopes
+from bot.store import scopes
 from bot.db import open_db
 
 NOW = datetime(2010, 6, 20, 2, 0, tzinfo=timezone.utc)

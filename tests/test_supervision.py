@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot import scopes, supervision
-from bot.supervision import NEEDS_MORE, PASSED, Evidence
+from bot.store import scopes, supervision
+from bot.store.supervision import NEEDS_MORE, PASSED, Evidence
 
 NOW = datetime(2010, 5, 12, 2, 0, tzinfo=timezone.utc)
 

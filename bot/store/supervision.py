@@ -1,7 +1,7 @@
 """Records of supervision: visit reviews, unit tasks reported done, notices and their receipts.
 
 Store functions over the tables of migrations 51-53; the scope checks (may this administrator touch that visit or
-unit?) are in bot/scopes.py and belong to the caller, which answers a refusal in its own words.
+unit?) are in bot/store/scopes.py and belong to the caller, which answers a refusal in its own words.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlite_utils
 
 from bot.db import transaction
-from bot.scopes import Scope, units_condition
+from bot.store.scopes import Scope, units_condition
 
 PENDING_REVIEW, PASSED, NEEDS_MORE = "待审核", "合格", "需补充"
 REVIEW_STATES = (PENDING_REVIEW, PASSED, NEEDS_MORE)
