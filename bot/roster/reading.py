@@ -86,9 +86,11 @@ def _open_workbook(path: Path) -> RosterSource:
                 source.warnings.append(f"工作表“{title}”不是 {KNOWN_NAMES} 之一，已忽略。")
             continue
         sheet = workbook[title]
+        declared_rows = sheet.max_row or 0  # an estimate for progress only: some generators write it wrong
+        sheet.reset_dimensions()  # read-only mode trusts <dimension>; without it every row and column is read
         rows = ((n, [_cell_text(v) for v in values]) for n, values in
                 enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
-        _add_sheet(source, layout, _guarded(rows, f"工作表“{title}”"), sheet.max_row or 0)
+        _add_sheet(source, layout, _guarded(rows, f"工作表“{title}”"), declared_rows)
     _require_some_sheet(source, f"工作簿 {path.name} 里没有名为 {KNOWN_NAMES} 的工作表（可先用 campaign-bot template 生成模板）。")
     return source
 
