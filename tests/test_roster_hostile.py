@@ -120,3 +120,44 @@ def test_a_huge_cell_is_refused_early_without_holding_it(db, tmp_path, inline):
     assert "超过 2,000 字" in issue.reason
     assert peak < 12 * 2**20, f"peak {peak / 2**20:.0f} MiB"  # the cell alone is 30 MB of XML, 20 MB as text
     assert all(dump(db)[t] == [] for t in TABLES)
+
+
+# ---- (c) invisible characters and 编号 that differ only in spelling ----
+
+@pytest.mark.parametrize("raw, stored", [
+    ("\x1b[31m张三\x1b[0m", "张三"),
+    ("李四\x07", "李四"),
+    ("王\u202e五", "王五"),
+    ("赵\u200b六\ufeff", "赵六"),
+    ("孙\r\n七", "孙  七"),
+    ("\u3000周八\u00a0", "周八"),
+    ("ｗｕ九", "wu九"),
+], ids=["escape-sequence", "bell", "right-to-left-override", "zero-width", "carriage-return", "wide-spaces",
+        "full-width"])
+def test_invisible_and_control_characters_never_reach_the_database(db, tmp_path, raw, stored):
+    sheets = roster(农户=[["H9", raw, "", "", "测试村", "", "", raw]])
+    import_roster(db, write_folder(tmp_path / "csv", sheets))  # openpyxl refuses to write control characters
+    assert db.execute("SELECT head_name, notes FROM households WHERE id = 'H9'").fetchone() == (stored, stored)
+
+
+@pytest.mark.parametrize("spelling", ["h1", "Ｈ1", "H1\u200b", " h１ "], ids=["lower", "full-width", "zero-width",
+                                                                              "mixed"])
+def test_an_id_spelt_differently_is_the_same_household(db, tmp_path, spelling):
+    import_roster(db, write_folder(tmp_path / "base", BASE))
+    edited = {"农户": [BASE["农户"][0], [spelling, "丙户主", "测试县", "测试乡", "测试村", "6", "", ""]],
+              "结对": [BASE["结对"][0], ["干部联户", "g2", spelling, "", ""]]}
+    report = import_roster(db, write_folder(tmp_path / "edited", edited))
+    assert report.counts["农户"].added == 0 and report.counts["农户"].updated == 1
+    assert db.execute("SELECT id, members FROM households ORDER BY id").fetchall() == [("H1", 6), ("H2", None)]
+    assert "干部联户|G2|H1" in {r[0] for r in db.execute("SELECT pair_key FROM pairings")}
+
+
+def test_two_rows_that_are_one_id_once_cleaned_are_refused_by_row(db, tmp_path):
+    sheets = roster(农户=[["Ｈ1", "又一户", "", "", "测试村", "", "", ""], ["h2\u200b", "再一户", "", "", "测试村", "", "", ""]])
+    with pytest.raises(RosterError) as caught:
+        import_roster(db, write_workbook(tmp_path / "r.xlsx", sheets))
+    messages = [str(e) for e in caught.value.errors]
+    assert [m.split("（")[0] for m in messages] == ["“农户”表第 4 行「户编号」：“H1”与第 2 行重复",
+                                                    "“农户”表第 5 行「户编号」：“H2”与第 3 行重复"]
+    assert all("同一个编号" in m for m in messages)
+    assert all(dump(db)[t] == [] for t in TABLES)
