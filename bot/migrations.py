@@ -194,6 +194,15 @@ def _v3_message_claims(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+def _v30_import_runs(db: sqlite_utils.Database) -> None:
+    # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
+    db.conn.execute(
+        "CREATE TABLE import_runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, "  # writing / done / failed / completed
+        "rows_written INTEGER NOT NULL DEFAULT 0, rows_total INTEGER NOT NULL DEFAULT 0, error TEXT, "
+        "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -201,6 +210,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
+    (30, "roster import runs", _v30_import_runs),
 ]
 
 

@@ -12,16 +12,9 @@ import pytest
 from bot.db import open_db
 from bot.roster import RosterError, import_roster
 from tests.test_roster_import import BASE, TABLES, dump, roster, write_folder, write_workbook
+from tests.test_roster_import import db  # noqa: F401  (the fixture: a fresh SQLite file)
 
 MORE_HOUSEHOLDS = [[f"H{i}", f"户主{i}", "", "", "测试村", "", "", ""] for i in range(10, 18)]
-
-
-@pytest.fixture
-def db(tmp_path):
-    """A fresh SQLite file."""
-    database = open_db(tmp_path / "roster.db")
-    yield database
-    database.close()
 
 
 def patch_sheets(path: Path, change) -> Path:

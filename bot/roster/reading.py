@@ -255,11 +255,10 @@ def _project(rows: Iterator[tuple[int, list[str]]], positions: list[int],
     ids = [i for i, c in enumerate(layout.columns) if c in ID_COLUMNS]
     for number, cells in rows:
         width = len(cells)
-        picked = [cells[i] if i < width else "" for i in positions]
+        picked = [cells[i].strip() if i < width else "" for i in positions]
         joined = "".join(picked)
         if joined.isprintable() and (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
-            picked = [c.strip() for c in picked]  # nothing to clean but spaces: the common case, kept fast
-            for i in ids:
+            for i in ids:  # nothing else to clean: the common case, kept fast
                 picked[i] = picked[i].upper()
         else:
             picked = [clean(c) for clean, c in zip(cleaners, picked)]
