@@ -53,6 +53,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 REPLY_ATTEMPTS = 3
 MAX_REPLY_WAIT = 60.0  # seconds: longer flood waits are logged, not slept through while answering a user
+# Connections sized to rate × latency: 30 messages a second through an API that takes 2 s to answer are 60 in flight.
+SENDS_IN_FLIGHT = 62
+CONNECTIONS = SENDS_IN_FLIGHT + 16  # the rest for replies to cadres, file downloads and commands meanwhile
 TEXT_MAX = 4096  # Bot API limits, in UTF-16 code units / bytes
 CAPTION_MAX = 1024
 CALLBACK_DATA_MAX_BYTES = 64
@@ -79,6 +82,7 @@ class TelegramChannel:
     """Serves the bot on Telegram, by long polling or through the shared HTTP server's webhook route."""
 
     name = CHANNEL
+    max_in_flight = SENDS_IN_FLIGHT  # what the reminders dispatcher may have claimed and on the wire at once
 
     def __init__(self, app: BotApp, *, poll_timeout: float = 10.0, poll_interval: float = 0.0):
         settings = app.settings.telegram
@@ -353,7 +357,7 @@ def build_application(token: str, base_url: str, base_file_url: str, polling: bo
         Application.builder()
         .token(token)
         .request(HTTPXRequest(connect_timeout=10.0, read_timeout=20.0, write_timeout=20.0,
-                              media_write_timeout=60.0, pool_timeout=5.0, connection_pool_size=16))
+                              media_write_timeout=60.0, pool_timeout=5.0, connection_pool_size=CONNECTIONS))
         .get_updates_request(HTTPXRequest(connect_timeout=10.0, read_timeout=10.0, pool_timeout=5.0,
                                           connection_pool_size=2))
     )
