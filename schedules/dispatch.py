@@ -123,9 +123,10 @@ async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHou
     await limiter.acquire(due.channel, due.chat_id)
     if quiet.contains(app.clock.now()):  # a long run went on into the night: the rest waits for the morning
         return HELD
+    await limiter.admit(due.channel, due.chat_id)
+    # Claimed only now, right before the send: a crash leaves unconfirmed no row that was still waiting for its gap.
     if not claim(app, due):
         return None
-    await limiter.admit(due.channel, due.chat_id)  # after the claim's write, so its time does not bunch sends
     try:
         result = await app.senders[due.channel].send(due.chat_id, Outgoing(text=due.text))
     except Exception as exc:  # it may have reached the chat: never retried, recorded with the error's name
