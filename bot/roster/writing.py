@@ -17,9 +17,12 @@ from bot.roster.runs import advance_run
 
 logger = logging.getLogger(__name__)
 
-BATCH = 2_000  # rows per executemany; progress is reported after each
-HOLD_SECONDS = 0.05  # a chunk commits once it has held the write lock this long (one batch more at most)
-PAUSE_SECONDS = 0.02  # between chunks: the bot's busy handler polls every 100 ms at worst, and gets its turn
+BATCH = 1_000  # rows per executemany (about 10 ms); progress is reported after each
+# A writer waiting on SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25, 25, 25 ms (128 ms in all), then
+# every 50-100 ms. A pause longer than 25 ms after a chunk held under 100 ms is therefore always seen by a writer
+# that began waiting during that chunk: it gets the lock at the first pause.
+HOLD_SECONDS = 0.06  # a chunk commits once it has held the write lock this long (one batch more at most)
+PAUSE_SECONDS = 0.03
 IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import writes
 T = TypeVar("T")
 
@@ -94,6 +97,9 @@ class ChunkedWriter:
         if self._began is not None:
             return
         if self.chunks:
+            # Outside any transaction: the checkpoint does not block the bot's writes, and the bot's own commits
+            # are not left to checkpoint what the import wrote.
+            self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             time.sleep(self.pause)  # a waiting writer's busy handler retries meanwhile and takes the lock
         self.db.conn.execute("BEGIN IMMEDIATE")
         self._began = time.perf_counter()
@@ -115,15 +121,16 @@ def import_connection(db: sqlite_utils.Database) -> Iterator[None]:
     time): the check has verified every reference against the file and the database, and rows are written parents
     first, so every committed chunk is consistent."""
     conn = db.conn
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    saved = {name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+             for name in ("cache_size", "foreign_keys", "wal_autocheckpoint")}
     conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a COMMIT: ChunkedWriter checkpoints between chunks
     try:
         yield
     finally:
-        conn.execute(f"PRAGMA foreign_keys = {foreign_keys}")
-        conn.execute(f"PRAGMA cache_size = {cache}")
+        for name, value in saved.items():
+            conn.execute(f"PRAGMA {name} = {value}")
 
 
 def write_roster(writer: ChunkedWriter, roster: CheckedRoster, prune_pairings: bool = False) -> None:
