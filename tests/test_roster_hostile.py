@@ -152,5 +152,5 @@ def test_two_rows_that_are_one_id_once_cleaned_are_refused_by_row(db, tmp_path):
     messages = [str(e) for e in caught.value.errors]
     assert [m.split("（")[0] for m in messages] == ["“农户”表第 4 行「户编号」：“H1”与第 2 行重复",
                                                     "“农户”表第 5 行「户编号」：“H2”与第 3 行重复"]
-    assert all("同一个编号" in m for m in messages)
+    assert all("不分大小写和全角半角" in m for m in messages)
     assert all(dump(db)[t] == [] for t in TABLES)

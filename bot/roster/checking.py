@@ -21,7 +21,7 @@ MAX_MEMBERS = 50
 MAX_PHONE_WARNINGS = 5
 SHARED_PHONE = "：这两人无法用手机号绑定。"
 REQUIRED = "必填，不能为空"
-SAME_ID = "（编号不分大小写、全角半角，看不见的字符不算，所以它们是同一个编号）。请保留一行，或改成不同的编号"
+SAME_ID = "（编号不分大小写和全角半角，看不见的字符不算）。同一个编号只能有一行：请删去一行，或改成不同的编号"
 
 UNIT_KIND_BY_TEXT = {kind: kind for kind in v.UNIT_KINDS} | v.UNIT_KIND_ALIASES
 ROLE_BY_TEXT = {role: role for role in v.ROLES} | {"": v.CADRE}
