@@ -141,8 +141,8 @@ def write_roster(writer: ChunkedWriter, roster: CheckedRoster, prune_pairings: b
         if sheet in roster.counts:
             _record(roster, sheet, writer.execute(sql, rows))
     if PAIRINGS in roster.counts:
-        with_ids = writer.run(lambda: _with_target_ids(writer.db.conn, roster.pairings))
-        _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, with_ids))
+        writer.run(lambda: _insert_targets(writer.db.conn, roster.pairings))
+        _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, _with_target_ids(writer.db.conn, roster.pairings)))
     if prune_pairings and roster.missing_pairings:
         writer.execute("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
     writer.finish()
@@ -153,11 +153,13 @@ def _record(roster: CheckedRoster, sheet: str, changed: int) -> None:
     counts.updated = changed - counts.added
 
 
-def _with_target_ids(conn, pairings: list[tuple]) -> list[tuple]:
-    """The pairings with each named target (village, school, …) replaced by its id, creating targets not yet stored."""
+def _insert_targets(conn, pairings: list[tuple]) -> None:
+    """Stores the named targets (villages, schools, …) of the pairings that are not stored yet."""
     wanted = {(row[1], row[5]) for row in pairings if row[5] is not None}
-    if not wanted:
-        return pairings
     conn.executemany("INSERT INTO targets (kind, name) VALUES (?, ?) ON CONFLICT (kind, name) DO NOTHING", sorted(wanted))
+
+
+def _with_target_ids(conn, pairings: list[tuple]) -> Iterator[tuple]:
+    """The pairings with each named target replaced by its id (stored by _insert_targets), lazily, batch by batch."""
     ids = {(kind, name): tid for tid, kind, name in conn.execute("SELECT id, kind, name FROM targets")}
-    return [row[:5] + (None if row[5] is None else ids[(row[1], row[5])], row[6]) for row in pairings]
+    return (row[:5] + (None if row[5] is None else ids[(row[1], row[5])], row[6]) for row in pairings)
