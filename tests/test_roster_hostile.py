@@ -154,3 +154,12 @@ def test_two_rows_that_are_one_id_once_cleaned_are_refused_by_row(db, tmp_path):
                                                     "“农户”表第 5 行「户编号」：“H2”与第 3 行重复"]
     assert all("不分大小写和全角半角" in m for m in messages)
     assert all(dump(db)[t] == [] for t in TABLES)
+
+
+def test_a_huge_shared_string_no_cell_shows_is_refused_too(db, tmp_path):
+    shared = huge_cell_workbook(tmp_path, inline=False, chars=100_000)
+    unreferenced = patch_sheets(shared, lambda xml: xml.replace(
+        '<c r="B2" t="s"><v>0</v></c>', '<c r="B2" t="inlineStr"><is><t>丙户主</t></is></c>'))
+    with pytest.raises(RosterError, match="共享文字表里有超过 2,000 字"):
+        import_roster(db, unreferenced)
+    assert all(dump(db)[t] == [] for t in TABLES)

@@ -7,6 +7,7 @@ column. Memory stays at a few megabytes whatever the cell."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import zipfile
@@ -52,7 +53,10 @@ def oversized_cells(path: Path, sheet_name: Callable[[str], str] = str) -> list[
             issues = []
             for part in sheets:
                 if long_strings or part in suspects:
-                    issues += _issues_in_sheet(zf, part, shared, long_strings, sheet_name(titles.get(part, part)))
+                    with contextlib.suppress(expat.ExpatError):  # a damaged sheet is reported when it is read
+                        issues += _issues_in_sheet(zf, part, shared, long_strings, sheet_name(titles.get(part, part)))
+            if long_strings and not issues:  # openpyxl would load the string whole even if no cell shows it
+                issues.append(RowIssue(path.name, None, "", "工作簿的共享文字表里有" + REASON.removeprefix("这一格")))
             return issues[:MAX_REPORTED]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, expat.ExpatError) as exc:
         logger.info("workbook %s not scanned for long cells: %r", path, exc)
