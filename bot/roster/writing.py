@@ -23,6 +23,7 @@ BATCH = 1_000  # rows per executemany (about 10 ms); progress is reported after 
 # that began waiting during that chunk: it gets the lock at the first pause.
 HOLD_SECONDS = 0.06  # a chunk commits once it has held the write lock this long (one batch more at most)
 PAUSE_SECONDS = 0.03
+CHECKPOINT_EVERY = 10  # chunks: the WAL stays within some tens of MB
 IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import writes
 T = TypeVar("T")
 
@@ -97,9 +98,10 @@ class ChunkedWriter:
         if self._began is not None:
             return
         if self.chunks:
-            # Outside any transaction: the checkpoint does not block the bot's writes, and the bot's own commits
-            # are not left to checkpoint what the import wrote.
-            self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            if self.chunks % CHECKPOINT_EVERY == 0:
+                # Outside any transaction, so it blocks no writer; and the bot's own commits are not left to
+                # checkpoint all the import wrote.
+                self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             time.sleep(self.pause)  # a waiting writer's busy handler retries meanwhile and takes the lock
         self.db.conn.execute("BEGIN IMMEDIATE")
         self._began = time.perf_counter()
