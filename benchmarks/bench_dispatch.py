@@ -91,8 +91,12 @@ def bench_planning(cadres: int) -> None:
 class FakeServer:
     """The limited fake Bot API in a process of its own, so that its clock and the client's do not share a GIL."""
 
+    def __init__(self, latency: float | None = None):
+        self.latency = latency  # seconds every send takes to answer; None: the fake's 50-250 ms
+
     def __enter__(self) -> FakeServer:
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.fakes.limited_bot_api"], cwd=ROOT,
+        latency = [] if self.latency is None else [str(self.latency)]
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.fakes.limited_bot_api", *latency], cwd=ROOT,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.base_url = self.process.stdout.readline().strip()
         return self

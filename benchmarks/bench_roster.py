@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_roster.py --scale 0.01 # a hundredth of it
 
 Targets (issue 2): import ≥ 50,000 rows/s, all or nothing; "我的联系户" p99 ≤ 5 ms.
+Issue 10: the longest write-lock hold and the waits of a process writing beside the import (as the bot does).
 """
 
 from __future__ import annotations
@@ -83,18 +84,54 @@ def generate(folder: Path, scale: float, seed: int = 2010) -> dict[str, int]:
     }
 
 
+BOT_WRITER = """
+import json, sqlite3, sys, time
+from pathlib import Path
+conn = sqlite3.connect(sys.argv[1], timeout=5.0, isolation_level=None)  # the bot's busy timeout
+conn.execute("CREATE TABLE IF NOT EXISTS bench_bot_writes (at REAL)")
+waits, failed, stop = [], 0, Path(sys.argv[2])
+print("ready", flush=True)
+while not stop.exists():
+    started = time.perf_counter()
+    try:
+        conn.execute("BEGIN IMMEDIATE"); conn.execute("INSERT INTO bench_bot_writes VALUES (?)", (time.time(),))
+        conn.execute("COMMIT")
+        waits.append(time.perf_counter() - started)
+    except sqlite3.OperationalError:
+        failed += 1
+    time.sleep(0.05)
+print(json.dumps({"writes": len(waits), "failed": failed, "max": max(waits, default=0),
+                  "p99": sorted(waits)[int(0.99 * len(waits))] if waits else 0}), flush=True)
+"""
+
+
 def bench_import(db_path: Path, folder: Path) -> None:
-    """Imports the folder into a fresh database, then again (nothing changes), printing rows per second."""
+    """Imports the folder into a fresh database while another process writes every 50 ms as the bot does (5 s
+    busy timeout), then again (nothing changes); prints rows per second, the longest write-lock hold, the waits."""
+    import json
+    import subprocess
+
     from bot.db import open_db
 
     db = open_db(db_path)
+    stop = db_path.with_suffix(".stop")
+    stop.unlink(missing_ok=True)
+    writer = subprocess.Popen([sys.executable, "-c", BOT_WRITER, str(db_path), str(stop)], stdout=subprocess.PIPE,
+                              text=True)
+    writer.stdout.readline()
     started = time.perf_counter()
     report = import_roster(db, folder)
     total = time.perf_counter() - started
+    stop.touch()
+    waits = json.loads(writer.stdout.readline())
+    writer.wait(30)
     rows = report.rows
     print(f"import: {rows:,} rows in {total:.1f} s = {rows / total:,.0f} rows/s "
           f"(read+check {report.check_seconds:.1f} s = {rows / report.check_seconds:,.0f} rows/s, "
           f"write {report.write_seconds:.1f} s = {rows / max(report.write_seconds, 1e-9):,.0f} rows/s)")
+    print(f"write lock: {report.chunks:,} transactions, the longest held {report.longest_lock_seconds * 1000:.0f} ms")
+    print(f"a writer beside it (every 50 ms, 5 s busy timeout): {waits['writes']:,} writes, {waits['failed']} failed, "
+          f"wait p99 {waits['p99'] * 1000:.0f} ms, max {waits['max'] * 1000:.0f} ms")
     started = time.perf_counter()
     again = import_roster(db, folder)
     changed = sum(c.added + c.updated for c in again.counts.values())

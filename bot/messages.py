@@ -102,6 +102,7 @@ class SendingLimits:
 
     per_second: float | None
     per_chat_interval: float = 0.0
+    max_in_flight: int | None = None  # sends the channel can really have on the wire at once (None: no own limit)
 
 
 UNLIMITED = SendingLimits(None)

@@ -533,6 +533,15 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
     for statement in _PROGRESS_COUNTS:
         db.conn.execute(statement)
 
+def _v30_import_runs(db: sqlite_utils.Database) -> None:
+    # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
+    db.conn.execute(
+        "CREATE TABLE import_runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, "  # writing / done / failed / completed
+        "rows_written INTEGER NOT NULL DEFAULT 0, rows_total INTEGER NOT NULL DEFAULT 0, error TEXT, "
+        "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -542,6 +551,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
+    (30, "roster import runs", _v30_import_runs),
     (50, "units: materialised path", _v50_unit_paths),
     (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),

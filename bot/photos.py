@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, UnidentifiedImageError
 
+from bot.plausibility import plausible_photo_time, valid_dms, valid_point
+
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 MIN_SIDE = 32  # pixels: an icon or a sticker is not evidence of a visit
 MAX_PIXELS = 60_000_000  # well above any phone camera, far below a decompression bomb
@@ -52,8 +54,11 @@ def too_large(max_bytes: int) -> str:
     return f"照片太大（超过 {max_bytes // (1024 * 1024)} MB），没有保存。请压缩后或换一张重新发送。"
 
 
-def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai") -> CheckedPhoto:
-    """Opens and fully decodes the image; raises PhotoRejected for anything but a sane JPEG, PNG or WebP."""
+def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai", sent_at: datetime | None = None) -> CheckedPhoto:
+    """Opens and fully decodes the image; raises PhotoRejected for anything but a sane JPEG, PNG or WebP.
+
+    EXIF GPS off the globe (minutes or seconds of 60 or more, NaN) is no place, and an EXIF time after sent_at (the
+    message's time, now if not given) or before 1990 is no time: both are left out rather than stored."""
     if not data:
         raise PhotoRejected("收到的照片是空的，请重新发送。")
     if len(data) > max_bytes:
@@ -85,7 +90,7 @@ def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai") -> Check
         format=fmt,
         width=width,
         height=height,
-        exif_time=_exif_time(exif, tz),
+        exif_time=_exif_time(exif, tz, sent_at or datetime.now(timezone.utc)),
         gps_lat=lat,
         gps_lon=lon,
     )
@@ -109,31 +114,34 @@ def store_photo(photo: CheckedPhoto, photos_dir: Path) -> str:
     return photo.relative_path
 
 
-def _exif_time(exif: Image.Exif, tz: str) -> datetime | None:
+def _exif_time(exif: Image.Exif, tz: str, sent_at: datetime) -> datetime | None:
     raw = exif.get_ifd(_EXIF_IFD).get(_DATETIME_ORIGINAL) or exif.get(_DATETIME)
     if not isinstance(raw, str):
         return None
     try:
         local = datetime.strptime(raw.strip("\x00 "), "%Y:%m:%d %H:%M:%S")
         # EXIF times carry no zone: a camera in Gannan shows local time.
-        return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+        taken = local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
     except (ValueError, OverflowError):  # OverflowError: a forged year 0001 has no UTC equivalent
         return None
+    return taken if plausible_photo_time(taken, sent_at) else None
 
 
 def _gps(exif: Image.Exif) -> tuple[float | None, float | None]:
     gps = exif.get_ifd(_GPS_IFD)
     try:
-        lat = _degrees(gps[2], gps.get(1, "N"), "S")
-        lon = _degrees(gps[4], gps.get(3, "E"), "W")
+        lat = _degrees(gps[2], gps.get(1, "N"), "S", 90)
+        lon = _degrees(gps[4], gps.get(3, "E"), "W", 180)
     except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
         return None, None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is None or lon is None or not valid_point(lat, lon):
         return None, None
     return lat, lon
 
 
-def _degrees(dms, ref: str, negative_ref: str) -> float:
+def _degrees(dms, ref: str, negative_ref: str, max_degrees: int) -> float | None:
     degrees, minutes, seconds = (float(x) for x in dms)
+    if not valid_dms(degrees, minutes, seconds, max_degrees):
+        return None
     value = degrees + minutes / 60 + seconds / 3600
     return -value if str(ref).upper().startswith(negative_ref) else value

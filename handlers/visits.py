@@ -179,7 +179,8 @@ def _accept_photos(msg: Incoming, ctx: Context) -> tuple[list[PendingPhoto], lis
     accepted, problems = [], []
     for incoming in msg.photos:
         try:
-            photo = check_photo(incoming.data, ctx.app.settings.photos.max_bytes, ctx.app.settings.timezone)
+            photo = check_photo(incoming.data, ctx.app.settings.photos.max_bytes, ctx.app.settings.timezone,
+                                msg.sent_at)
         except PhotoRejected as exc:
             problems.append(str(exc))
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ BATCH = 500
 HELD = "held for quiet hours"
 NOT_CLAIMED = "not claimed"
 CONCURRENCY = 64  # enough sends in flight to hold 30 a second against a server that takes up to 2 s to answer
+# A channel may say how many sends it can really have on the wire at once (its connections): never more rows are
+# claimed than that, so a crash leaves at most those unconfirmed. A channel whose limits name none gets CONCURRENCY.
 
 
 @dataclass(frozen=True)
@@ -108,14 +111,22 @@ def record(app: BotApp, due: Due, result: DeliveryResult, limiter: RateLimiter) 
     return status
 
 
-async def send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours) -> str | None:
-    """Waits for a slot, claims the row, sends it, records the outcome; None when the row could not be claimed."""
+async def send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours,
+                   in_flight: asyncio.Semaphore | None = None) -> str | None:
+    """Waits for a place among the channel's sends in flight and for a slot, claims the row, sends it, records the
+    outcome; None when the row could not be claimed."""
+    async with in_flight or contextlib.nullcontext():
+        return await _send_one(app, due, limiter, quiet)
+
+
+async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours) -> str | None:
     await limiter.acquire(due.channel, due.chat_id)
     if quiet.contains(app.clock.now()):  # a long run went on into the night: the rest waits for the morning
         return HELD
+    await limiter.admit(due.channel, due.chat_id)
+    # Claimed only now, right before the send: a crash leaves unconfirmed no row that was still waiting for its gap.
     if not claim(app, due):
         return None
-    await limiter.admit(due.channel, due.chat_id)  # after the claim's write, so its time does not bunch sends
     try:
         result = await app.senders[due.channel].send(due.chat_id, Outgoing(text=due.text))
     except Exception as exc:  # it may have reached the chat: never retried, recorded with the error's name
@@ -139,12 +150,14 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
         return report
     limiter = limiter or RateLimiter(channel_limits(app.senders))
     queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
+    in_flight = {name: asyncio.Semaphore(min(concurrency, limits.max_in_flight or concurrency))
+                 for name, limits in channel_limits(app.senders).items()}
 
     async def worker() -> None:
         """Sends queued rows one after another until it is handed None."""
         while (due := await queue.get()) is not None:
             try:
-                status = await send_one(app, due, limiter, quiet)
+                status = await send_one(app, due, limiter, quiet, in_flight[due.channel])
             except Exception:  # e.g. the database is locked: the row stays 'sending' and is closed as interrupted
                 logger.exception("reminder %d: recording the send failed", due.id)
                 status = "error"

@@ -148,15 +148,18 @@ def import_(path, dry_run, prune_pairings, settings):
     """导入花名册：一个 .xlsx 工作簿，或一个装有 单位/干部/农户/结对 .csv 文件的文件夹。
 
     有任何一行出错就报告全部错误，什么都不导入。重复导入同一文件不改变任何数据。
+    先读完并检查整个文件，再分小批写入，机器人运行时也可导入；导入中途被打断的，重新导入同一文件即可补全。
 
     \b
     例：campaign-bot import 花名册.xlsx --dry-run
         campaign-bot import roster/ --config config.toml
         campaign-bot import 改正后的花名册.xlsx --prune-pairings
     """
-    from bot.roster import RosterError, import_roster
+    from bot.roster import RosterError, import_roster, unfinished_notice
 
     app = open_app(settings)
+    if not dry_run and (notice := unfinished_notice(app.db)):
+        click.echo(notice, err=True)
     try:
         report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer(),
                                prune_pairings=prune_pairings)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from bot import vocabulary as v
+from bot.roster.cells import SHORTEST_LIMIT, too_long
 from bot.roster.known import KnownRows
 from bot.roster.layout import CADRES, HOUSEHOLDS, PAIRINGS, UNITS, SheetLayout
 from bot.roster.phones import PhoneError, normalise_phone
@@ -20,6 +21,7 @@ MAX_MEMBERS = 50
 MAX_PHONE_WARNINGS = 5
 SHARED_PHONE = "：这两人无法用手机号绑定。"
 REQUIRED = "必填，不能为空"
+SAME_ID = "（编号不分大小写和全角半角，看不见的字符不算）。同一个编号只能有一行：请删去一行，或改成不同的编号"
 
 UNIT_KIND_BY_TEXT = {kind: kind for kind in v.UNIT_KINDS} | v.UNIT_KIND_ALIASES
 ROLE_BY_TEXT = {role: role for role in v.ROLES} | {"": v.CADRE}
@@ -87,14 +89,26 @@ class _Checker:
     def _counted(self, sheet: SheetRows) -> Iterator[tuple[int, list[str]]]:
         counts = self.out.counts[sheet.layout.name]
         pending = 0
-        for item in sheet.rows:
+        columns = sheet.layout.columns
+        for number, cells in sheet.rows:
             counts.rows += 1
             pending += 1
             if pending == PROGRESS_EVERY:
                 self.progress.advance(pending)
                 pending = 0
-            yield item
+            if max(map(len, cells)) > SHORTEST_LIMIT and self._too_long(sheet.layout.name, number, columns, cells):
+                continue
+            yield number, cells
         self.progress.advance(pending)
+
+    def _too_long(self, sheet: str, number: int, columns: tuple[str, ...], cells: list[str]) -> bool:
+        """Records every cell of the row over its column's limit; True when there was one."""
+        found = False
+        for column, text in zip(columns, cells):
+            if (reason := too_long(column, text)) is not None:
+                self._error(sheet, number, column, reason)
+                found = True
+        return found
 
     def _error(self, sheet: str, row: int | None, column: str, reason: str) -> None:
         self.out.errors.append(RowIssue(sheet, row, column, reason))
@@ -110,7 +124,8 @@ class _Checker:
         """Records key's row; False (with an error naming it as `shown`, else the key) when an earlier row has it."""
         earlier = seen.setdefault(key, number)
         if earlier != number:
-            self._error(sheet, number, column, f"{shown or '“' + key + '”'}与第 {earlier} 行重复")
+            self._error(sheet, number, column, f"{shown or '“' + key + '”'}与第 {earlier} 行重复"
+                        + ("" if shown else SAME_ID))
             return False
         return True
 

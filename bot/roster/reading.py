@@ -9,16 +9,20 @@ import datetime as dt
 import io
 import logging
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.roster.cells import ID_COLUMNS, cleaner
 from bot.roster.layout import INSTRUCTIONS, SHEET_BY_NAME, SHEETS, SheetLayout
-from bot.roster.report import RosterError, RowIssue
+from bot.roster.oversized import oversized_cells
+from bot.roster.report import RosterError, RowIssue, rejection
 
 logger = logging.getLogger(__name__)
 
 HEADER_SEARCH_ROWS = 5  # a title line or two above the header is common in Chinese spreadsheets
+CSV_FIELD_LIMIT = 1_000_000  # characters: longer cells get a length message from the checker, beyond this one here
 ABSENT = 1 << 30  # position of a column the sheet does not have: always read as ""
 _HEADER_NOISE = re.compile(r"[\s*＊]")
 KNOWN_NAMES = "、".join(sheet.name for sheet in SHEETS)
@@ -72,6 +76,9 @@ def open_source(path: Path) -> RosterSource:
 def _open_workbook(path: Path) -> RosterSource:
     import openpyxl
 
+    oversized = oversized_cells(path, _sheet_name)
+    if oversized:
+        raise rejection(oversized)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError, XML errors…); all mean the same here
@@ -86,11 +93,19 @@ def _open_workbook(path: Path) -> RosterSource:
                 source.warnings.append(f"工作表“{title}”不是 {KNOWN_NAMES} 之一，已忽略。")
             continue
         sheet = workbook[title]
+        declared_rows = sheet.max_row or 0  # an estimate for progress only: some generators write it wrong
+        sheet.reset_dimensions()  # read-only mode trusts <dimension>; without it every row and column is read
         rows = ((n, [_cell_text(v) for v in values]) for n, values in
                 enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1))
-        _add_sheet(source, layout, _guarded(rows, f"工作表“{title}”"), sheet.max_row or 0)
+        _add_sheet(source, layout, _guarded(rows, f"工作表“{title}”"), declared_rows)
     _require_some_sheet(source, f"工作簿 {path.name} 里没有名为 {KNOWN_NAMES} 的工作表（可先用 campaign-bot template 生成模板）。")
     return source
+
+
+def _sheet_name(title: str) -> str:
+    """The roster's name for a sheet title (“ 农户* ” is 农户), or the title as it is."""
+    name = _HEADER_NOISE.sub("", title)
+    return name if name in SHEET_BY_NAME else title
 
 
 def _cell_text(value) -> str:
@@ -121,6 +136,7 @@ def _open_csv_files(label: str, files: list[Path], folder_name: str = "") -> Ros
             source.warnings.append(f"文件 {path.name} 不是 {KNOWN_NAMES}.csv 之一，已忽略。")
             continue
         text = decode_csv(path)
+        csv.field_size_limit(CSV_FIELD_LIMIT)  # process-wide, and the same for every roster read
         rows = enumerate(csv.reader(io.StringIO(text, newline=""), dialect=_dialect(text)), start=1)
         _add_sheet(source, layout, _guarded(rows, f"文件 {path.name}"), text.count("\n"))
     where = f"文件夹 {folder_name}" if folder_name else label
@@ -177,7 +193,7 @@ def _add_sheet(source: RosterSource, layout: SheetLayout, rows: Iterator[tuple[i
     header_row, names = header
     positions = _positions(source, layout, names)
     if positions is not None:
-        source.sheets[layout.name] = SheetRows(layout, _project(rows, positions), max(estimate - header_row, 0))
+        source.sheets[layout.name] = SheetRows(layout, _project(rows, positions, layout), max(estimate - header_row, 0))
 
 
 def _guarded(rows: Iterator[tuple[int, list[str]]], where: str) -> Iterator[tuple[int, list[str]]]:
@@ -186,9 +202,18 @@ def _guarded(rows: Iterator[tuple[int, list[str]]], where: str) -> Iterator[tupl
     try:
         for number, cells in rows:
             yield number, cells
+    except csv.Error as exc:
+        if "field larger than field limit" not in str(exc):
+            raise _damaged(where, number, exc) from None
+        raise RosterError(f"{where}第 {number + 1} 行有一格超过 {CSV_FIELD_LIMIT:,} 字，比花名册任何一列允许的都长得多。"
+                          "请检查这一行（是否误粘贴了整篇文字）后重新导入。") from None
     except Exception as exc:  # openpyxl and csv raise many kinds on damaged input; each means the same to the user
-        logger.info("cannot read %s after row %d: %r", where, number, exc)
-        raise RosterError(f"{where}第 {number + 1} 行的内容损坏，读不下去。请用 Excel/WPS 打开后重新保存，再导入。") from None
+        raise _damaged(where, number, exc) from None
+
+
+def _damaged(where: str, number: int, exc: Exception) -> RosterError:
+    logger.info("cannot read %s after row %d: %r", where, number, exc)
+    return RosterError(f"{where}第 {number + 1} 行的内容损坏，读不下去。请用 Excel/WPS 打开后重新保存，再导入。")
 
 
 def _find_header(layout: SheetLayout, rows: Iterator[tuple[int, list[str]]]) -> tuple[int, list[str]] | None:
@@ -222,10 +247,20 @@ def _positions(source: RosterSource, layout: SheetLayout, names: list[str]) -> l
     return [names.index(c) if c in names else ABSENT for c in layout.columns]
 
 
-def _project(rows: Iterator[tuple[int, list[str]]], positions: list[int]) -> Iterator[tuple[int, list[str]]]:
-    """Each non-empty row as its cells in layout order, stripped; columns the sheet lacks read as ""."""
+def _project(rows: Iterator[tuple[int, list[str]]], positions: list[int],
+             layout: SheetLayout) -> Iterator[tuple[int, list[str]]]:
+    """Each non-empty row as its cells in layout order, cleaned (cells.clean_text, 编号 upper case); columns the sheet
+    lacks read as ""."""
+    cleaners = [cleaner(c) for c in layout.columns]
+    ids = [i for i, c in enumerate(layout.columns) if c in ID_COLUMNS]
     for number, cells in rows:
         width = len(cells)
         picked = [cells[i].strip() if i < width else "" for i in positions]
+        joined = "".join(picked)
+        if joined.isprintable() and (joined.isascii() or unicodedata.is_normalized("NFKC", joined)):
+            for i in ids:  # nothing else to clean: the common case, kept fast
+                picked[i] = picked[i].upper()
+        else:
+            picked = [clean(c) for clean, c in zip(cleaners, picked)]
         if any(picked):
             yield number, picked

@@ -71,6 +71,8 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     check_seconds: float = 0.0
     write_seconds: float = 0.0
+    longest_lock_seconds: float = 0.0  # the longest any one write transaction held SQLite's write lock
+    chunks: int = 0  # write transactions committed
 
     @property
     def rows(self) -> int:

@@ -1,22 +1,31 @@
-"""Writing a checked roster in one transaction: upserts keyed by the 编号 columns that leave equal rows untouched."""
+"""Writing a checked roster in short transactions: upserts keyed by the 编号 columns that leave equal rows untouched."""
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import sqlite_utils
 
-from bot.db import transaction
 from bot.roster.checking import CheckedRoster, Progress
 from bot.roster.layout import CADRES, HOUSEHOLDS, PAIRINGS, UNITS
+from bot.roster.runs import advance_run
 
 logger = logging.getLogger(__name__)
 
-CHUNK = 50_000  # rows per executemany: progress is reported after each
-IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import's transaction is open
+BATCH = 1_000  # rows per executemany (about 10 ms); progress is reported after each
+# A writer waiting on SQLite's busy handler retries after 1, 2, 5, 10, 15, 20, 25, 25, 25 ms (128 ms in all), then
+# every 50-100 ms. A pause longer than 25 ms after a chunk held under 100 ms is therefore always seen by a writer
+# that began waiting during that chunk: it gets the lock at the first pause.
+HOLD_SECONDS = 0.06  # a chunk commits once it has held the write lock this long (one batch more at most)
+PAUSE_SECONDS = 0.03
+CHECKPOINT_EVERY = 10  # chunks: the WAL stays within some tens of MB
+IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import writes
+T = TypeVar("T")
 
 
 def _upsert_sql(table: str, columns: Sequence[str], key: str) -> str:
@@ -39,38 +48,106 @@ PAIRINGS_SQL = _upsert_sql(
 )
 
 
+class ChunkedWriter:
+    """Runs statements over many rows in short IMMEDIATE transactions, pausing between them, so that another
+    connection (the bot) waiting on SQLite's busy timeout gets the write lock within a fraction of a second.
+
+    Each transaction also records how far the import got (import_runs), so the count there is what is committed."""
+
+    def __init__(self, db: sqlite_utils.Database, run_id: int, progress: Progress):
+        self.db, self.run_id, self.progress = db, run_id, progress
+        self.hold, self.pause = HOLD_SECONDS, PAUSE_SECONDS
+        self.written = 0  # rows committed or in the open transaction
+        self.committed = 0
+        self.chunks = 0
+        self.longest_hold = 0.0
+        self._began: float | None = None
+
+    def execute(self, sql: str, rows: Iterable[tuple]) -> int:
+        """Runs sql for every row, BATCH rows at a time; returns the rows changed."""
+        started, changed = time.perf_counter(), 0
+        rows = iter(rows)
+        while batch := list(itertools.islice(rows, BATCH)):
+            self._begin()
+            changed += self.db.conn.executemany(sql, batch).rowcount
+            self.written += len(batch)
+            self.progress.advance(len(batch))
+            self._commit(when_due=True)
+        logger.info("%s: %d rows changed in %.1f s", sql.split(" (", 1)[0], changed, time.perf_counter() - started)
+        return changed
+
+    def run(self, write: Callable[[], T]) -> T:
+        """Runs one small write (a few statements) inside the current chunk."""
+        self._begin()
+        try:
+            return write()
+        finally:
+            self._commit(when_due=True)
+
+    def finish(self) -> None:
+        """Commits what is left."""
+        self._commit(when_due=False)
+
+    def abort(self) -> None:
+        """Rolls back the open chunk, if any (the chunks before it stay committed)."""
+        if self._began is not None:
+            self.db.conn.execute("ROLLBACK")
+            self._began = None
+
+    def _begin(self) -> None:
+        if self._began is not None:
+            return
+        if self.chunks:
+            if self.chunks % CHECKPOINT_EVERY == 0:
+                # Outside any transaction, so it blocks no writer; and the bot's own commits are not left to
+                # checkpoint all the import wrote.
+                self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            time.sleep(self.pause)  # a waiting writer's busy handler retries meanwhile and takes the lock
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        self._began = time.perf_counter()
+
+    def _commit(self, when_due: bool) -> None:
+        if self._began is None or (when_due and time.perf_counter() - self._began < self.hold):
+            return
+        advance_run(self.db, self.run_id, self.written)
+        self.db.conn.execute("COMMIT")
+        self.longest_hold = max(self.longest_hold, time.perf_counter() - self._began)
+        self._began = None
+        self.committed = self.written
+        self.chunks += 1
+
+
 @contextlib.contextmanager
-def bulk_write(db: sqlite_utils.Database) -> Iterator[None]:
-    """One IMMEDIATE transaction for checking and then writing a roster, with a bigger page cache and without
-    SQLite's per-row foreign-key lookups (they doubled the write time): the check, run inside this same
-    transaction, has verified every reference against the file and the database already."""
+def import_connection(db: sqlite_utils.Database) -> Iterator[None]:
+    """A bigger page cache and no per-row foreign-key lookups while the roster is written (they doubled the write
+    time): the check has verified every reference against the file and the database, and rows are written parents
+    first, so every committed chunk is consistent."""
     conn = db.conn
-    cache = conn.execute("PRAGMA cache_size").fetchone()[0]
-    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    saved = {name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+             for name in ("cache_size", "foreign_keys", "wal_autocheckpoint")}
     conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op if a caller's transaction is already open
+    conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")  # not inside a COMMIT: ChunkedWriter checkpoints between chunks
     try:
-        with transaction(db):
-            yield
+        yield
     finally:
-        conn.execute(f"PRAGMA foreign_keys = {foreign_keys}")
-        conn.execute(f"PRAGMA cache_size = {cache}")
+        for name, value in saved.items():
+            conn.execute(f"PRAGMA {name} = {value}")
 
 
-def write_roster(db: sqlite_utils.Database, roster: CheckedRoster, progress: Progress,
-                 prune_pairings: bool = False) -> None:
-    """Writes every checked row, all or nothing, and sets each sheet's count of updated rows; with prune_pairings,
-    deletes the stored pairings of the file's parties that the file no longer lists."""
-    conn = db.conn
-    with transaction(db):  # within bulk_write's, normally
-        for sheet, sql, rows in ((UNITS, UNITS_SQL, roster.units), (CADRES, CADRES_SQL, roster.cadres),
-                                 (HOUSEHOLDS, HOUSEHOLDS_SQL, roster.households)):
-            if sheet in roster.counts:
-                _record(roster, sheet, _execute(conn, sql, rows, progress))
-        if PAIRINGS in roster.counts:
-            _record(roster, PAIRINGS, _execute(conn, PAIRINGS_SQL, _with_target_ids(conn, roster.pairings), progress))
-        if prune_pairings and roster.missing_pairings:
-            conn.executemany("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
+def write_roster(writer: ChunkedWriter, roster: CheckedRoster, prune_pairings: bool = False) -> None:
+    """Writes every checked row through the writer, parents before children, and sets each sheet's count of updated
+    rows; with prune_pairings, deletes the stored pairings of the file's parties that the file no longer lists."""
+    for sheet, sql, rows in ((UNITS, UNITS_SQL, roster.units), (CADRES, CADRES_SQL, roster.cadres),
+                             (HOUSEHOLDS, HOUSEHOLDS_SQL, roster.households)):
+        if sheet in roster.counts:
+            _record(roster, sheet, writer.execute(sql, rows))
+    if PAIRINGS in roster.counts:
+        writer.run(lambda: _insert_targets(writer.db.conn, roster.pairings))
+        _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, _with_target_ids(writer.db.conn, roster.pairings)))
+    if prune_pairings and roster.missing_pairings:
+        writer.execute("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
+    writer.finish()
 
 
 def _record(roster: CheckedRoster, sheet: str, changed: int) -> None:
@@ -78,28 +155,13 @@ def _record(roster: CheckedRoster, sheet: str, changed: int) -> None:
     counts.updated = changed - counts.added
 
 
-def _execute(conn, sql: str, rows: Iterable[tuple], progress: Progress) -> int:
-    """Runs sql for every row in chunks (reporting progress after each); returns the rows changed."""
-    started = time.perf_counter()
-    changed, chunk = 0, []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            changed += conn.executemany(sql, chunk).rowcount
-            progress.advance(len(chunk))
-            chunk = []
-    if chunk:
-        changed += conn.executemany(sql, chunk).rowcount
-        progress.advance(len(chunk))
-    logger.info("%s: %d rows changed in %.1f s", sql.split(" (", 1)[0], changed, time.perf_counter() - started)
-    return changed
-
-
-def _with_target_ids(conn, pairings: list[tuple]) -> Iterable[tuple]:
-    """The pairings with each named target (village, school, …) replaced by its id, creating targets not yet stored."""
+def _insert_targets(conn, pairings: list[tuple]) -> None:
+    """Stores the named targets (villages, schools, …) of the pairings that are not stored yet."""
     wanted = {(row[1], row[5]) for row in pairings if row[5] is not None}
-    if not wanted:
-        return pairings
     conn.executemany("INSERT INTO targets (kind, name) VALUES (?, ?) ON CONFLICT (kind, name) DO NOTHING", sorted(wanted))
+
+
+def _with_target_ids(conn, pairings: list[tuple]) -> Iterator[tuple]:
+    """The pairings with each named target replaced by its id (stored by _insert_targets), lazily, batch by batch."""
     ids = {(kind, name): tid for tid, kind, name in conn.execute("SELECT id, kind, name FROM targets")}
     return (row[:5] + (None if row[5] is None else ids[(row[1], row[5])], row[6]) for row in pairings)

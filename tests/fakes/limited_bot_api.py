@@ -3,8 +3,9 @@
 Requests over a limit are answered 429 with retry_after, as Telegram does. It answers after a configurable
 latency, counted after arrival, so a client that sends one message at a time cannot reach the allowed rate.
 
-Run as a process of its own (`python -m tests.fakes.limited_bot_api`) so its clock is not slowed by the client:
-it prints its base URL, serves until its standard input closes, and reports on GET /stats.
+Run as a process of its own (`python -m tests.fakes.limited_bot_api [LATENCY]`) so its clock is not slowed by the
+client: it prints its base URL, serves until its standard input closes, and reports on GET /stats (with the sends
+in progress now and at most, and its monotonic clock).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class LimitedBotApi(FakeBotApi):
         self.arrivals: list[float] = []
         self.delivered: Counter = Counter()  # chat id -> messages accepted
         self.refused = 0  # 429 answers
+        self.in_progress = 0  # sends received and not yet answered
+        self.most_in_progress = 0
 
     def _flooded(self, chat_id: str, now: float) -> float | None:
         """Seconds to wait when this send breaks a limit, else None (and the send is counted)."""
@@ -57,6 +60,14 @@ class LimitedBotApi(FakeBotApi):
         method = request.path_params["method"]
         if method not in SEND_METHODS:
             return await super()._api(request)
+        self.in_progress += 1
+        self.most_in_progress = max(self.most_in_progress, self.in_progress)
+        try:
+            return await self._limited_send(request)
+        finally:
+            self.in_progress -= 1
+
+    async def _limited_send(self, request: Request) -> Response:
         await asyncio.sleep(self.random.uniform(0, self.jitter))  # on the way in
         now = time.monotonic()
         params, _ = await _read_params(request)
@@ -72,11 +83,13 @@ class LimitedBotApi(FakeBotApi):
         return await super()._api(request)
 
     async def _stats(self, request: Request) -> Response:
-        return JSONResponse({"arrivals": self.arrivals, "delivered": self.delivered, "refused": self.refused})
+        return JSONResponse({"arrivals": self.arrivals, "delivered": self.delivered, "refused": self.refused,
+                             "in_progress": self.in_progress, "most_in_progress": self.most_in_progress,
+                             "now": time.monotonic()})
 
 
-async def _serve_until_stdin_closes() -> None:
-    fake = LimitedBotApi()
+async def _serve_until_stdin_closes(latency: float | None) -> None:
+    fake = LimitedBotApi() if latency is None else LimitedBotApi(latency=(latency, latency))
     await fake.start()
     print(fake.base_url, flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
@@ -84,4 +97,5 @@ async def _serve_until_stdin_closes() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_serve_until_stdin_closes())
+    # python -m tests.fakes.limited_bot_api [SECONDS]: every send answered after exactly SECONDS
+    asyncio.run(_serve_until_stdin_closes(float(sys.argv[1]) if len(sys.argv) > 1 else None))

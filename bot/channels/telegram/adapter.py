@@ -31,7 +31,7 @@ from telegram.request import HTTPXRequest
 from bot.app import BotApp
 from bot.channels.base import ChannelConfigError
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
-from bot.channels.telegram.limits import SENDING_LIMITS
+from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
 from bot.router import answer
@@ -365,7 +365,7 @@ def build_application(token: str, base_url: str, base_file_url: str, polling: bo
         Application.builder()
         .token(token)
         .request(HTTPXRequest(connect_timeout=10.0, read_timeout=20.0, write_timeout=20.0,
-                              media_write_timeout=60.0, pool_timeout=5.0, connection_pool_size=16))
+                              media_write_timeout=60.0, pool_timeout=5.0, connection_pool_size=CONNECTIONS))
         .get_updates_request(HTTPXRequest(connect_timeout=10.0, read_timeout=10.0, pool_timeout=5.0,
                                           connection_pool_size=2))
     )
