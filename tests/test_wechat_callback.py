@@ -36,6 +36,13 @@ BILLION_LAUGHS = (
 )
 
 
+def deeply_nested_text(depth: int) -> str:
+    """A text message whose Content holds `depth` nested elements instead of text (a parser's recursion bomb)."""
+    content = "<a>" * depth + "深" + "</a>" * depth
+    return ("<xml><ToUserName>x</ToUserName><FromUserName>user-1</FromUserName><CreateTime>1</CreateTime>"
+            f"<MsgType>text</MsgType><Content>{content}</Content><MsgId>1</MsgId></xml>")
+
+
 class Recorder:
     """A handler table that notes each Incoming and answers with what it understood (after the bot's own answers
     to following, unfollowing and the menu buttons that need no question)."""
@@ -155,6 +162,13 @@ CASES = [
     Case("unknown event", lambda w: w.message("event", Event="VIEW", EventKey="http://example.invalid"), "",
          handled=False),
     Case("unknown click", lambda w: w.message("event", Event="CLICK", EventKey="NO_SUCH_KEY"), "", handled=False),
+    Case("template send job finished",
+         lambda w: w.message("event", Event="TEMPLATESENDJOBFINISH", MsgID=200163836, Status="success"), "",
+         handled=False),
+    Case("WeCom enter_agent", lambda w: w.message("event", Event="enter_agent", EventKey=""), "", handled=False),
+    Case("an event type WeChat adds later",
+         lambda w: w.message("event", Event="some_future_event", Detail="x"), "", handled=False),
+    Case("an event without a type", lambda w: w.message("event"), "", handled=False),
 ]
 
 
@@ -212,6 +226,8 @@ BAD = [
     Bad("malformed XML", lambda w: dict(raw="<xml><MsgType>text</MsgType><Content>半截"), 400),
     Bad("not a WeChat message", lambda w: dict(raw="<xml><Foo>1</Foo></xml>"), 400),
     Bad("billion laughs", lambda w: dict(raw=BILLION_LAUGHS), 400),
+    Bad("5,000 levels of XML in Content", lambda w: dict(raw=deeply_nested_text(5000)), 400),
+    Bad("an element in Content", lambda w: dict(raw=deeply_nested_text(1)), 400),
     Bad("oversized body", lambda w: dict(raw="<xml>" + "长" * 40_000 + "</xml>"), 413),
     Bad("ten megabytes", lambda w: dict(envelope=b"<xml>" + b"a" * 10_000_000 + b"</xml>"), 413),
     Bad("malformed envelope", lambda w: dict(envelope="<xml><Encrypt>abc"), 400, modes=("compatible", "safe")),
@@ -488,3 +504,16 @@ async def test_the_callback_logs_no_secret(callback_for, app, caplog):
     tokens = [row[0] for row in app.db.execute("SELECT token FROM access_tokens").fetchall()]
     for secret in [APP_SECRET, CALLBACK_TOKEN, AES_KEY, "B" * 43, *tokens]:
         assert secret not in caplog.text, f"{secret!r} logged"
+
+
+@pytest.mark.parametrize("kind", ["official", "work"])
+async def test_an_unknown_event_is_logged_at_debug_only(callback_for, caplog, kind):
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="bot.channels.wechat")
+    callback = callback_for(kind, "safe")
+    response = await callback.post(callback.wechat.message("event", Event="TEMPLATESENDJOBFINISH", Status="success"))
+    assert (response.status_code, response.text) == (200, "" if kind == "work" else "success")
+    levels = {r.levelno for r in caplog.records if "TEMPLATESENDJOBFINISH" in r.getMessage()}
+    assert levels == {logging.DEBUG}
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

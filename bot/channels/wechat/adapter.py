@@ -55,6 +55,7 @@ REPLY_BUDGET_SECONDS = 4.0  # WeChat gives up after 5 s; what is not ready by th
 _DECRYPT_ERRORS = (InvalidAppIdException, InvalidCorpIdException, ValueError, TypeError, IndexError, struct.error,
                    binascii.Error, UnicodeDecodeError)
 
+_ANSWERED_EVENTS = frozenset({"subscribe", "unsubscribe", "click", "location"})  # what _event_work turns into work
 Work = Callable[[], Awaitable[list[Outgoing]]]
 
 
@@ -183,6 +184,10 @@ class WeChatChannel:
         if encrypted:
             text = self._decrypt(text, query)
         fields = parse_envelope(text)
+        if fields.get("MsgType") == "event" and str(fields.get("Event", "")).lower() not in _ANSWERED_EVENTS:
+            # WeChat adds event types over time and sends some after every template message: not a failure
+            logger.debug("WeChat event %r needs no answer", fields.get("Event"))
+            return self._empty()
         try:
             message = parse_work_message(text) if self.work else parse_official_message(text)
             work = self._work_for(message, fields)

@@ -10,7 +10,11 @@ from starlette.requests import Request
 
 MAX_BODY_BYTES = 64 * 1024  # WeChat's messages are a few KB; anything near this is not from WeChat
 MAX_CLOCK_SKEW_SECONDS = 300
+MAX_DEPTH = 5  # below <xml>: WeChat's deepest (SendPicsInfo/PicList/item/PicMd5Sum) is 4
 _CREATE_TIME = re.compile(r"[0-9]{1,10}")  # Unix seconds; ASCII only (int() would read other scripts' digits)
+# Fields the bot reads: each must be plain text (a nested element in their place is no WeChat message)
+TEXT_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "MsgId", "Event", "EventKey", "Content",
+               "MediaId", "Recognition", "Label", "Location_X", "Location_Y", "Latitude", "Longitude", "Encrypt")
 _DECLARATIONS = re.compile(r"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
 
 
@@ -66,10 +70,25 @@ def parse_envelope(text: str) -> dict:
     root = document.get("xml") if isinstance(document, dict) else None
     if not isinstance(root, dict):
         raise Refused(400, "XML without an <xml> root")
+    if nesting_depth(root) > MAX_DEPTH:
+        raise Refused(400, "XML nested deeper than any WeChat message")
+    if any(root.get(name) is not None and not isinstance(root[name], str) for name in TEXT_FIELDS):
+        raise Refused(400, "an element where WeChat sends text")
     created = root.get("CreateTime")
     if created is not None and not _CREATE_TIME.fullmatch(str(created)):
         raise Refused(400, "CreateTime is not a Unix time")  # a year past 9999 would crash the conversion
     return root
+
+
+def nesting_depth(tree) -> int:
+    """How deep the parsed XML nests below its root (walked without recursion: a hostile depth would overflow it)."""
+    deepest, pending = 0, [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        deepest = max(deepest, depth)
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        pending.extend((child, depth + (not isinstance(node, list))) for child in children)
+    return deepest
 
 
 def retry_key(fields: dict) -> str:
