@@ -9,6 +9,7 @@ from bot.app import Context
 from bot.db import transaction
 from bot.messages import Choice, Event, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
+from bot.plausibility import valid_point
 from bot.rules import normalized_text
 from bot.store.households import PairedHousehold, households_of
 from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, photo_count,
@@ -19,6 +20,7 @@ CANCEL_CHOICE = "visit-cancel"
 CHOOSING_HOUSEHOLD = "CHOOSING_HOUSEHOLD"
 
 NO_HOUSEHOLDS = "您目前没有结对联系户，无法记录走访，照片没有保存。如有出入，请联系本单位管理员。"
+IMPOSSIBLE_PLACE = "这个位置不存在（纬度应在 -90 到 90、经度在 -180 到 180 之间），没有保存。请重新发送您所在的位置。"
 STALE_CHOICE = "这个选项已经失效。请重新发送走访照片。"
 CANCEL_WORDS = ("取消", "算了", "不要了", "不用了", "不报了", "撤销")
 UNDO_WORDS = ("撤销", "撤回", "选错", "记错", "报错了")
@@ -148,6 +150,8 @@ async def undo_last_visit(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Attaches a shared location to the visit just recorded."""
+    if not valid_point(msg.location.latitude, msg.location.longitude):
+        return [Outgoing(IMPOSSIBLE_PLACE)]
     visit = recent_visit(ctx.db, ctx.cadre.id, ctx.now)
     if visit is None:
         return [Outgoing("没有找到刚上报的走访。请先发送走访照片，再发送位置。")]
@@ -157,6 +161,8 @@ async def receive_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 async def receive_pending_location(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Keeps a location shared while the household is being chosen, for the visit being reported."""
+    if not valid_point(msg.location.latitude, msg.location.longitude):
+        return [Outgoing(IMPOSSIBLE_PLACE)]
     ctx.set_state(CHOOSING_HOUSEHOLD, {**ctx.state_data, "location": [msg.location.latitude, msg.location.longitude]})
     return [Outgoing("位置已收到。请选择这次走访的农户（回复上面的数字或点按钮）。")]
 

@@ -52,6 +52,43 @@ def test_console_line_errors_are_explained(config, line, expected):
     assert result.exit_code == 0 and expected in result.output
 
 
+@pytest.mark.parametrize("make_path, expected", [
+    (lambda tmp: "/dev/zero", "不是普通文件"),
+    (lambda tmp: str(tmp), "不是普通文件"),
+    (lambda tmp: _fifo(tmp / "pipe"), "不是普通文件"),
+    (lambda tmp: _sparse(tmp / "huge.jpg", 11 * 1024 * 1024), "照片太大"),
+], ids=["dev-zero", "directory", "fifo", "over-the-limit"])
+def test_photo_refuses_what_it_must_not_read_whole(config, tmp_path, make_path, expected):
+    result = run("chat", "--as", "C2", "--config", str(config), input=f"/photo {make_path(tmp_path)}\n我的走访\n")
+    assert result.exit_code == 0 and expected in result.output
+    assert "还没有上报过走访" in result.output
+
+
+def _fifo(path):
+    import os
+
+    os.mkfifo(path)  # nobody writes to it: reading it would wait for ever
+    return str(path)
+
+
+def _sparse(path, size):
+    with open(path, "wb") as file:
+        file.truncate(size)
+    return str(path)
+
+
+@pytest.mark.parametrize("point", ["1000 -1000", "nan nan", "inf 103", "35 -inf"])
+def test_an_impossible_location_is_refused_and_not_stored(config, tmp_path, point):
+    picture = tmp_path / "visit.jpg"
+    picture.write_bytes(jpeg())
+    result = run("chat", "--as", "C2", "--config", str(config), "--now", "2010-05-12T09:00",
+                 input=f"/photo {picture}\n/location {point}\n")
+    assert "已记录走访" in result.output and "这个位置不存在" in result.output
+    db = open_db(tmp_path / "bot.db")
+    assert db.execute("SELECT latitude, longitude FROM visits").fetchall() == [(None, None)]
+    db.close()
+
+
 def test_unknown_cadre_is_a_clear_error(config):
     result = run("chat", "--as", "NOBODY", "--config", str(config), input="")
     assert result.exit_code == 1 and "找不到干部编号“NOBODY”" in result.output

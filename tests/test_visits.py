@@ -5,6 +5,7 @@ import pytest
 
 from bot.app import BotApp
 from handlers import ROUTES
+from handlers.visits import IMPOSSIBLE_PLACE
 from bot.messages import IncomingPhoto
 from tests.conftest import Chat, jpeg, local
 
@@ -174,6 +175,30 @@ async def test_location_while_choosing_goes_with_the_visit(chat, roster):
     await c1.location(35.0, 103.0)
     await c1.text("1")
     assert (visits(roster)[0]["latitude"], visits(roster)[0]["longitude"]) == (35.0, 103.0)
+
+
+IMPOSSIBLE_POINTS = [(1000, -1000), (float("nan"), float("nan")), (float("inf"), 103.0), (35.0, float("-inf")),
+                     (90.5, 103.0), (35.0, 180.5)]
+IMPOSSIBLE_IDS = ["1000,-1000", "nan", "inf", "-inf", "latitude 90.5", "longitude 180.5"]
+
+
+@pytest.mark.parametrize("point", IMPOSSIBLE_POINTS, ids=IMPOSSIBLE_IDS)
+async def test_an_impossible_location_after_a_photo_is_refused_and_not_stored(chat, roster, point):
+    c2 = chat("C2")
+    await c2.photo(jpeg())
+    [reply] = await c2.location(*point)
+    assert reply.text == IMPOSSIBLE_PLACE
+    assert (visits(roster, "C2")[0]["latitude"], visits(roster, "C2")[0]["longitude"]) == (None, None)
+
+
+@pytest.mark.parametrize("point", IMPOSSIBLE_POINTS, ids=IMPOSSIBLE_IDS)
+async def test_an_impossible_location_while_choosing_is_refused_and_not_kept(chat, roster, point):
+    c1 = chat("C1")
+    await c1.photo(jpeg())
+    [reply] = await c1.location(*point)
+    assert reply.text == IMPOSSIBLE_PLACE
+    await c1.text("1")
+    assert (visits(roster)[0]["latitude"], visits(roster)[0]["longitude"]) == (None, None)
 
 
 async def test_location_without_visit(chat):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
+import stat
 import sys
 from pathlib import Path
 from typing import IO, Iterable
@@ -11,7 +13,7 @@ from bot.app import BotApp
 from bot.channels.splitting import numbered_choices
 from bot.errors import UserError
 from bot.messages import (UNLIMITED, Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location,
-                          Outgoing)
+                          MediaRefusal, Outgoing)
 from bot.router import answer
 from bot.store.bindings import bind_chat
 from bot.store.cadres import cadre_by_id
@@ -74,10 +76,10 @@ def parse_line(line: str, chat_id: str, app: BotApp) -> Incoming:
         if not parts:
             raise ConsoleError("用法：/photo 图片路径 [说明]")
         path = Path(parts[0]).expanduser()
-        try:
-            data = path.read_bytes()
-        except OSError:
-            raise ConsoleError(f"读不到文件：{path}") from None
+        limit = app.settings.photos.max_bytes
+        data = read_photo_file(path, limit)
+        if data is None:
+            return Incoming(**base, refused_media=MediaRefusal.TOO_LARGE, refused_limit=limit)
         photo = IncomingPhoto(data=data, source_id=str(path), filename=path.name, sent_as_file=True)
         return Incoming(**base, text=" ".join(parts[1:]), photos=(photo,))
     if head and head[0] == "/location":
@@ -85,7 +87,7 @@ def parse_line(line: str, chat_id: str, app: BotApp) -> Incoming:
             lat, lon = (float(x) for x in head[1].split()[:2])
         except (IndexError, ValueError):
             raise ConsoleError("用法：/location 纬度 经度，例如 /location 34.98 102.91") from None
-        return Incoming(**base, location=Location(lat, lon))
+        return Incoming(**base, location=Location(lat, lon))  # the handlers check that the place can exist
     if head and head[0] == "/contact":
         if len(head) < 2:
             raise ConsoleError("用法：/contact 手机号")
@@ -93,10 +95,29 @@ def parse_line(line: str, chat_id: str, app: BotApp) -> Incoming:
     return Incoming(**base, text=text)
 
 
+def read_photo_file(path: Path, limit: int) -> bytes | None:
+    """The bytes of a regular file no larger than limit, or None when it is larger; never reads more than limit + 1
+    bytes (a device such as /dev/zero or a FIFO is refused before it is opened)."""
+    try:
+        info = path.stat()
+    except OSError:
+        raise ConsoleError(f"读不到文件：{path}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ConsoleError(f"“{path}”不是普通文件（是目录或设备），没有发送。请给出一张图片文件的路径。")
+    if info.st_size > limit:
+        return None
+    try:
+        with path.open("rb") as file:
+            data = file.read(limit + 1)  # the file may have grown since stat()
+    except OSError:
+        raise ConsoleError(f"读不到文件：{path}") from None
+    return None if len(data) > limit else data
+
+
 async def answer_line(app: BotApp, line: str, chat_id: str) -> list[str]:
     """Answers one console line; returns what to print."""
     try:
-        msg = parse_line(line, chat_id, app)
+        msg = await asyncio.to_thread(parse_line, line, chat_id, app)  # /photo reads a file: not on the loop
     except ConsoleError as exc:
         return [str(exc)]
     return [render(reply) for reply in await answer(app, msg, app.routes)]
