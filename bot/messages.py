@@ -75,6 +75,7 @@ class Incoming:
     refused_media: MediaRefusal | None = None  # the adapter could not take an attachment
     refused_what: str = ""  # the kind of attachment, or the name of a file sent as a document
     refused_limit: int = 0  # with TOO_LARGE: the limit in bytes
+    voice: bool = False  # the user spoke: `text` is what the platform's speech recognition heard ('' if it gave none)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 _UNSAFE_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _NUMBERED = re.compile(r"第?(\d{1,3})[户戶号號个個项項]?")  # 2, 第2户, 2号: what a cadre types for the second option
 CRASH_REPLY = "抱歉，处理这条消息时出了错，这条消息没有保存。请稍后再发一次；如果一直不行，请联系本单位管理员。"
+HEARD = "您说的是：{text}\n"
 NOT_BOUND = "请先绑定干部身份：发送“绑定 绑定码”（绑定码向本单位管理员索取）；在 Telegram 上也可以发送 /start 后点“分享手机号”。"
 PHOTO_NOT_SAVED = "您还没有绑定干部身份，照片没有保存。"
 ADMINS_ONLY = ("仅限管理员使用：只有单位管理员和活动办能查看。您自己的走访情况请发送“我的联系户”；"
@@ -43,11 +44,20 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         logger.debug("%s/%s -> %s", msg.channel, msg.chat_id, route.name)
         replies = await route.handler(msg, ctx) if route.allows(ctx) else [refusal(route.requires, msg, ctx)]
         remember_choices(ctx, replies)
+        replies = with_what_was_heard(msg, replies)
         return [] if msg.event is Event.LOCATION_REPORT else replies  # the user sent nothing: nothing to answer
     except Exception:
         logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
         roll_back_open_transaction(app.db)
         return [Outgoing(CRASH_REPLY)]
+
+
+def with_what_was_heard(msg: Incoming, replies: list[Outgoing]) -> list[Outgoing]:
+    """For a voice message, the first reply begins with the words the platform heard, so a mishearing shows."""
+    if not (msg.voice and msg.text.strip() and replies):
+        return replies
+    first = dataclasses.replace(replies[0], text=HEARD.format(text=msg.text.strip()) + replies[0].text)
+    return [first, *replies[1:]]
 
 
 def refusal(requires: Requires, msg: Incoming, ctx: Context) -> Outgoing:

@@ -97,6 +97,11 @@ def has_location(msg: Incoming, ctx: Context) -> bool:
     return msg.location is not None
 
 
+def spoken_unheard(msg: Incoming, ctx: Context) -> bool:
+    """Matches a voice message the platform gave no words for."""
+    return msg.voice and not msg.text.strip()
+
+
 def choice(prefix: str) -> Rule:
     """Matches a button / numbered choice whose value starts with prefix."""
     return lambda msg, ctx: msg.choice is not None and msg.choice.startswith(prefix)

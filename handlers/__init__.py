@@ -17,6 +17,7 @@ from bot.rules import (
     has_location,
     has_photo,
     has_refused_media,
+    spoken_unheard,
     intent,
 )
 from handlers import admin, ask, binding, households, media, start, visits
@@ -35,6 +36,7 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("start with code", binding.start_with_code, binding.bind_by_code),
     Route("start", start.starts, start.start),
     Route("help", command("help"), start.show_help),
+    Route("voice not heard", spoken_unheard, media.ask_to_type),
     Route("refused media", has_refused_media, media.refuse_media),
     Route("photo while choosing", has_photo, visits.receive_pending_photo, requires=BOUND, state=CHOOSING_HOUSEHOLD),
     Route("photo", has_photo, visits.receive_photo, requires=BOUND),

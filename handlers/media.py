@@ -5,6 +5,7 @@ from bot.messages import Incoming, MediaRefusal, Outgoing
 from bot.photos import too_large
 
 UNSUPPORTED = "暂时只能处理文字、照片和位置。上报走访请直接发照片；有问题请打字问我。"
+VOICE_UNHEARD = "收到一条语音，但没能听出内容。请直接打字提问；上报走访请发送照片。"
 PHOTO_AGAIN = "照片没有收到（服务器暂时取不到这张图片），没有保存。请稍后重新发送这张照片。"
 KIND_NAMES = {  # Telegram's attachment kinds, as a cadre calls them
     "animation": "动图", "sticker": "贴纸", "voice": "语音", "audio": "音频", "video": "视频", "video_note": "视频消息",
@@ -27,6 +28,11 @@ def refusal_text(msg: Incoming) -> str:
     if reason is MediaRefusal.NOT_RECEIVED:
         return PHOTO_AGAIN
     return UNSUPPORTED
+
+
+async def ask_to_type(msg: Incoming, ctx: Context) -> list[Outgoing]:
+    """Asks the user to type what a voice message said, when the platform could not hear it."""
+    return [Outgoing(VOICE_UNHEARD)]
 
 
 async def refuse_media(msg: Incoming, ctx: Context) -> list[Outgoing]:

@@ -18,6 +18,7 @@ from bot.channels.telegram.adapter import TelegramChannel, failure_result
 from bot.config import TelegramSettings
 from bot.messages import Choice, DeliveryOutcome, Outgoing
 from bot.understanding import Answerer
+from handlers.media import VOICE_UNHEARD
 from tests.conftest import jpeg
 from tests.fakes.telegram_api import GROUP, FakeBotApi, callback, group_message, photo_sizes, private_message
 
@@ -200,7 +201,12 @@ CASES = [
                                                  "type": "regular"}),
                  [("sendMessage", {"text": contains("贴纸")})], bound(CADRE, "C1"), id="sticker gets a short answer"),
     pytest.param(private_message(CADRE, voice={"file_id": "vo", "file_unique_id": "uvo", "duration": 3}),
-                 [("sendMessage", {"text": contains("语音")})], bound(CADRE, "C1"), id="voice gets a short answer"),
+                 [("sendMessage", {"text": VOICE_UNHEARD.__eq__})], bound(CADRE, "C1"),
+                 id="voice note is asked to be typed"),
+    pytest.param(private_message(CADRE, voice={"file_id": "vo", "file_unique_id": "uvo", "duration": 3},
+                                 caption="现在是哪个阶段"),
+                 [("sendMessage", {"text": VOICE_UNHEARD.__eq__})], bound(CADRE, "C1"),
+                 id="voice note with a caption is still asked to be typed"),
     pytest.param(private_message(CADRE, location={"latitude": 34.98, "longitude": 102.91}),
                  [("sendMessage", {"text": contains("没有找到刚上报的走访")})], bound(CADRE, "C1"),
                  id="location without a recent visit"),

@@ -15,7 +15,7 @@ import pytest
 from bot.store.bindings import BLOCKED_REASON
 from bot.channels.wechat.adapter import WeChatChannel
 from handlers import EVENT_ROUTES
-from handlers.media import PHOTO_AGAIN, UNSUPPORTED, refusal_text
+from handlers.media import PHOTO_AGAIN, UNSUPPORTED, VOICE_UNHEARD, refusal_text
 from handlers.start import ALREADY_BOUND, GREETING, WELCOME_BACK
 from handlers.visits import REPORT_VISIT_HELP
 from bot.messages import Incoming, Location, Outgoing
@@ -158,7 +158,10 @@ CASES = [
     Case("click report visit", lambda w: w.message("event", Event="CLICK", EventKey="REPORT_VISIT"),
          REPORT_VISIT_HELP, handled=False),
     Case("subscribe", lambda w: w.message("event", Event="subscribe"), GREETING, handled=False),
-    Case("voice", lambda w: w.message("voice", MediaId="v1", Format="amr", MsgId=1004), "rejected:" + UNSUPPORTED),
+    Case("voice with WeChat's recognition",
+         lambda w: w.message("voice", MediaId="v1", Format="amr", Recognition="我的联系户", MsgId=1004),
+         "您说的是：我的联系户\ntext:我的联系户"),
+    Case("video", lambda w: w.message("video", MediaId="v2", ThumbMediaId="t2", MsgId=1005), "rejected:" + UNSUPPORTED),
     Case("unknown event", lambda w: w.message("event", Event="VIEW", EventKey="http://example.invalid"), "",
          handled=False),
     Case("unknown click", lambda w: w.message("event", Event="CLICK", EventKey="NO_SUCH_KEY"), "", handled=False),
@@ -517,3 +520,22 @@ async def test_an_unknown_event_is_logged_at_debug_only(callback_for, caplog, ki
     levels = {r.levelno for r in caplog.records if "TEMPLATESENDJOBFINISH" in r.getMessage()}
     assert levels == {logging.DEBUG}
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+# ---- voice: WeChat's speech recognition answered as text, shown back; without it, asked to type ----
+
+@pytest.mark.parametrize("kind", ["official", "work"])
+async def test_a_voice_message_is_answered_as_what_wechat_heard(callback_for, kind):
+    callback = callback_for(kind, "safe", routes=None)
+    reply = await callback.say(callback.wechat.message("voice", MediaId="v1", Format="amr",
+                                                       Recognition="现在是哪个阶段？", MsgId=9201))
+    typed = await callback.say(callback.wechat.message("text", Content="现在是哪个阶段？", MsgId=9202))
+    assert reply == "您说的是：现在是哪个阶段？\n" + typed and "阶段" in typed
+
+
+@pytest.mark.parametrize("recognition", [None, "", "  "], ids=["no field", "empty", "blank"])
+async def test_a_voice_message_without_recognition_asks_to_type(callback_for, app, recognition):
+    callback = callback_for("official", "safe", routes=None)
+    fields = {} if recognition is None else {"Recognition": recognition}
+    reply = await callback.say(callback.wechat.message("voice", MediaId="v1", Format="amr", MsgId=9203, **fields))
+    assert reply == VOICE_UNHEARD

@@ -60,7 +60,7 @@ TEXT_MAX = 4096  # Bot API limits, in UTF-16 code units / bytes
 CAPTION_MAX = 1024
 CALLBACK_DATA_MAX_BYTES = 64
 UNSUPPORTED_KINDS = (  # attributes of Message the bot cannot take (checked before `document`: a GIF is both)
-    "animation", "sticker", "voice", "audio", "video", "video_note", "poll", "dice", "game", "story", "paid_media",
+    "animation", "sticker", "audio", "video", "video_note", "poll", "dice", "game", "story", "paid_media",
     "checklist",
 )
 # ExtBot (what Application builds) logs its Bot API URLs, token included, at DEBUG under its own name.
@@ -261,6 +261,8 @@ class TelegramChannel:
         if message.photo:
             largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
             return await self._with_photo(base, largest, filename=None, as_file=False)
+        if message.voice is not None:  # Telegram gives no transcript: the handlers ask for the question typed
+            return Incoming(**{**base, "text": ""}, voice=True)
         refusal = unsupported_refusal(message)
         if refusal is not None:
             return Incoming(**base, refused_media=refusal[0], refused_what=refusal[1])

@@ -224,6 +224,9 @@ class WeChatChannel:
             return lambda: self._dispatch(dataclasses.replace(base, text=message.content or ""))
         if message.type == "image":
             return lambda: self._photo(base, message.media_id)
+        if message.type == "voice":  # Recognition: WeChat's speech recognition, when the account has it turned on
+            heard = fields.get("Recognition") or ""
+            return lambda: self._dispatch(dataclasses.replace(base, text=heard, voice=True))
         if message.type == "location":
             location = Location(float(message.location_x), float(message.location_y), message.label or "")
             return lambda: self._dispatch(dataclasses.replace(base, location=location))
