@@ -17,6 +17,7 @@ from bot.db import open_db
 from bot.messages import Choice, DeliveryResult, Outgoing
 from bot.store.cadres import Cadre
 from bot.store.state import clear_state, save_state
+from bot.worker import DatabaseWorker
 
 
 class Sender(Protocol):
@@ -36,6 +37,7 @@ class BotApp:
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
     routes: list = field(default_factory=list)  # the handler table (bot.rules.Route), given by whoever runs the app
+    worker: DatabaseWorker = field(default_factory=DatabaseWorker)  # where the running bot's database work runs
     _answerer: Any = None
 
     @classmethod
@@ -48,6 +50,11 @@ class BotApp:
             clock=clock or Clock(),
             routes=list(routes or []),
         )
+
+    def close(self) -> None:
+        """Ends the database worker (after its queued work) and closes the database."""
+        self.worker.close()
+        self.db.close()
 
     @property
     def tz(self) -> ZoneInfo:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
+    # Not tied to the opening thread: the running bot hands all its database work to one worker thread
+    # (bot.worker), while the CLI and tests use the connection from their own thread; never two at once.
+    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
     # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly what `transaction()` spans.
     db.conn.isolation_level = None
     db.execute("PRAGMA foreign_keys = ON")
@@ -30,6 +33,22 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 def answers(db: sqlite_utils.Database) -> None:
     """Asks the database one cheap question (raises sqlite3.Error when it cannot answer): the health check."""
     db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+
+
+def answers_at(path: str | Path, timeout: float = 2.0) -> None:
+    """answers() on a connection of its own (opened read-only for this one question), so a health check never
+    queues behind the bot's database work or waits on a writer (WAL readers do not)."""
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
+    try:
+        conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
+    finally:
+        conn.close()
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether an error only says another connection holds the lock (worth trying again later)."""
+    message = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
 def roll_back_open_transaction(db: sqlite_utils.Database) -> None:

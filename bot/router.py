@@ -8,7 +8,7 @@ import logging
 import re
 
 from bot.app import BotApp, Context
-from bot.db import roll_back_open_transaction
+from bot.db import database_busy, roll_back_open_transaction
 from bot.messages import Event, Incoming, Outgoing
 from bot.rules import BOUND, OFFICE, UNIT_ADMIN, Requires, Route
 from bot.store.bindings import touch_binding
@@ -46,7 +46,9 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         remember_choices(ctx, replies)
         replies = with_what_was_heard(msg, replies)
         return [] if msg.event is Event.LOCATION_REPORT else replies  # the user sent nothing: nothing to answer
-    except Exception:
+    except Exception as exc:
+        if database_busy(exc):
+            raise  # not a failure of the message: whoever runs it keeps it and tries again when the lock is free
         logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
         roll_back_open_transaction(app.db)
         return [Outgoing(CRASH_REPLY)]

@@ -59,7 +59,7 @@ def app(settings, clock) -> BotApp:
     """A bot on a fresh SQLite file."""
     bot = BotApp.create(settings, clock, routes=ROUTES)
     yield bot
-    bot.db.close()
+    bot.close()
 
 
 def insert_roster(db) -> None:

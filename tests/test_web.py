@@ -9,6 +9,8 @@ import signal
 import socket
 import sys
 
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -50,7 +52,8 @@ async def test_healthz_reports_the_database(app):
     transport = httpx.ASGITransport(app=build_web_app(app, []))
     async with httpx.AsyncClient(transport=transport, base_url="http://bot") as client:
         ok = await client.get("/healthz")
-        app.db.conn.close()
+        for suffix in ("", "-wal", "-shm"):  # the file gone (a wrong mount, a deleted disk): the check must see it
+            Path(app.settings.database.path + suffix).unlink(missing_ok=True)
         broken = await client.get("/healthz")
     assert (ok.status_code, ok.json()) == (200, {"ok": True, "db": "ok", "channels": []})
     assert (broken.status_code, broken.json()["db"]) == (503, "error")

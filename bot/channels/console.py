@@ -14,7 +14,7 @@ from bot.channels.splitting import numbered_choices
 from bot.errors import UserError
 from bot.messages import (UNLIMITED, Contact, DeliveryOutcome, DeliveryResult, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
-from bot.router import answer
+from bot.handling import answer_once
 from bot.store.bindings import bind_chat
 from bot.store.cadres import cadre_by_id
 
@@ -120,7 +120,7 @@ async def answer_line(app: BotApp, line: str, chat_id: str) -> list[str]:
         msg = await asyncio.to_thread(parse_line, line, chat_id, app)  # /photo reads a file: not on the loop
     except ConsoleError as exc:
         return [str(exc)]
-    return [render(reply) for reply in await answer(app, msg, app.routes)]
+    return [render(reply) for reply in await answer_once(app, msg, app.routes) or []]
 
 
 async def run_chat(app: BotApp, chat_id: str, lines: Iterable[str], out: IO[str], prompt: bool = False) -> None:

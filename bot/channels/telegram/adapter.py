@@ -34,9 +34,9 @@ from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
-from bot.router import answer
+from bot.handling import answer_once, finish_answer
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
-from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
+from bot.store.seen import KEEP_SEEN, forget_seen
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,8 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Connects, registers the commands, then polls or sets the webhook."""
-        forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)  # Telegram redelivers within a day
+        await self.app.worker.until_done(forget_seen, self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN,
+                                         what="forgetting old Telegram update keys")  # redelivered within a day
         try:
             await self.application.initialize()
         except InvalidToken:
@@ -184,17 +185,21 @@ class TelegramChannel:
             if self._addressed_command(message.text or ""):
                 await self._deliver(chat_id, [_Part(GROUP_REPLY)])
             return
-        key = f"{chat_id}:{message.message_id}"
-        if not self._first_time(key):
-            return
         incoming = await self._incoming(message)
         if incoming is None:
             logger.debug("ignored a telegram service message in chat %s", chat_id)
-        else:
-            replies = await answer(self.app, incoming, self.app.routes)
-            parts = [part for reply in replies for part in render(reply, after_contact=incoming.contact is not None)]
-            await self._deliver(chat_id, parts)
-        self._finish(key)
+            return
+        await self._answer(incoming, f"{chat_id}:{message.message_id}", after_contact=incoming.contact is not None)
+
+    async def _answer(self, incoming: Incoming, key: str, after_contact: bool = False) -> None:
+        """Claims and answers the update on the database worker (waiting, not failing, while the database is
+        locked), delivers the replies, then marks it finished: PTB takes the next update only after this one."""
+        replies = await answer_once(self.app, incoming, self.app.routes, key=key, finish=False)
+        if replies is None:  # a redelivered update that was handled before
+            return
+        await self._deliver(incoming.chat_id, [part for reply in replies
+                                               for part in render(reply, after_contact=after_contact)])
+        await finish_answer(self.app, CHANNEL, key)
 
     async def _on_callback(self, update: Update) -> None:
         query = update.callback_query
@@ -206,13 +211,9 @@ class TelegramChannel:
         if (chat is not None and chat.type != "private") or not query.data:
             return
         chat_id = str(chat.id if chat else query.from_user.id)
-        if not self._first_time(f"cb:{query.id}"):
-            return
         incoming = Incoming(channel=CHANNEL, chat_id=chat_id, user_id=str(query.from_user.id),
                             sent_at=self.app.clock.now(), choice=query.data, message_id=f"cb:{query.id}")
-        replies = await answer(self.app, incoming, self.app.routes)
-        await self._deliver(chat_id, [part for reply in replies for part in render(reply)])
-        self._finish(f"cb:{query.id}")
+        await self._answer(incoming, f"cb:{query.id}")
 
     def _addressed_command(self, text: str) -> bool:
         """Whether a group message is a /command for this bot (not '/help@SomeOtherBot')."""
@@ -228,22 +229,11 @@ class TelegramChannel:
         if change.chat.type != "private" or event is None:
             return
         chat_id, key = str(change.chat.id), f"member:{update.update_id}"
-        if not self._first_time(key):
-            return
         incoming = Incoming(channel=CHANNEL, chat_id=chat_id, user_id=str(change.from_user.id), sent_at=change.date,
                             event=event, message_id=key)
         # The replies are not sent: a blocked chat cannot be written to, and a user who starts or unblocks the bot
         # sends /start as well, which is answered.
-        await answer(self.app, incoming, self.app.routes)
-        self._finish(key)
-
-    def _first_time(self, key: str) -> bool:
-        """Claims the message; False when it was handled before (a redelivered update)."""
-        return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
-
-    def _finish(self, key: str) -> None:
-        """Marks the message handled; an update redelivered after a crash before this point is handled again."""
-        finish_seen(self.app.db, CHANNEL, key, self.app.clock.now())
+        await answer_once(self.app, incoming, self.app.routes, key=key)
 
     async def _incoming(self, message: Message) -> Incoming | None:
         """The neutral form of a private message; None for service messages the bot ignores."""
@@ -318,7 +308,8 @@ class TelegramChannel:
         except TelegramError as exc:
             result = failure_result(exc, tuple(sent))
             if result.outcome is DeliveryOutcome.BLOCKED:
-                deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+                await self.app.worker.until_done(deactivate_chat, self.app.db, CHANNEL, chat_id, BLOCKED_REASON,
+                                                 what="a blocked Telegram chat")
             return result
         return DeliveryResult(DeliveryOutcome.SENT, message_ids=tuple(sent))
 

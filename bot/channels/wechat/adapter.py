@@ -3,6 +3,8 @@
 The callback verifies every request (signature; msg_signature and AES in safe mode), answers within WeChat's
 5 seconds (a passive reply when the answer is ready in time, else an empty answer and an API message later),
 and recognises WeChat's retries by MsgId (events: FromUserName + CreateTime) kept in processed_messages.
+The answer runs on the database worker (bot.handling): while an import holds the database, the callback still
+answers within 5 seconds (empty) and the reply follows through the API once the message could be stored.
 Only this package imports wechatpy (here: its crypto, parser and replies); the API calls are in api.py (httpx),
 sending in sending.py, the request checks in guard.py.
 """
@@ -45,9 +47,10 @@ from bot.channels.wechat.sending import CHANNEL, WeChatSender
 from bot.channels.wechat.texts import wechat_texts
 from bot.errors import UserError
 from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
-from bot.router import CRASH_REPLY, answer as answer_message
+from bot.handling import answer_once
+from bot.router import CRASH_REPLY
 from bot.rules import Route as HandlerRoute
-from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
+from bot.store.seen import KEEP_SEEN, forget_seen
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +59,7 @@ _DECRYPT_ERRORS = (InvalidAppIdException, InvalidCorpIdException, ValueError, Ty
                    binascii.Error, UnicodeDecodeError)
 
 _ANSWERED_EVENTS = frozenset({"subscribe", "unsubscribe", "click", "location"})  # what _event_work turns into work
-Work = Callable[[], Awaitable[list[Outgoing]]]
+Work = Callable[[], Awaitable[list[Outgoing] | None]]  # None: the message was answered before
 
 
 @dataclass
@@ -95,7 +98,8 @@ class WeChatChannel:
         self.reply_budget = reply_budget
         self.wall_clock = wall_clock  # WeChat's timestamps and token expiry are real time, whatever the bot clock
         self.handler_routes = routes if routes is not None else app.routes
-        self.api = WeChatApi(settings, app.db, wall_clock=wall_clock, media_retry_delays=media_retry_delays)
+        self.api = WeChatApi(settings, app.db, wall_clock=wall_clock, media_retry_delays=media_retry_delays,
+                             worker=app.worker)
         self.sender = WeChatSender(app, self.api)
         self.crypto = self._make_crypto()
         self._answers: dict[str, _Answer] = {}
@@ -119,7 +123,8 @@ class WeChatChannel:
 
     async def start(self) -> None:
         """Forgets retry keys older than a week (WeChat retries within seconds)."""
-        forget_seen(self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN)
+        await self.app.worker.until_done(forget_seen, self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN,
+                                         what="forgetting old WeChat retry keys")
         logger.info("WeChat (%s) callback at %s", self.settings.kind, self.settings.path)
 
     async def open_for_sending(self) -> None:
@@ -251,8 +256,11 @@ class WeChatChannel:
             return lambda: self._dispatch(dataclasses.replace(base, event=Event.UNSUBSCRIBE))
         return None
 
-    async def _dispatch(self, msg: Incoming) -> list[Outgoing]:
-        return await answer_message(self.app, msg, self.handler_routes)
+    async def _dispatch(self, msg: Incoming) -> list[Outgoing] | None:
+        # Claimed, answered and finished in one transaction on the database worker: a retry during the work joins
+        # it (self._answers), a retry after it finds the key finished (None), and a retry after a crash in the
+        # middle finds nothing committed and is answered by the new process.
+        return await answer_once(self.app, msg, self.handler_routes, key=msg.message_id)
 
     async def _photo(self, base: Incoming, media_id: str) -> list[Outgoing]:
         max_bytes = self.app.settings.photos.max_bytes
@@ -271,15 +279,15 @@ class WeChatChannel:
     async def _answer(self, key: str, message, work: Work, encrypted: bool) -> Response:
         answer = self._answers.get(key)
         if answer is None:
-            if not self._first_time(key):
-                logger.info("WeChat retry of an answered message ignored")
-                return self._empty()
-            answer = self._answers[key] = _Answer(asyncio.create_task(self._safely(work, key)), message.source)
+            answer = self._answers[key] = _Answer(asyncio.create_task(self._safely(work)), message.source)
             answer.task.add_done_callback(lambda _: self._answers.pop(key, None))
         try:
             replies = await asyncio.wait_for(asyncio.shield(answer.task), self.reply_budget)
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # e.g. a roster import holds the database: the answer goes through the API
             self._send_later(answer)
+            return self._empty()
+        if replies is None:
+            logger.info("WeChat retry of an answered message ignored")
             return self._empty()
         if answer.replied or answer.sent_later:
             return self._empty()
@@ -290,19 +298,12 @@ class WeChatChannel:
         answer.replied = True
         return self._passive(message, texts[0], encrypted) if texts else self._empty()
 
-    def _first_time(self, key: str) -> bool:
-        # Claimed before the work runs and finished after it: a retry during the work joins it (self._answers),
-        # a retry after it is ignored, and a retry after a crash in the middle is answered by the new process.
-        return first_time_seen(self.app.db, CHANNEL, key, self.app.clock.now())
-
-    async def _safely(self, work: Work, key: str) -> list[Outgoing]:
+    async def _safely(self, work: Work) -> list[Outgoing] | None:
         try:
-            replies = await work()
+            return await work()
         except Exception:
             logger.exception("answering a WeChat message failed")
-            replies = [Outgoing(CRASH_REPLY)]
-        finish_seen(self.app.db, CHANNEL, key, self.app.clock.now())
-        return replies
+            return [Outgoing(CRASH_REPLY)]
 
     def _send_later(self, answer: _Answer) -> None:
         if answer.replied or answer.sent_later:
@@ -313,7 +314,7 @@ class WeChatChannel:
         task.add_done_callback(self._background.discard)
 
     async def _deliver_later(self, answer: _Answer) -> None:
-        for text in wechat_texts(await answer.task):
+        for text in wechat_texts(await answer.task or []):
             try:
                 await self.sender.reply(answer.chat_id, text)
             except WeChatApiError as exc:

@@ -18,6 +18,7 @@ import sqlite_utils
 
 from bot.channels.wechat.settings import WeChatSettings
 from bot.store.tokens import cached_token, store_token
+from bot.worker import DatabaseWorker
 
 logger = logging.getLogger(__name__)
 
@@ -103,10 +104,13 @@ class WeChatApi:
     """Calls WeChat's API with an access token cached in the access_tokens table and refreshed one at a time."""
 
     def __init__(self, settings: WeChatSettings, db: sqlite_utils.Database, *, wall_clock=time.time,
-                 timeout: float = 10.0, media_retry_delays: tuple[float, ...] = (0.5, 2.0)):
+                 timeout: float = 10.0, media_retry_delays: tuple[float, ...] = (0.5, 2.0),
+                 worker: DatabaseWorker | None = None):
         _install_log_redaction()
         self.settings = settings
         self.db = db
+        self.worker = worker or DatabaseWorker("wechat-tokens")  # the token cache is read off the event loop
+        self._own_worker = worker is None
         self.wall_clock = wall_clock
         self.media_retry_delays = media_retry_delays
         self._http = httpx.AsyncClient(base_url=api_root(settings) + "/cgi-bin/", timeout=timeout)
@@ -122,22 +126,24 @@ class WeChatApi:
     async def close(self) -> None:
         """Closes the HTTP connections."""
         await self._http.aclose()
+        if self._own_worker:
+            self.worker.close()
 
     # ---- access token ----
 
     async def access_token(self, stale: str | None = None) -> str:
         """A valid access token: the cached one unless it is near expiry or is `stale` (rejected by WeChat)."""
-        cached = self._cached_token()
+        cached = await self._cached_token()
         if cached is not None and cached != stale:
             return cached
         async with self._refresh_lock:
-            cached = self._cached_token()  # another caller may have refreshed while we waited
+            cached = await self._cached_token()  # another caller may have refreshed while we waited
             if cached is not None and cached != stale:
                 return cached
             return await self._fetch_token()
 
-    def _cached_token(self) -> str | None:
-        cached = cached_token(self.db, self.token_name)
+    async def _cached_token(self) -> str | None:
+        cached = await self.worker.run(cached_token, self.db, self.token_name)
         if cached is None:
             return None
         remaining = cached.expires_at.timestamp() - self.wall_clock()
@@ -154,7 +160,8 @@ class WeChatApi:
             raise WeChatApiError(None, "回答里没有 access_token")
         token, expires_in = result["access_token"], int(result.get("expires_in", 7200))
         expires_at = datetime.fromtimestamp(self.wall_clock() + expires_in, timezone.utc)
-        store_token(self.db, self.token_name, token, expires_at)
+        await self.worker.until_done(store_token, self.db, self.token_name, token, expires_at,
+                                     what="a new WeChat access token")
         logger.info("fetched a new WeChat access token, valid for %d s", expires_in)
         return token
 

@@ -48,7 +48,7 @@ class WeChatSender:
         except NotDeliverable as exc:
             return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=str(exc))
         except WeChatApiError as exc:
-            return self._failure(chat_id, exc)
+            return await self._failure(chat_id, exc)
         return DeliveryResult(DeliveryOutcome.SENT, message_ids=tuple(i for i in ids if i))
 
     async def reply(self, chat_id: str, text: str) -> str:
@@ -59,7 +59,7 @@ class WeChatSender:
 
     async def _official(self, chat_id: str, texts: list[str]) -> list[str]:
         sent: list[str] = []
-        if self._inside_window(chat_id):
+        if await self._inside_window(chat_id):
             try:
                 for text in texts:
                     sent.append(await self.customer_service_message(chat_id, text))
@@ -72,8 +72,8 @@ class WeChatSender:
             raise NotDeliverable(NO_TEMPLATE)
         return [await self.template_message(chat_id, "\n".join(texts))]
 
-    def _inside_window(self, chat_id: str) -> bool:
-        seen = last_seen(self.app.db, CHANNEL, chat_id)
+    async def _inside_window(self, chat_id: str) -> bool:
+        seen = await self.app.worker.run(last_seen, self.app.db, CHANNEL, chat_id)
         return seen is not None and self.app.clock.now() - seen < CUSTOMER_SERVICE_WINDOW
 
     async def customer_service_message(self, chat_id: str, text: str) -> str:
@@ -95,7 +95,7 @@ class WeChatSender:
             raise WeChatApiError(81013, "invaliduser")
         return str(result.get("msgid", ""))
 
-    def _failure(self, chat_id: str, exc: WeChatApiError) -> DeliveryResult:
+    async def _failure(self, chat_id: str, exc: WeChatApiError) -> DeliveryResult:
         logger.warning("WeChat message not sent: %s", exc.meaning)
         if is_transient(exc):
             return DeliveryResult(DeliveryOutcome.RETRY, reason=exc.meaning, retry_after=60)
@@ -103,7 +103,8 @@ class WeChatSender:
             wait = seconds_until_tomorrow(datetime.now(timezone.utc))
             return DeliveryResult(DeliveryOutcome.RETRY, reason=exc.meaning, retry_after=wait)
         if exc.code in BLOCKED_CODES:
-            deactivate_chat(self.app.db, CHANNEL, chat_id, BLOCKED_REASON)
+            await self.app.worker.until_done(deactivate_chat, self.app.db, CHANNEL, chat_id, BLOCKED_REASON,
+                                             what="a blocked WeChat chat")
             return DeliveryResult(DeliveryOutcome.BLOCKED, reason=exc.meaning)
         if exc.code in UNDELIVERABLE_CODES:
             return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=exc.meaning)

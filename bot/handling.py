@@ -1,0 +1,53 @@
+"""Answering a channel's message on the database worker: in one write transaction with its retry key, waited out
+(never dropped) while another connection holds the database, so the event loop stays free for every other chat."""
+
+from __future__ import annotations
+
+from bot.app import BotApp
+from bot.messages import Incoming, Outgoing
+from bot.router import answer
+from bot.store.seen import finish_seen, first_time_seen
+
+
+async def answer_once(app: BotApp, msg: Incoming, routes: list | None = None, *, key: str | None = None,
+                      finish: bool = True) -> list[Outgoing] | None:
+    """The replies to msg, or None when its retry key was claimed before (a retry or redelivery).
+
+    Runs on the app's database worker; the claim of `key`, everything the handlers write and (with finish) the
+    mark that it is done are committed together. While the database is locked by another connection (an import,
+    a backup) the message waits and is tried again whole; nothing of a failed attempt stays behind."""
+    what = f"a {msg.channel} message"
+    return await app.worker.until_done(_answer_in_one_transaction, app, msg, routes, key, finish, what=what)
+
+
+async def finish_answer(app: BotApp, channel: str, key: str) -> None:
+    """Marks a message claimed with finish=False as done (after its replies went out), waiting out a busy database."""
+    await app.worker.until_done(_finish, app, channel, key, what=f"the finish of a {channel} message")
+
+
+async def _answer_in_one_transaction(app: BotApp, msg: Incoming, routes, key: str | None,
+                                     finish: bool) -> list[Outgoing] | None:
+    conn = app.db.conn
+    now = app.clock.now()
+    conn.execute("BEGIN IMMEDIATE")  # the write lock first: a busy database fails here, before anything is done
+    try:
+        if key is not None and not first_time_seen(app.db, msg.channel, key, now):
+            conn.execute("ROLLBACK")
+            return None
+        replies = await answer(app, msg, routes)
+        if not conn.in_transaction:  # a handler failed and the router rolled it back: keep the claim, answer once
+            conn.execute("BEGIN IMMEDIATE")
+            if key is not None:
+                first_time_seen(app.db, msg.channel, key, now)
+        if key is not None and finish:
+            finish_seen(app.db, msg.channel, key, now)
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return replies
+
+
+def _finish(app: BotApp, channel: str, key: str) -> None:
+    finish_seen(app.db, channel, key, app.clock.now())
