@@ -82,7 +82,7 @@ def claim(app: BotApp, due: Due) -> bool:
     ).rowcount == 1
 
 
-def record(app: BotApp, due: Due, result: DeliveryResult, limiter: RateLimiter) -> str:
+def record(app: BotApp, due: Due, result: DeliveryResult) -> str:
     """Writes what became of a send; returns the row's new status."""
     now = app.clock.now()
     outcome, reason = result.outcome, result.reason
@@ -91,8 +91,6 @@ def record(app: BotApp, due: Due, result: DeliveryResult, limiter: RateLimiter) 
                        (SENT, iso(now), due.id))
         return SENT
     if outcome is DeliveryOutcome.RETRY and due.attempts + 1 < MAX_ATTEMPTS:
-        if result.retry_after:  # that chat waits; the channel's own spacing already keeps the overall rate
-            limiter.pause(due.channel, result.retry_after, due.chat_id)
         app.db.execute("UPDATE deliveries SET status = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
                        (PENDING, iso(now + backoff(due.attempts + 1, result.retry_after)), reason or "稍后重试", due.id))
         return PENDING
@@ -125,7 +123,8 @@ async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHou
         return HELD
     await limiter.admit(due.channel, due.chat_id)
     # Claimed only now, right before the send: a crash leaves unconfirmed no row that was still waiting for its gap.
-    if not claim(app, due):
+    # Every statement runs on the database worker: the loop goes on sending while one waits for the lock.
+    if not await app.worker.until_done(claim, app, due, what="a reminder's claim"):
         return None
     try:
         result = await app.senders[due.channel].send(due.chat_id, Outgoing(text=due.text))
@@ -133,7 +132,10 @@ async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHou
         logger.warning("reminder %d: sender raised %s", due.id, exc.__class__.__name__)
         result = DeliveryResult(DeliveryOutcome.FAILED, f"发送出错，未确认是否送达（{exc.__class__.__name__}）")
     # A cancellation (shutdown, crash) passes through: the row stays 'sending' and is closed as interrupted.
-    return record(app, due, result, limiter)
+    status = await app.worker.until_done(record, app, due, result, what="a reminder's outcome")
+    if status == PENDING and result.retry_after:  # that chat waits; the channel's spacing keeps the overall rate
+        limiter.pause(due.channel, result.retry_after, due.chat_id)
+    return status
 
 
 async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
@@ -142,7 +144,8 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     if app.db.conn.in_transaction:
         raise RuntimeError("dispatch needs autocommit: each claim must be committed before its send")
     now = now or app.clock.now()
-    report = DispatchReport(housekeeping=prepare_dispatch(app, now))
+    report = DispatchReport(housekeeping=await app.worker.until_done(prepare_dispatch, app, now,
+                                                                     what="the dispatch bookkeeping"))
     quiet = QuietHours.from_settings(app.settings)
     if quiet.contains(now):
         report.quiet = True
@@ -166,7 +169,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:
         after_id = 0
-        while rows := _due_rows(app, now, after_id):
+        while rows := await app.worker.run(_due_rows, app, now, after_id):
             after_id = rows[-1].id
             for due in rows:
                 if due.channel in app.senders:

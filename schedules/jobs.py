@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from bot.app import BotApp
 from schedules.dispatch import dispatch
@@ -21,18 +22,19 @@ class ReminderJobs:
         self.limiter = RateLimiter(channel_limits(app.senders))
         self._dispatching = False
 
-    # Coroutines on purpose: APScheduler runs plain functions in a thread, and the SQLite connection is the loop's.
+    # Coroutines that hand their database work to the app's database worker: the loop never waits on SQLite, and
+    # the one connection is used by one thread at a time.
     async def plan_deadlines(self) -> None:
         """Plans deadline reminders due by now (also catches cadres bound since the last run)."""
-        self._plan("deadline")
+        await self._plan("deadline")
 
     async def scan_visits(self) -> None:
         """Plans this week's visit reminders for cadres with overdue households."""
-        self._plan("visit")
+        await self._plan("visit")
 
     async def weekly_digest(self) -> None:
         """Plans this week's digest for administrators, once its day and time have come."""
-        self._plan("digest")
+        await self._plan("digest")
 
     async def dispatch(self) -> None:
         """Plans deadline reminders that have just come due, then sends everything due (one run at a time)."""
@@ -47,7 +49,7 @@ class ReminderJobs:
 
     async def _dispatch(self) -> None:
         now = self.app.clock.now()
-        plan(self.app, now, only_new=True, kinds=("deadline",)).log()
+        (await self.app.worker.run(partial(plan, self.app, now, only_new=True, kinds=("deadline",)))).log()
         try:
             report = await dispatch(self.app, now, self.limiter)
         except asyncio.CancelledError:
@@ -58,5 +60,6 @@ class ReminderJobs:
         if report.outcomes:
             logger.info("reminders dispatched: %s", dict(report.outcomes))
 
-    def _plan(self, kind: str) -> None:
-        plan(self.app, self.app.clock.now(), kinds=(kind,)).log()
+    async def _plan(self, kind: str) -> None:
+        # plan() logs and skips a kind that fails (a locked database too): the next run plans it, idempotently
+        (await self.app.worker.run(partial(plan, self.app, self.app.clock.now(), kinds=(kind,)))).log()
