@@ -1,0 +1,110 @@
+"""A long write elsewhere (a roster import, a backup) holds SQLite's write lock while messages arrive on both
+channels: the event loop stays free (/healthz answers, WeChat gets its empty 200 in time), no message is answered
+with an error or lost, and once the lock is released every message is answered exactly once.
+
+The lock is held by another connection for as long as the test wants (no timing thresholds): the test waits for
+the bot to have found the database busy, checks what must hold meanwhile, then releases it."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+import httpx
+import pytest
+
+from bot.channels.wechat.adapter import WeChatChannel
+from bot.router import CRASH_REPLY
+from bot.store.bindings import bind_chat
+from bot.web import build_web_app
+from tests.conftest import Chat
+from tests.fakes.telegram_api import private_message
+from tests.fakes.wechat_api import WeChatServer, configure
+from tests.test_telegram import PROBE, running_channel
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*retry_after.*timedelta")
+
+CADRES = (7001, 7002)  # Telegram users bound to C1 and C2
+WECHAT_USERS = ("wx-1", "wx-2", "wx-3")
+
+
+async def until(condition, what: str, timeout: float = 30.0) -> None:
+    """Waits for a condition (a generous cap only so that a broken bot fails instead of hanging)."""
+    for _ in range(int(timeout / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never happened: {what}")
+
+
+class WriteLock:
+    """Another connection holding the database's write lock, as an import's transaction does."""
+
+    def __init__(self, path: str):
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("COMMIT")
+        self.conn.close()
+
+
+@pytest.fixture
+def busy_app(roster, fake_wechat_api):
+    """The app with a short busy timeout (so the test need not wait 5 s per attempt), Telegram users bound and
+    WeCom configured against the fake WeChat API."""
+    roster.db.execute("PRAGMA busy_timeout = 50")
+    for user, cadre in zip(CADRES, ("C1", "C2")):
+        bind_chat(roster.db, "telegram", str(user), str(user), cadre, roster.clock.now())
+    configure(roster, "work", fake_wechat_api.url)
+    return roster
+
+
+async def test_messages_wait_out_a_held_write_lock_and_are_answered_once(busy_app, fake_bot_api, fake_wechat_api):
+    app = busy_app
+    wechat_server = WeChatServer("work", "safe")
+    wechat = WeChatChannel(app, reply_budget=0.2)
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_web_app(app, [wechat])), base_url="http://bot")
+    callbacks = [wechat_server.message("text", sender=user, Content="帮助", MsgId=8100 + n)
+                 for n, user in enumerate(WECHAT_USERS)]
+
+    async def post(fields):
+        query, body = wechat_server.post(fields)
+        return await http.post(f"/wechat?{query}", content=body)
+
+    async with running_channel(app, fake_bot_api):
+        lock = WriteLock(app.settings.database.path)
+        try:
+            for user in CADRES:
+                fake_bot_api.push_update(private_message(user, text="帮助"))
+            responses = await asyncio.gather(*(post(fields) for fields in callbacks))
+            await until(lambda: app.worker.busy_retries >= 2, "the bot finding the database locked")
+            health = await http.get("/healthz")
+            # while the lock is held: WeChat got its empty answer in time, nothing was answered with an error
+            assert [(r.status_code, r.text) for r in responses] == [(200, "")] * len(WECHAT_USERS)
+            assert health.status_code == 200 and health.json()["db"] == "ok"
+            assert fake_bot_api.calls_to("sendMessage") == [] and fake_wechat_api.sent("message/send") == []
+        finally:
+            lock.release()
+        await until(lambda: len(fake_wechat_api.sent("message/send")) == len(WECHAT_USERS), "the WeChat answers")
+        await until(lambda: len(fake_bot_api.calls_to("sendMessage")) == len(CADRES), "the Telegram answers")
+        # WeChat retries the messages, and a later update shows Telegram's queue has moved past them
+        retries = await asyncio.gather(*(post(fields) for fields in callbacks))
+        fake_bot_api.push_update(private_message(PROBE, text="/help"))
+        await fake_bot_api.wait_for("sendMessage", chat_id=PROBE)
+    await wechat.stop()
+    await http.aclose()
+
+    assert [(r.status_code, r.text) for r in retries] == [(200, "")] * len(WECHAT_USERS)
+    wechat_answers = {s["touser"]: s["text"]["content"] for s in fake_wechat_api.sent("message/send")}
+    assert sorted(wechat_answers) == sorted(WECHAT_USERS) and len(fake_wechat_api.sent("message/send")) == 3
+    telegram_answers = [c for c in fake_bot_api.calls_to("sendMessage") if c.chat_id != str(PROBE)]
+    assert sorted(c.chat_id for c in telegram_answers) == sorted(str(u) for u in CADRES)
+    visitor_help = (await Chat(app, "a-visitor").text("帮助")).split("\n")[0]  # the WeChat users are not bound
+    cadre_help = (await Chat(app, "C1").text("帮助")).split("\n")[0]
+    assert all(t.startswith(visitor_help) for t in wechat_answers.values()), wechat_answers
+    assert all(c.params["text"].startswith(cadre_help) for c in telegram_answers)
+    assert CRASH_REPLY not in [*wechat_answers.values(), *(c.params["text"] for c in telegram_answers)]
+    finished = app.db.execute("SELECT COUNT(*) FROM processed_messages WHERE finished_at IS NOT NULL").fetchone()[0]
+    assert finished == len(WECHAT_USERS) + len(CADRES) + 1  # the probe too
+
