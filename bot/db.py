@@ -51,6 +51,17 @@ def database_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
 
+def begin_write(db: sqlite_utils.Database) -> None:
+    """Opens a transaction that holds the write lock from its start (raises 'database is locked' when another
+    connection keeps it past the busy timeout, before anything is done)."""
+    db.conn.execute("BEGIN IMMEDIATE")
+
+
+def commit(db: sqlite_utils.Database) -> None:
+    """Commits the open transaction."""
+    db.conn.execute("COMMIT")
+
+
 def roll_back_open_transaction(db: sqlite_utils.Database) -> None:
     """Rolls back whatever a failed step left open, so the next message starts clean."""
     if db.conn.in_transaction:

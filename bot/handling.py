@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from bot.app import BotApp
+from bot.db import begin_write, commit, roll_back_open_transaction
 from bot.messages import Incoming, Outgoing
 from bot.router import answer
 from bot.store.seen import finish_seen, first_time_seen
@@ -27,24 +28,22 @@ async def finish_answer(app: BotApp, channel: str, key: str) -> None:
 
 async def _answer_in_one_transaction(app: BotApp, msg: Incoming, routes, key: str | None,
                                      finish: bool) -> list[Outgoing] | None:
-    conn = app.db.conn
-    now = app.clock.now()
-    conn.execute("BEGIN IMMEDIATE")  # the write lock first: a busy database fails here, before anything is done
+    db, now = app.db, app.clock.now()
+    begin_write(db)  # the write lock first: a busy database fails here, before anything is done
     try:
-        if key is not None and not first_time_seen(app.db, msg.channel, key, now):
-            conn.execute("ROLLBACK")
+        if key is not None and not first_time_seen(db, msg.channel, key, now):
+            roll_back_open_transaction(db)
             return None
         replies = await answer(app, msg, routes)
-        if not conn.in_transaction:  # a handler failed and the router rolled it back: keep the claim, answer once
-            conn.execute("BEGIN IMMEDIATE")
+        if not db.conn.in_transaction:  # a handler failed and the router rolled it back: keep the claim, answer once
+            begin_write(db)
             if key is not None:
-                first_time_seen(app.db, msg.channel, key, now)
+                first_time_seen(db, msg.channel, key, now)
         if key is not None and finish:
-            finish_seen(app.db, msg.channel, key, now)
-        conn.execute("COMMIT")
+            finish_seen(db, msg.channel, key, now)
+        commit(db)
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        roll_back_open_transaction(db)
         raise
     return replies
 
