@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import open_db
 from bot.messages import Choice, DeliveryResult, Outgoing
+from bot.pending import PendingMessages
 from bot.store.cadres import Cadre
 from bot.store.state import clear_state, save_state
 from bot.worker import DatabaseWorker
@@ -60,6 +61,11 @@ class BotApp:
     def tz(self) -> ZoneInfo:
         """The zone times are shown in."""
         return ZoneInfo(self.settings.timezone)
+
+    @property
+    def pending(self) -> PendingMessages:
+        """Where messages wait on disk while the database cannot store them (bot.pending)."""
+        return PendingMessages.beside(self.settings.database.path)
 
     @property
     def photos_dir(self) -> Path:

@@ -13,11 +13,15 @@ import sqlite3
 import httpx
 import pytest
 
+from datetime import datetime, timezone
+
 from bot.channels.wechat.adapter import WeChatChannel
+from bot.messages import Contact, Event, Incoming, IncomingPhoto, Location, MediaRefusal
+from bot.pending import PendingMessages
 from bot.router import CRASH_REPLY
 from bot.store.bindings import bind_chat
 from bot.web import build_web_app
-from tests.conftest import Chat
+from tests.conftest import Chat, jpeg
 from tests.fakes.telegram_api import private_message
 from tests.fakes.wechat_api import WeChatServer, configure
 from tests.test_telegram import PROBE, running_channel
@@ -78,7 +82,9 @@ async def test_messages_wait_out_a_held_write_lock_and_are_answered_once(busy_ap
             for user in CADRES:
                 fake_bot_api.push_update(private_message(user, text="帮助"))
             responses = await asyncio.gather(*(post(fields) for fields in callbacks))
-            await until(lambda: app.worker.busy_retries >= 2, "the bot finding the database locked")
+            kept = app.pending.folder
+            await until(lambda: len(list(kept.glob("wechat-*.json"))) == len(WECHAT_USERS)
+                        and list(kept.glob("telegram-*.json")), "the waiting messages kept on disk")
             health = await http.get("/healthz")
             # while the lock is held: WeChat got its empty answer in time, nothing was answered with an error
             assert [(r.status_code, r.text) for r in responses] == [(200, "")] * len(WECHAT_USERS)
@@ -107,4 +113,41 @@ async def test_messages_wait_out_a_held_write_lock_and_are_answered_once(busy_ap
     assert CRASH_REPLY not in [*wechat_answers.values(), *(c.params["text"] for c in telegram_answers)]
     finished = app.db.execute("SELECT COUNT(*) FROM processed_messages WHERE finished_at IS NOT NULL").fetchone()[0]
     assert finished == len(WECHAT_USERS) + len(CADRES) + 1  # the probe too
+    assert list(app.pending.folder.iterdir()) == []  # stored: nothing kept any more
+
+
+@pytest.mark.parametrize("finished_before", [False, True], ids=["never stored", "stored before the crash"])
+async def test_a_message_kept_by_a_run_that_died_is_answered_at_the_next_start(busy_app, fake_bot_api,
+                                                                               finished_before):
+    app = busy_app
+    message = Incoming(channel="telegram", chat_id=str(CADRES[0]), user_id=str(CADRES[0]), sent_at=app.clock.now(),
+                       text="我的联系户", message_id=f"{CADRES[0]}:77")
+    path = app.pending.keep(message, f"{CADRES[0]}:77")  # what a run left when it died waiting for the lock
+    if finished_before:  # it died after storing the message but before removing the file
+        app.db.execute("INSERT INTO processed_messages (channel, message_key, received_at, claimed_by, finished_at) "
+                       "VALUES ('telegram', ?, '2010-05-12T01:00:00+00:00', 'a-run-that-died', "
+                       "'2010-05-12T01:00:01+00:00')", (f"{CADRES[0]}:77",))
+    async with running_channel(app, fake_bot_api):
+        await until(lambda: not path.exists(), "the kept message taken up")
+        fake_bot_api.push_update(private_message(PROBE, text="/help"))
+        await fake_bot_api.wait_for("sendMessage", chat_id=PROBE)
+    answers = [c.params["text"] for c in fake_bot_api.calls_to("sendMessage") if c.chat_id == str(CADRES[0])]
+    if finished_before:
+        assert answers == []
+    else:
+        assert len(answers) == 1 and "示例户一" in answers[0]
+    assert app.db.execute("SELECT finished_at IS NOT NULL FROM processed_messages WHERE message_key = ?",
+                          (f"{CADRES[0]}:77",)).fetchone() == (1,)
+
+
+def test_a_kept_message_reads_back_as_it_was(tmp_path):
+    message = Incoming(channel="wechat", chat_id="u", user_id="u", sent_at=datetime(2010, 5, 12, 1, tzinfo=timezone.utc),
+                       text="照片", photos=(IncomingPhoto(data=jpeg(), source_id="m1"),), location=Location(35.0, 103.0),
+                       contact=Contact("13800000001", "u"), event=Event.MENU_CLICK, menu_key="PHASE",
+                       refused_media=MediaRefusal.TOO_LARGE, refused_limit=10, voice=True, message_id="msg:1")
+    pending = PendingMessages(tmp_path / "kept")
+    pending.keep(message, "msg:1")
+    [kept] = pending.waiting("wechat")
+    assert (kept.message, kept.key) == (message, "msg:1")
+    assert pending.waiting("telegram") == []
 

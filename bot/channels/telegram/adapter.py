@@ -34,7 +34,7 @@ from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
-from bot.handling import answer_once, finish_answer
+from bot.handling import answer_kept, answer_once, finish_answer
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.store.seen import KEEP_SEEN, forget_seen
 
@@ -100,6 +100,7 @@ class TelegramChannel:
                                               polling=settings.mode == "polling")
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
+        self._kept: asyncio.Task | None = None
 
     @property
     def webhook_path(self) -> str:
@@ -128,6 +129,7 @@ class TelegramChannel:
             raise ChannelConfigError(f"[telegram] 连不上 Bot API（{exc.message}）：请检查网络或 base_url。") from None
         await self.application.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         await self.application.start()  # before updates can arrive: a webhook answers 503 until then
+        self._kept = asyncio.create_task(answer_kept(self.app, CHANNEL, self.send))  # what the last run could not store
         if self.settings.mode == "webhook":
             await self.application.bot.set_webhook(self.settings.webhook_url, secret_token=self.settings.secret_token,
                                                    allowed_updates=ALLOWED_UPDATES)
@@ -139,6 +141,8 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stops polling and processing, and closes the connections."""
+        if self._kept is not None and not (await asyncio.wait([self._kept], timeout=10))[0]:
+            self._kept.cancel()  # still waiting for the database: the messages stay on disk for the next start
         if self.application.updater and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:

@@ -47,7 +47,7 @@ from bot.channels.wechat.sending import CHANNEL, WeChatSender
 from bot.channels.wechat.texts import wechat_texts
 from bot.errors import UserError
 from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
-from bot.handling import answer_once
+from bot.handling import answer_kept, answer_once
 from bot.router import CRASH_REPLY
 from bot.rules import Route as HandlerRoute
 from bot.store.seen import KEEP_SEEN, forget_seen
@@ -122,9 +122,13 @@ class WeChatChannel:
         return [Route(self.settings.path, self.callback, methods=["GET", "POST"])]
 
     async def start(self) -> None:
-        """Forgets retry keys older than a week (WeChat retries within seconds)."""
+        """Forgets retry keys older than a week (WeChat retries within seconds); answers the messages the last run
+        kept on disk but could not store."""
         await self.app.worker.until_done(forget_seen, self.app.db, CHANNEL, self.app.clock.now() - KEEP_SEEN,
                                          what="forgetting old WeChat retry keys")
+        kept = asyncio.create_task(answer_kept(self.app, CHANNEL, self.send))  # what the last run could not store
+        self._background.add(kept)
+        kept.add_done_callback(self._background.discard)
         logger.info("WeChat (%s) callback at %s", self.settings.kind, self.settings.path)
 
     async def open_for_sending(self) -> None:
