@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.messages import Contact, Event, Incoming, IncomingPhoto, Location, MediaRefusal
+from bot.store.seen import THIS_PROCESS
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class PendingMessages:
         path = self.folder / f"{message.channel}-{time.time_ns()}-{uuid.uuid4().hex[:8]}.json"
         temporary = path.with_suffix(".tmp")
         with temporary.open("w", encoding="utf-8") as fh:
-            json.dump({"key": key, "message": encode(message)}, fh, ensure_ascii=False)
+            json.dump({"key": key, "process": THIS_PROCESS, "message": encode(message)}, fh, ensure_ascii=False)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(temporary, path)
@@ -63,13 +64,16 @@ class PendingMessages:
             path.unlink(missing_ok=True)
 
     def waiting(self, channel: str) -> list[Pending]:
-        """The channel's kept messages, oldest first; an unreadable file is logged and moved aside."""
+        """The channel's messages an earlier process kept, oldest first (this process's own are still being
+        answered); an unreadable file is logged and moved aside."""
         if self.folder is None or not self.folder.is_dir():
             return []
         kept = []
         for path in sorted(self.folder.glob(f"{channel}-*.json")):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
+                if record.get("process") == THIS_PROCESS:
+                    continue
                 kept.append(Pending(path, decode(record["message"]), record.get("key")))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 logger.error("a kept message could not be read (%s): moved to %s.bad", exc, path.name)

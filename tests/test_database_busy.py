@@ -8,6 +8,7 @@ the bot to have found the database busy, checks what must hold meanwhile, then r
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import httpx
@@ -122,7 +123,7 @@ async def test_a_message_kept_by_a_run_that_died_is_answered_at_the_next_start(b
     app = busy_app
     message = Incoming(channel="telegram", chat_id=str(CADRES[0]), user_id=str(CADRES[0]), sent_at=app.clock.now(),
                        text="我的联系户", message_id=f"{CADRES[0]}:77")
-    path = app.pending.keep(message, f"{CADRES[0]}:77")  # what a run left when it died waiting for the lock
+    path = kept_by_another_process(app.pending, message, f"{CADRES[0]}:77")  # a run that died waiting for the lock
     if finished_before:  # it died after storing the message but before removing the file
         app.db.execute("INSERT INTO processed_messages (channel, message_key, received_at, claimed_by, finished_at) "
                        "VALUES ('telegram', ?, '2010-05-12T01:00:00+00:00', 'a-run-that-died', "
@@ -140,6 +141,14 @@ async def test_a_message_kept_by_a_run_that_died_is_answered_at_the_next_start(b
                           (f"{CADRES[0]}:77",)).fetchone() == (1,)
 
 
+def kept_by_another_process(pending: PendingMessages, message: Incoming, key: str):
+    """Keeps the message as another (earlier) process would have."""
+    path = pending.keep(message, key)
+    record = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**record, "process": "a-run-that-died"}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 def test_a_kept_message_reads_back_as_it_was(tmp_path):
     message = Incoming(channel="wechat", chat_id="u", user_id="u", sent_at=datetime(2010, 5, 12, 1, tzinfo=timezone.utc),
                        text="照片", photos=(IncomingPhoto(data=jpeg(), source_id="m1"),), location=Location(35.0, 103.0),
@@ -147,6 +156,8 @@ def test_a_kept_message_reads_back_as_it_was(tmp_path):
                        refused_media=MediaRefusal.TOO_LARGE, refused_limit=10, voice=True, message_id="msg:1")
     pending = PendingMessages(tmp_path / "kept")
     pending.keep(message, "msg:1")
+    assert pending.waiting("wechat") == []  # this process is answering it
+    kept_by_another_process(pending, message, "msg:1")
     [kept] = pending.waiting("wechat")
     assert (kept.message, kept.key) == (message, "msg:1")
     assert pending.waiting("telegram") == []
