@@ -34,11 +34,15 @@ class DatabaseWorker:
         self.name = name
         self._executor: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self.busy_retries = 0  # how often work found the database busy and was tried again (for the soak figures)
+        self.busy_failures = 0  # how often work found the database locked past its busy timeout (soak figures)
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Runs fn(*args) on the worker thread (an async fn runs to its end there) and returns its result."""
-        return await asyncio.wrap_future(self._started().submit(_call, fn, args))
+        try:
+            return await asyncio.wrap_future(self._started().submit(_call, fn, args))
+        except sqlite3.OperationalError as exc:
+            self.busy_failures += database_busy(exc)
+            raise
 
     async def until_done(self, fn: Callable[..., Any], *args: Any, what: str = "work") -> Any:
         """Like run(), but while the database is busy or locked beyond its timeout, tries again after a pause on
@@ -50,7 +54,6 @@ class DatabaseWorker:
             except sqlite3.OperationalError as exc:
                 if not database_busy(exc):
                     raise
-            self.busy_retries += 1
             logger.warning("database busy: %s kept, tried again in %.2f s", what, pause)
             await asyncio.sleep(pause)
             pause = min(pause * 2, MAX_PAUSE)
