@@ -310,6 +310,54 @@ def wechat_menu(settings):
     create_menu_command(open_app(settings))
 
 
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, metavar="DIR",
+              help="备份文件夹：新的或以前的备份文件夹（每次增加一个带日期的快照）。")
+@with_config
+def backup(out_dir, settings):
+    """在机器人运行时备份数据库和照片：每次在 DIR 里增加一个带日期的快照，照片只复制新增的。
+
+    可以每晚由 cron 备份到同一个文件夹。出任何问题都以非零状态退出。
+
+    \b
+    例：campaign-bot backup --out /var/backups/campaign-bot --config config.toml
+    """
+    from bot.backup import BackupError, take_backup
+
+    try:
+        result = take_backup(settings.database.path, settings.photos.dir, Path(out_dir))
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary())
+    if result.problems:
+        raise click.ClickException(f"备份完成，但有 {len(result.problems)} 个问题（见上）。")
+
+
+@cli.command()
+@click.argument("backup_dir", type=click.Path(file_okay=False), metavar="DIR")
+@click.option("--snapshot", default=None, metavar="NAME", help="恢复这个快照；不给则恢复最新的快照。")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), required=True,
+              help="配置文件（TOML）：恢复到它指定的数据库和照片文件夹。")
+@click.option("--force", is_flag=True, help="数据库已存在时也替换它（原文件改名保留）。")
+def restore(backup_dir, snapshot, config_path, force):
+    """从备份恢复：先核对清单和校验和，再把快照放到配置文件指定的数据库和照片文件夹。
+
+    机器人运行时不能恢复；数据库已存在时要加 --force。
+
+    \b
+    例：campaign-bot restore /var/backups/campaign-bot --config config.toml
+        campaign-bot restore /var/backups/campaign-bot --snapshot 20260129T021500Z --config config.toml --force
+    """
+    from bot.backup import BackupError, restore_backup
+
+    try:
+        settings = load_settings(config_path)
+        result = restore_backup(Path(backup_dir), settings.database.path, settings.photos.dir, snapshot, force)
+    except (ConfigError, BackupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary())
+
+
 def main() -> None:
     """Entry point of the campaign-bot command."""
     cli(prog_name="campaign-bot")
