@@ -246,8 +246,13 @@ def run(settings, clock):
     例：campaign-bot run --config config.toml
         campaign-bot run --config config.toml --now 2010-05-01T08:00
     """
+    from bot.logging_setup import configure_logging
     from bot.runner import run_bot
 
+    try:
+        configure_logging(settings)  # [logging]: level and plain or JSON lines, for the service's journal
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     run_bot(open_app(settings, clock))
 
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.app import BotApp, Context
 from bot.messages import Incoming, Outgoing
 
@@ -102,6 +103,7 @@ def normalized_text(msg: Incoming, ctx: Context) -> str:
 
 # ---- dispatch ----
 
+@metrics.observed
 async def dispatch(app: BotApp, msg: Incoming, routes: list[Route] | None = None) -> list[Outgoing]:
     """Answers one message: finds who sent it, restores their conversation, runs the first matching handler."""
     if routes is None:
@@ -118,6 +120,7 @@ async def dispatch(app: BotApp, msg: Incoming, routes: list[Route] | None = None
         return await route.handler(msg, ctx)
     except Exception:
         logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
+        metrics.handler_failed(msg.channel, route.name if route else "(routing)")
         if app.db.conn.in_transaction:
             app.db.conn.execute("ROLLBACK")
         return [Outgoing(CRASH_REPLY)]

@@ -14,6 +14,7 @@ import uvicorn
 
 from bot.app import BotApp
 from bot.channels.base import Channel, ChannelConfigError
+from bot.config import ConfigError
 from bot.run_lock import DatabaseInUse, hold_run_lock, release_run_lock
 from bot.web import build_web_app
 
@@ -155,6 +156,6 @@ def run_bot(app: BotApp) -> None:
         logger.warning("no channel is enabled: serving only /healthz and the reminder scheduler")
     try:
         asyncio.run(_main(app))
-    except (ChannelConfigError, ServerStartError, DatabaseInUse) as exc:
+    except (ChannelConfigError, ServerStartError, DatabaseInUse, ConfigError) as exc:
         raise click.ClickException(str(exc)) from None
 

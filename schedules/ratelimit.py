@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from bot import metrics
 from bot.config import Settings
 
 
@@ -99,10 +100,12 @@ class RateLimiter:
         while True:
             delay = self.reserve(channel, chat_id)
             if delay > 0:
+                metrics.rate_limit_waited(channel, delay)
                 await self.sleep(delay)
             paused = max(self.paused.get(channel, 0.0), self.paused.get((channel, chat_id), 0.0)) - self.monotonic()
             if paused <= 0:
                 return
+            metrics.rate_limit_waited(channel, paused)
             await self.sleep(paused)  # the slot was promised before the pause: take a new one after it
 
     async def admit(self, channel: str, chat_id: str) -> None:

@@ -36,6 +36,7 @@ from wechatpy.parser import parse_message as parse_official_message
 from wechatpy.replies import TextReply as OfficialTextReply
 from wechatpy.utils import check_signature
 
+from bot import metrics
 from bot.app import BotApp
 from bot.bindings import BLOCKED_REASON, deactivate_chat, reactivate_blocked_chat
 from bot.channels.base import KEEP_SEEN, ChannelConfigError, finish_seen, first_time_seen, forget_seen
@@ -135,6 +136,7 @@ class WeChatChannel:
 
     # ---- the callback ----
 
+    @metrics.counted_callback
     async def callback(self, request: Request) -> Response:
         """WeChat's callback: answers URL verification (GET) and messages (POST); refuses what fails a check."""
         try:
