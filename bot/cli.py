@@ -363,6 +363,29 @@ def restore(backup_dir, snapshot, config_path, force):
     click.echo(result.summary())
 
 
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="配置文件（TOML）。不给则用内置默认值：数据在 ./data 下。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（给监控程序用）。")
+def check(config_path, as_json):
+    """检查部署是否正常：配置、数据库、照片文件夹和磁盘、各渠道的凭据、时钟、提醒。全部正常时退出码为 0。
+
+    \b
+    例：campaign-bot check --config config.toml
+        campaign-bot check --config config.toml --json
+    """
+    import json
+
+    from bot.health_check import report_json, report_lines, run_checks
+
+    findings = run_checks(config_path)
+    if as_json:
+        click.echo(json.dumps(report_json(findings), ensure_ascii=False, indent=1))
+    else:
+        click.echo(report_lines(findings))
+    sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
 def main() -> None:
     """Entry point of the campaign-bot command."""
     cli(prog_name="campaign-bot")

@@ -10,9 +10,7 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -235,23 +233,6 @@ def test_backup_refuses_a_folder_that_is_not_a_backup(roster, settings, tmp_path
     result = run_cli("backup", "--out", folder, "--config", write_config_for(settings, tmp_path))
     assert result.exit_code == 1 and "不是 campaign-bot 的备份文件夹" in result.output
     assert tree(folder) == {"工作总结.docx": b"not ours"}
-
-
-@pytest.fixture
-def read_only_dir(tmp_path):
-    """An empty folder no one may write into: a read-only tmpfs as root (root ignores modes), mode 555 otherwise."""
-    folder = tmp_path / "readonly"
-    folder.mkdir()
-    if os.geteuid() == 0:
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], capture_output=True)
-        if done.returncode != 0:
-            pytest.skip("cannot mount a read-only folder here")
-        yield folder
-        subprocess.run(["umount", str(folder)], check=True)
-    else:
-        folder.chmod(0o555)
-        yield folder
-        folder.chmod(0o755)
 
 
 def test_backup_into_an_unwritable_folder_fails_clearly(roster, settings, tmp_path, read_only_dir):
