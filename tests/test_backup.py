@@ -269,3 +269,18 @@ def test_a_photo_damaged_on_disk_is_not_backed_up_and_the_run_fails(roster, sett
     result = run_cli("backup", "--out", tmp_path / "backups", "--config", write_config_for(settings, tmp_path))
     assert result.exit_code == 1 and "sha256 不符" in result.output
     assert not list((tmp_path / "backups" / "photos").rglob("*.jpg"))
+
+
+async def test_a_second_bot_on_the_same_database_refuses_to_start(roster):
+    from bot.run_lock import DatabaseInUse
+    from bot.runner import BotRunner
+
+    first, second = BotRunner(roster, port=0), BotRunner(roster, port=0)
+    await first.start()
+    try:
+        with pytest.raises(DatabaseInUse, match="正被另一个运行中的机器人使用"):
+            await second.start()
+    finally:
+        await first.stop()
+    await second.start()  # the first one has stopped: its lock is gone
+    await second.stop()
