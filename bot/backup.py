@@ -280,7 +280,7 @@ def restore_backup(backup_dir: str | Path, db_path: str | Path, photos_dir: str 
             raise BackupError(in_use) from None
         try:
             copied = _restore_photos(backup_dir / PHOTOS, photos_dir, manifest["photos"]["files"])
-            replaced = _move_aside(db_path) if db_path.exists() else None
+            replaced = _move_aside(db_path)
             os.replace(staged, db_path)
             _fsync_dir(db_path.parent)
         finally:
@@ -353,14 +353,18 @@ def _restore_photos(store: Path, photos_dir: Path, files: dict[str, int]) -> int
     return copied
 
 
-def _move_aside(db_path: Path) -> Path:
-    """Renames the database being replaced (with its WAL and shared memory, which belong to it) out of the way."""
+def _move_aside(db_path: Path) -> Path | None:
+    """Renames the database being replaced, with its WAL and shared memory, out of the way; returns its new name.
+
+    A WAL left without its database is moved too: SQLite would replay it onto the restored file and corrupt it."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     aside = db_path.with_name(f"{db_path.name}.replaced-{stamp}")
     for suffix in ("-wal", "-shm"):
         companion = db_path.with_name(db_path.name + suffix)
         if companion.exists():
             os.replace(companion, aside.with_name(aside.name + suffix))
+    if not db_path.exists():
+        return None
     os.replace(db_path, aside)
     return aside
 

@@ -284,3 +284,22 @@ async def test_a_second_bot_on_the_same_database_refuses_to_start(roster):
         await first.stop()
     await second.start()  # the first one has stopped: its lock is gone
     await second.stop()
+
+
+def test_a_wal_left_without_its_database_is_not_replayed_onto_the_restored_one(backed_up, roster, tmp_path):
+    target = tmp_path / "target"
+    config = write_config(target)
+    roster.db.execute("UPDATE cadres SET name = 'x'")  # the live database's WAL now holds frames
+    (target / "bot.db-wal").write_bytes(Path(roster.settings.database.path + "-wal").read_bytes())
+    result = run_cli("restore", backed_up, "--config", config)
+    assert result.exit_code == 0, result.output
+    with contextlib.closing(sqlite3.connect(target / "bot.db")) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert {r[0] for r in conn.execute("SELECT name FROM cadres")} == {"测试干部甲", "测试干部乙", "测试干部丙"}
+
+
+def test_restore_with_a_config_that_does_not_parse(backed_up, tmp_path):
+    config = tmp_path / "bad.toml"
+    config.write_text("[photos]\ndir = 3\n", encoding="utf-8")
+    result = run_cli("restore", backed_up, "--config", config)
+    assert result.exit_code == 1 and "配置项 photos.dir 应为字符串" in result.output
