@@ -3,7 +3,10 @@ configured secret blanked from whatever a library might put in a line."""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
 from collections.abc import Iterable
 
@@ -34,6 +37,15 @@ class RedactingFormatter(logging.Formatter):
         return line
 
 
+class _Writer(logging.handlers.QueueListener):
+    """The thread writing log records; stop() may be called twice (by the caller, then at exit)."""
+
+    def stop(self) -> None:
+        """Writes what is queued and ends the thread, once."""
+        if self._thread is not None:
+            super().stop()
+
+
 def check_logging(settings: LoggingSettings) -> None:
     """Raises ConfigError when [logging] names an unknown level or format."""
     if settings.level.upper() not in LEVELS:
@@ -48,8 +60,11 @@ def secrets_of(settings: Settings) -> list[str]:
             settings.wechat.encoding_aes_key]
 
 
-def configure_logging(settings: Settings, stream=None) -> logging.Handler:
-    """Sends the root logger's records to stream (standard error) at the level and in the format of [logging]."""
+def configure_logging(settings: Settings, stream=None) -> logging.handlers.QueueListener:
+    """Sends the root logger's records to stream (standard error) at the level and in the format of [logging].
+
+    Records go through a queue to a thread that formats and writes them, so the event loop never waits on the
+    journal or a pipe; the listener is stopped (and the queue drained) at exit, or by calling its stop()."""
     check_logging(settings.logging)
     if settings.logging.format == "json":
         inner = JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
@@ -57,11 +72,15 @@ def configure_logging(settings: Settings, stream=None) -> logging.Handler:
                               json_ensure_ascii=False)
     else:
         inner = logging.Formatter(PLAIN)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(RedactingFormatter(inner, secrets_of(settings)))
+    output = logging.StreamHandler(stream or sys.stderr)
+    output.setFormatter(RedactingFormatter(inner, secrets_of(settings)))
+    records: queue.SimpleQueue = queue.SimpleQueue()
+    listener = _Writer(records, output)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+    root.addHandler(logging.handlers.QueueHandler(records))
     root.setLevel(settings.logging.level.upper())
-    return handler
+    listener.start()
+    atexit.register(listener.stop)
+    return listener

@@ -161,13 +161,17 @@ def log_to():
     """Sets up logging as `run` does, into a buffer; restores the root logger afterwards."""
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
-    buffer = io.StringIO()
+    listeners = []
 
     def setup(settings):
-        configure_logging(settings, buffer)
-        return buffer
+        """Configures logging into a new buffer; the returned function stops the writer thread and gives the text."""
+        buffer = io.StringIO()
+        listeners.append(configure_logging(settings, buffer))
+        return lambda: (listeners[-1].stop(), buffer.getvalue())[1]
 
     yield setup
+    for listener in listeners:
+        listener.stop()
     root.handlers[:], _ = saved[0], root.setLevel(saved[1])
 
 
@@ -175,25 +179,27 @@ async def test_json_log_has_one_line_per_message_without_text_chat_or_secrets(ro
     roster.settings = dataclasses.replace(
         roster.settings, logging=LoggingSettings(format="json"),
         telegram=TelegramSettings(token="123456:SECRET-token-value"))
-    buffer = log_to(roster.settings)
+    written = log_to(roster.settings)
     await Chat(roster, "C1").send("我的联系户", message_id="C1:777")
     logging.getLogger("httpx").warning("GET https://api.telegram.org/bot123456:SECRET-token-value/getMe")
-    lines = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    text = written()
+    lines = [json.loads(line) for line in text.splitlines()]
     [event] = [line for line in lines if line.get("event") == "message"]
     assert event["channel"] == "console" and event["kind"] == "text" and event["replies"] >= 1
     assert event["message_key"] == metrics.message_ref("C1:777") and event["level"] == "INFO"
-    text = buffer.getvalue()
     assert "我的联系户" not in text and "C1:777" not in text and "示例户" not in text
     assert "SECRET-token-value" not in text and "bot***/getMe" in text
 
 
 async def test_plain_log_and_level(roster, log_to):
-    buffer = log_to(dataclasses.replace(roster.settings, logging=LoggingSettings(level="WARNING")))
+    written = log_to(dataclasses.replace(roster.settings, logging=LoggingSettings(level="WARNING")))
     await Chat(roster, "C1").send("现在是哪个阶段")
-    assert "channel=console" not in buffer.getvalue()  # INFO lines are below WARNING
-    buffer = log_to(roster.settings)
+    logging.getLogger("bot.events").warning("a warning gets through")
+    quiet = written()
+    assert "a warning gets through" in quiet and "channel=console" not in quiet  # INFO lines are below WARNING
+    written = log_to(roster.settings)
     await Chat(roster, "C1").send("现在是哪个阶段")
-    [line] = [line for line in buffer.getvalue().splitlines() if "bot.events" in line]
+    [line] = [line for line in written().splitlines() if "bot.events" in line]
     assert " INFO bot.events: message channel=console key=- kind=text replies=1 " in line
 
 
