@@ -55,6 +55,7 @@ class BackupResult:
     photos_copied: int = 0
     bytes_copied: int = 0
     problems: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         """What was done, in Chinese lines for the clerk (and cron's mail)."""
@@ -64,6 +65,8 @@ class BackupResult:
                  f"数据库：{len(m['tables'])} 张表，共 {rows} 行，{_mb(m['database']['bytes'])}，架构版本 {m['schema_version']}",
                  f"照片：共 {m['photos']['count']} 张（{_mb(m['photos']['bytes'])}），本次新复制 {self.photos_copied} 张"
                  f"（{_mb(self.bytes_copied)}）"]
+        if self.pruned:
+            lines.append(f"按 --keep 删除了旧快照：{'、'.join(self.pruned)}")
         lines += [f"问题：{p}" for p in self.problems]
         return "\n".join(lines)
 
@@ -71,8 +74,10 @@ class BackupResult:
 # ---- backup ----
 
 def take_backup(db_path: str | Path, photos_dir: str | Path, out_dir: str | Path,
-                now: datetime | None = None) -> BackupResult:
-    """Adds a snapshot of the database to out_dir and copies photos the store lacks; never disturbs the bot."""
+                now: datetime | None = None, keep: int | None = None) -> BackupResult:
+    """Adds a snapshot of the database to out_dir and copies photos the store lacks; never disturbs the bot.
+
+    keep: afterwards, only the newest `keep` snapshots stay (the photo store is shared and is never pruned)."""
     db_path, photos_dir, out_dir = Path(db_path), Path(photos_dir), Path(out_dir)
     if not db_path.is_file():
         raise BackupError(f"数据库文件不存在：{db_path}。请检查配置文件里的 [database] path。")
@@ -98,13 +103,25 @@ def take_backup(db_path: str | Path, photos_dir: str | Path, out_dir: str | Path
             _write_durably(partial / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode())
             os.rename(partial, snapshots / name)
             _fsync_dir(snapshots)
+            pruned = prune_snapshots(out_dir, keep) if keep else []
         except OSError as exc:
             shutil.rmtree(partial, ignore_errors=True)
             raise BackupError(f"写备份失败（{_reason(exc)}）：{out_dir}。这次的快照已删除，旧的快照不受影响。") from None
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
-    return BackupResult(snapshots / name, manifest, copied, copied_bytes, problems)
+    return BackupResult(snapshots / name, manifest, copied, copied_bytes, problems, pruned)
+
+
+def prune_snapshots(out_dir: Path, keep: int) -> list[str]:
+    """Deletes all but the newest `keep` complete snapshots; returns the names deleted."""
+    old = list_snapshots(out_dir)[:-keep] if keep > 0 else []
+    for name in old:
+        # renamed first, so a snapshot is either whole under its name or gone (a crash leaves a .partial- to sweep)
+        doomed = out_dir / SNAPSHOTS / (PARTIAL + name)
+        os.rename(out_dir / SNAPSHOTS / name, doomed)
+        shutil.rmtree(doomed)
+    return old
 
 
 def prepare_backup_dir(out_dir: Path) -> None:

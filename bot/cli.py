@@ -318,19 +318,22 @@ def wechat_menu(settings):
 @cli.command()
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, metavar="DIR",
               help="备份文件夹：新的或以前的备份文件夹（每次增加一个带日期的快照）。")
+@click.option("--keep", type=click.IntRange(min=1), default=None, metavar="N",
+              help="只保留最新的 N 个快照，更早的删除（照片库共用，不删）。不给则全部保留。")
 @with_config
-def backup(out_dir, settings):
+def backup(out_dir, keep, settings):
     """在机器人运行时备份数据库和照片：每次在 DIR 里增加一个带日期的快照，照片只复制新增的。
 
     可以每晚由 cron 备份到同一个文件夹。出任何问题都以非零状态退出。
 
     \b
     例：campaign-bot backup --out /var/backups/campaign-bot --config config.toml
+        campaign-bot backup --out /var/backups/campaign-bot --keep 60 --config config.toml
     """
     from bot.backup import BackupError, take_backup
 
     try:
-        result = take_backup(settings.database.path, settings.photos.dir, Path(out_dir))
+        result = take_backup(settings.database.path, settings.photos.dir, Path(out_dir), keep=keep)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result.summary())

@@ -303,3 +303,17 @@ def test_restore_with_a_config_that_does_not_parse(backed_up, tmp_path):
     config.write_text("[photos]\ndir = 3\n", encoding="utf-8")
     result = run_cli("restore", backed_up, "--config", config)
     assert result.exit_code == 1 and "配置项 photos.dir 应为字符串" in result.output
+
+
+def test_keep_deletes_the_oldest_snapshots_and_never_photos(roster, settings, tmp_path):
+    asyncio.run(Chat(roster, "C2").photo(jpeg()))
+    out, config = tmp_path / "backups", write_config_for(settings, tmp_path)
+    names = []
+    for night in range(4):
+        result = run_cli("backup", "--out", out, "--config", config, "--keep", "2")
+        assert result.exit_code == 0, result.output
+        names.append(sorted(p.name for p in (out / "snapshots").iterdir())[-1])
+    assert sorted(p.name for p in (out / "snapshots").iterdir()) == names[-2:]
+    assert "删除了旧快照" in result.output and names[1] in result.output
+    assert len(list((out / "photos").rglob("*.jpg"))) == 1
+    assert run_cli("restore", out, "--snapshot", names[-2], "--config", write_config(tmp_path / "t")).exit_code == 0
