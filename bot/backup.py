@@ -30,6 +30,7 @@ from pathlib import Path
 from bot.errors import UserError
 from bot.files import atomic_file
 from bot.run_lock import DatabaseInUse, bot_is_running, hold_run_lock, release_run_lock
+from bot.store import database_file
 
 MARKER = "campaign-bot-backup.json"
 FORMAT = "campaign-bot-backup"
@@ -189,16 +190,9 @@ def _free_name(snapshots: Path, now: datetime) -> str:
 def _copy_database(db_path: Path, target: Path) -> dict:
     """Copies the live database with the online backup API; returns its checksum, counts and photo paths."""
     try:
-        # One step (pages=-1): a read transaction over the whole copy, so it is consistent and is not restarted
-        # by the bot's writes (WAL lets them go on meanwhile).
-        source = sqlite3.connect(db_path, timeout=30)
-        try:
-            with contextlib.closing(sqlite3.connect(target)) as copy:
-                source.backup(copy)
-                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
-                facts = database_facts(copy)
-        finally:
-            source.close()
+        database_file.copy_online(db_path, target)
+        with contextlib.closing(sqlite3.connect(target)) as copy:
+            facts = database_facts(copy)
     except sqlite3.Error as exc:
         raise BackupError(f"数据库 {db_path} 无法备份（{exc}）。请先运行 campaign-bot check 查看数据库。") from None
     facts.update(file=DB_FILE, bytes=target.stat().st_size, sha256=file_sha256(target))
@@ -207,16 +201,11 @@ def _copy_database(db_path: Path, target: Path) -> dict:
 
 def database_facts(conn: sqlite3.Connection) -> dict:
     """Integrity, schema version, rows per table and the photo paths of a database; BackupError if it is damaged."""
-    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+    check = database_file.integrity(conn)
     if check != "ok":
         raise BackupError(f"数据库完整性检查未通过：{check}")
-    names = [row[0] for row in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-    tables = {name: conn.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in names}
-    version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] \
-        if "schema_migrations" in tables else None
-    paths = [row[0] for row in conn.execute("SELECT path FROM photos")] if "photos" in tables else []
-    return {"schema_version": version, "tables": tables, "photo_paths": paths}
+    return {"schema_version": max(database_file.applied_migrations(conn), default=None),
+            "tables": database_file.table_counts(conn), "photo_paths": database_file.photo_paths(conn)}
 
 
 def _update_photo_store(photos_dir: Path, store: Path, referenced: list[str]) -> tuple[dict, int, int, list[str]]:

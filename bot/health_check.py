@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.store import database_file
+from bot.store.delivery_upkeep import SENDING_LEASE
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 MAX_CLOCK_SKEW = 60  # seconds; WeChat refuses callbacks 5 minutes off, reminders and quiet hours need the hour right
@@ -57,14 +59,17 @@ class _Remote:
             self.source, self.skew = source, (sent_at + received_at) / 2 - (stamped + 0.5)
 
 
-def run_checks(config_path: str | Path | None, wall_clock: Callable[[], float] = time.time) -> list[Finding]:
-    """Every check, in the order an operator reads them; stops after the config when it cannot be read."""
+def run_checks(config_path: str | Path | None, wall_clock: Callable[[], float] = time.time,
+               full: bool = False) -> list[Finding]:
+    """Every check, in the order an operator reads them; stops after the config when it cannot be read.
+
+    full: the database's integrity_check (reads every page; slow on a big file) instead of quick_check."""
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:
         return [Finding("config", False, f"配置文件读不了：{str(exc).rstrip('。')}。其余各项没法检查，请先改好配置文件。")]
     findings = [check_config(settings)]
-    findings += check_database(settings, wall_clock)
+    findings += check_database(settings, wall_clock, full)
     findings += check_storage(settings)
     remote = _Remote()
     if settings.telegram.enabled and settings.telegram.token:
@@ -118,39 +123,43 @@ def check_config(settings: Settings) -> Finding:
 
 # ---- database ----
 
-def check_database(settings: Settings, wall_clock: Callable[[], float]) -> list[Finding]:
-    """Integrity, migrations, the WAL's size, and reminders stuck in sending or failed in the last day."""
+def check_database(settings: Settings, wall_clock: Callable[[], float], full: bool = False) -> list[Finding]:
+    """Integrity (quick_check, or integrity_check when full), migrations, reminders stuck or failed, the WAL's size.
+
+    Each of these answers on its own: a database a few migrations behind is behind, not damaged."""
     path = Path(settings.database.path)
     if not path.is_file():
         return [Finding("database", False, f"数据库文件不存在：{path}。请检查 [database] path，"
                                            "或先导入花名册（campaign-bot import）或恢复备份（campaign-bot restore）。")]
+    now = datetime.fromtimestamp(wall_clock(), timezone.utc)
     try:
-        with _read_only(path) as conn:
-            result = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            if result != "ok":
-                return [Finding("database", False, f"数据库已损坏（{result}）。请停止机器人，从备份恢复。")]
-            findings = [Finding("database", True, "数据库：完整性检查通过。"), _migrations(conn)]
-            findings += _reminders(conn, datetime.fromtimestamp(wall_clock(), timezone.utc))
+        with database_file.read_only(path) as conn:
+            verdict = database_file.integrity(conn, full)
     except sqlite3.Error as exc:
         return [Finding("database", False, f"数据库打不开或已损坏（{exc}）。请停止机器人，从备份恢复。")]
+    if verdict != "ok":
+        return [Finding("database", False, f"数据库已损坏（{verdict}）。请停止机器人，从备份恢复。")]
+    findings = [Finding("database", True, f"数据库：{'完整性检查' if full else '快速完整性检查'}通过。")]
+    findings.append(_guarded("migrations", "数据库结构", path, _migrations))
+    findings += _reminders(path, now)
     findings.append(_wal(path, settings.check.max_wal_mb))
     return findings
 
 
-@contextlib.contextmanager
-def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
-    with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)) as conn:
-        yield conn
+def _guarded(item: str, what: str, path: Path, check: Callable[[sqlite3.Connection], Finding]) -> Finding:
+    """One check on its own read-only connection; its error becomes its own finding, not the database's."""
+    try:
+        with database_file.read_only(path) as conn:
+            return check(conn)
+    except sqlite3.Error as exc:
+        return Finding(item, False, f"{what}：检查时出错（{exc}）。请先看上面的数据库和迁移两项。")
 
 
 def _migrations(conn: sqlite3.Connection) -> Finding:
     from bot.migrations import MIGRATIONS
 
     known = {version for version, _, _ in MIGRATIONS}
-    try:
-        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
-    except sqlite3.OperationalError:
-        applied = set()
+    applied = database_file.applied_migrations(conn)
     if applied - known:
         return Finding("migrations", False, f"数据库的版本（{max(applied)}）比这个程序新：请安装与数据库相符的新版本，"
                                             "不要用旧程序运行它。")
@@ -160,24 +169,22 @@ def _migrations(conn: sqlite3.Connection) -> Finding:
     return Finding("migrations", True, f"数据库结构：已是最新（版本 {max(applied)}）。")
 
 
-def _reminders(conn: sqlite3.Connection, now: datetime) -> list[Finding]:
-    from schedules.lifecycle import SENDING_LEASE
-    from bot.store.deliveries import FAILED, SENDING
-    from schedules.timekeeping import iso
+def _reminders(path: Path, now: datetime) -> list[Finding]:
+    def sending(conn: sqlite3.Connection) -> Finding:
+        stuck = database_file.stuck_sending(conn, now - SENDING_LEASE)
+        return Finding("reminders_sending", not stuck,
+                       f"有 {stuck} 条提醒停在“发送中”超过 {SENDING_LEASE.seconds // 60} 分钟：发送时机器人可能中断了。"
+                       "机器人在运行时会把它们记为失败（不会重发）；若机器人没在运行，请启动它。" if stuck
+                       else "提醒：没有卡在“发送中”的。")
 
-    stuck = conn.execute("SELECT COUNT(*) FROM deliveries WHERE status = ? AND claimed_at <= ?",
-                         (SENDING, iso(now - SENDING_LEASE))).fetchone()[0]
-    failed = conn.execute("SELECT last_error, COUNT(*) FROM deliveries WHERE status = ? AND claimed_at >= ? "
-                          "GROUP BY last_error ORDER BY COUNT(*) DESC", (FAILED, iso(now - timedelta(days=1)))).fetchall()
-    findings = [Finding("reminders_sending", not stuck,
-                        f"有 {stuck} 条提醒停在“发送中”超过 {SENDING_LEASE.seconds // 60} 分钟：发送时机器人可能中断了。"
-                        "机器人在运行时会把它们记为失败（不会重发）；若机器人没在运行，请启动它。" if stuck
-                        else "提醒：没有卡在“发送中”的。")]
-    total = sum(count for _, count in failed)
-    findings.append(Finding("reminders_failed", not total,
-                            f"最近一天有 {total} 条提醒发送失败（最多的原因：{failed[0][0]}）。"
-                            "用 campaign-bot reminders status 查看详情。" if total else "提醒：最近一天没有发送失败的。"))
-    return findings
+    def failed(conn: sqlite3.Connection) -> Finding:
+        reasons = database_file.failures_since(conn, now - timedelta(days=1))
+        total = sum(count for _, count in reasons)
+        return Finding("reminders_failed", not total,
+                       f"最近一天有 {total} 条提醒发送失败（最多的原因：{reasons[0][0]}）。"
+                       "用 campaign-bot reminders status 查看详情。" if total else "提醒：最近一天没有发送失败的。")
+
+    return [_guarded("reminders_sending", "提醒", path, sending), _guarded("reminders_failed", "提醒", path, failed)]
 
 
 def _wal(path: Path, max_mb: int) -> Finding:

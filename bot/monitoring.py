@@ -5,7 +5,6 @@ Both read files and the database, so their work runs in a thread: the event loop
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import sqlite3
@@ -22,6 +21,7 @@ from bot.app import BotApp
 from bot.config import ConfigError
 from bot.metrics import render_metrics
 from bot.migrations import MIGRATIONS
+from bot.store import database_file
 
 logger = logging.getLogger(__name__)
 
@@ -85,12 +85,12 @@ def database_state(db_path: str | Path) -> str:
         return "ok"
     latest = max(version for version, _, _ in MIGRATIONS)
     try:
-        uri = f"{Path(db_path).resolve().as_uri()}?mode=ro"
-        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=2)) as conn:
-            version = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+        with database_file.read_only(db_path, timeout=2) as conn:
+            applied = database_file.applied_migrations(conn)
     except sqlite3.Error as exc:
         logger.error("readiness: database error %s", exc)
         return "error"
+    version = max(applied, default=None)
     return "ok" if version == latest else f"schema {version}, expected {latest}"
 
 

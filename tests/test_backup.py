@@ -109,7 +109,8 @@ async def test_backup_while_the_bot_works_restores_the_same(busy, settings, tmp_
     assert counts(again / "bot.db") == counts(Path(settings.database.path))
     assert tree(again / "photos") == tree(Path(settings.photos.dir))
     twin = BotApp.create(dataclasses.replace(settings, database=DatabaseSettings(str(again / "bot.db")),
-                                             photos=PhotoSettings(dir=str(again / "photos"))), app.clock)
+                                             photos=PhotoSettings(dir=str(again / "photos"))), app.clock,
+                          routes=app.routes)
     try:
         for cadre in ("C1", "C2"):
             live = await Chat(app, cadre).text("我的联系户")

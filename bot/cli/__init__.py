@@ -390,18 +390,20 @@ def restore(backup_dir, snapshot, config_path, force):
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="配置文件（TOML）。不给则用内置默认值：数据在 ./data 下。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON（给监控程序用）。")
-def check(config_path, as_json):
+@click.option("--full", is_flag=True, help="完整检查数据库的每一页（integrity_check，大数据库要几分钟）；默认只做快速检查。")
+def check(config_path, as_json, full):
     """检查部署是否正常：配置、数据库、照片文件夹和磁盘、各渠道的凭据、时钟、提醒。全部正常时退出码为 0。
 
     \b
     例：campaign-bot check --config config.toml
         campaign-bot check --config config.toml --json
+        campaign-bot check --config config.toml --full
     """
     import json
 
     from bot.health_check import report_json, report_lines, run_checks
 
-    findings = run_checks(config_path)
+    findings = run_checks(config_path, full=full)
     if as_json:
         click.echo(json.dumps(report_json(findings), ensure_ascii=False, indent=1))
     else:
