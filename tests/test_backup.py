@@ -10,7 +10,9 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -318,3 +320,123 @@ def test_keep_deletes_the_oldest_snapshots_and_never_photos(roster, settings, tm
     assert "删除了旧快照" in result.output and names[1] in result.output
     assert len(list((out / "photos").rglob("*.jpg"))) == 1
     assert run_cli("restore", out, "--snapshot", names[-2], "--config", write_config(tmp_path / "t")).exit_code == 0
+
+
+def store_photo(out: Path) -> Path:
+    return next((out / "photos").rglob("*.jpg"))
+
+
+def night_checking(relative: str) -> datetime:
+    """A night whose rotating sample re-reads this stored photo."""
+    from bot.backup import SAMPLE_NIGHTS, in_tonights_sample
+
+    night = datetime(2026, 3, 1, 18, tzinfo=timezone.utc)
+    while not in_tonights_sample(relative, night):
+        night += timedelta(days=1)
+    assert not in_tonights_sample(relative, night + timedelta(days=1)) and SAMPLE_NIGHTS > 1
+    return night
+
+
+def test_a_damaged_stored_photo_is_recopied_from_the_folder_on_its_night(backed_up, settings, tmp_path):
+    damaged = store_photo(backed_up)
+    relative = f"{damaged.parent.name}/{damaged.name}"
+    flip_byte(damaged, 200)  # same size: only reading it shows the damage
+    result = take_backup(settings.database.path, settings.photos.dir, backed_up, now=night_checking(relative))
+    assert result.repaired == [relative] and not result.problems
+    assert hashlib.sha256(damaged.read_bytes()).hexdigest() == damaged.stem
+    assert "重新复制" in result.summary()
+    assert run_cli("restore", backed_up, "--config", write_config(tmp_path / "t")).exit_code == 0
+
+
+def test_restore_with_damaged_photos_needs_a_flag_and_lists_them(backed_up, tmp_path):
+    lost = store_photo(backed_up)
+    lost.unlink()
+    target = tmp_path / "target"
+    config = write_config(target)
+    refused = run_cli("restore", backed_up, "--config", config)
+    assert refused.exit_code == 1 and "--allow-missing-photos" in refused.output and lost.name in refused.output
+    assert not (target / "bot.db").exists()
+    result = run_cli("restore", backed_up, "--config", config, "--allow-missing-photos")
+    assert result.exit_code == 0, result.output
+    assert counts(target / "bot.db")["cadres"] == 3
+    assert "没有恢复的照片 1 张" in result.output and lost.name in result.output
+
+
+def test_a_photo_lost_from_the_folder_stays_in_the_backup_and_is_restored(backed_up, settings, tmp_path):
+    live = next(Path(settings.photos.dir).rglob("*.jpg"))
+    live.unlink()
+    result = run_cli("backup", "--out", backed_up, "--config", write_config_for(settings, tmp_path))
+    assert result.exit_code == 1 and "照片文件夹里丢了 1 张，备份里还有" in result.output
+    newest = max((backed_up / "snapshots").iterdir(), key=lambda p: p.stat().st_mtime)
+    manifest = json.loads((newest / "manifest.json").read_text(encoding="utf-8"))
+    assert f"{live.parent.name}/{live.name}" in manifest["photos"]["files"]
+    target = tmp_path / "target"
+    assert run_cli("restore", backed_up, "--snapshot", newest.name, "--config", write_config(target)).exit_code == 0
+    assert (target / "photos" / live.parent.name / live.name).is_file()
+
+
+def test_backups_are_readable_by_their_owner_only(backed_up):
+    modes = {p.relative_to(backed_up).as_posix(): p.stat().st_mode & 0o777 for p in [backed_up, *backed_up.rglob("*")]}
+    assert {path: mode for path, mode in modes.items() if mode not in (0o600, 0o700)} == {}
+    assert modes["."] == 0o700 and modes[f"snapshots/{snapshot_of(backed_up).name}/campaign.db"] == 0o600
+
+
+@pytest.mark.parametrize("given", ["../../elsewhere/{name}", "{root}/elsewhere/{name}", "./{name}/."],
+                         ids=["dot dot", "absolute path", "dots around the name"])
+def test_restore_accepts_only_a_snapshot_name_listed_in_the_folder(backed_up, tmp_path, given):
+    import shutil
+
+    name = snapshot_of(backed_up).name
+    shutil.copytree(snapshot_of(backed_up), tmp_path / "elsewhere" / name)
+    target = tmp_path / "target"
+    result = run_cli("restore", backed_up, "--snapshot", given.format(name=name, root=tmp_path),
+                     "--config", write_config(target))
+    assert result.exit_code == 1 and "只能给快照的名字" in result.output and name in result.output
+    assert not (target / "bot.db").exists()
+
+
+def test_a_run_with_a_problem_prunes_nothing(backed_up, settings, tmp_path):
+    config = write_config_for(settings, tmp_path)
+    assert run_cli("backup", "--out", backed_up, "--config", config).exit_code == 0
+    before = sorted(p.name for p in (backed_up / "snapshots").iterdir())
+    next(Path(settings.photos.dir).rglob("*.jpg")).unlink()
+    result = run_cli("backup", "--out", backed_up, "--config", config, "--keep", "1")
+    assert result.exit_code == 1 and "没有按 --keep 删除旧快照" in result.output
+    assert set(before) < {p.name for p in (backed_up / "snapshots").iterdir()}
+
+
+def test_snapshots_are_ordered_by_their_time_then_their_number(roster, settings, tmp_path):
+    from bot.backup import list_snapshots, newest_snapshot
+
+    out, night = tmp_path / "backups", datetime(2026, 1, 29, 2, 15, tzinfo=timezone.utc)
+    taken = [take_backup(settings.database.path, settings.photos.dir, out, now=night).snapshot.name for _ in range(11)]
+    assert taken[-1] == "20260129T021500Z-11"
+    assert list_snapshots(out) == taken and newest_snapshot(out) == taken[-1]
+
+
+def test_the_snapshot_just_written_is_never_pruned(roster, settings, tmp_path):
+    out, later = tmp_path / "backups", datetime(2026, 1, 29, 2, 15, tzinfo=timezone.utc)
+    take_backup(settings.database.path, settings.photos.dir, out, now=later)
+    earlier = take_backup(settings.database.path, settings.photos.dir, out, now=later - timedelta(hours=1), keep=1)
+    assert earlier.snapshot.is_dir() and earlier.pruned == []
+
+
+def test_summaries_show_beijing_time(roster, settings, tmp_path):
+    out = tmp_path / "backups"
+    result = take_backup(settings.database.path, settings.photos.dir, out,
+                         now=datetime(2026, 1, 29, 18, 15, tzinfo=timezone.utc))
+    assert "2026-01-30 02:15:00 北京时间" in result.summary()
+    restored = run_cli("restore", out, "--config", write_config(tmp_path / "t"))
+    assert "2026-01-30 02:15:00 北京时间" in restored.output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can hand files to another user")
+def test_restore_as_root_hands_the_files_to_the_folders_owner(backed_up, tmp_path):
+    target = tmp_path / "target"
+    config = write_config(target)
+    (target / "photos").mkdir()
+    for folder in (target, target / "photos"):
+        os.chown(folder, 65534, 65534)
+    assert run_cli("restore", backed_up, "--config", config).exit_code == 0
+    written = [target / "bot.db", *(target / "photos").rglob("*")]
+    assert len(written) >= 3 and {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(65534, 65534)}

@@ -366,14 +366,18 @@ def backup(out_dir, keep, settings):
 
 @cli.command()
 @click.argument("backup_dir", type=click.Path(file_okay=False), metavar="DIR")
-@click.option("--snapshot", default=None, metavar="NAME", help="恢复这个快照；不给则恢复最新的快照。")
+@click.option("--snapshot", default=None, metavar="NAME",
+              help="恢复这个快照（备份文件夹 snapshots 下的名字，不是路径）；不给则恢复最新的快照。")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), required=True,
               help="配置文件（TOML）：恢复到它指定的数据库和照片文件夹。")
 @click.option("--force", is_flag=True, help="数据库已存在时也替换它（原文件改名保留）。")
-def restore(backup_dir, snapshot, config_path, force):
+@click.option("--allow-missing-photos", is_flag=True,
+              help="备份里有照片缺失或损坏时，仍恢复数据库和其余照片，并列出缺的照片。")
+def restore(backup_dir, snapshot, config_path, force, allow_missing_photos):
     """从备份恢复：先核对清单和校验和，再把快照放到配置文件指定的数据库和照片文件夹。
 
-    机器人运行时不能恢复；数据库已存在时要加 --force。
+    机器人运行时不能恢复；数据库已存在时要加 --force。请以机器人的用户运行（sudo -u campaign-bot …），
+    或以 root 运行（恢复出的文件交给目标文件夹的属主）。
 
     \b
     例：campaign-bot restore /var/backups/campaign-bot --config config.toml
@@ -382,7 +386,8 @@ def restore(backup_dir, snapshot, config_path, force):
     from bot.backup import restore_backup
 
     settings = load_settings(config_path)
-    result = restore_backup(Path(backup_dir), settings.database.path, settings.photos.dir, snapshot, force)
+    result = restore_backup(Path(backup_dir), settings.database.path, settings.photos.dir, snapshot, force,
+                            allow_missing_photos)
     click.echo(result.summary())
 
 
