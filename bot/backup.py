@@ -17,7 +17,6 @@ import fcntl
 import hashlib
 import json
 import os
-import pwd
 import re
 import shutil
 import sqlite3
@@ -30,7 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
-from bot.files import atomic_file
+from bot.files import atomic_file, nearest_existing, user_name
 from bot.run_lock import DatabaseInUse, bot_is_running, hold_run_lock, release_run_lock
 from bot.store import database_file
 
@@ -411,23 +410,14 @@ class FolderOwner:
 def folder_owner(folder: Path) -> FolderOwner:
     """The owner of the folder (or of its nearest existing parent); a BackupError when we run as another user than
     root or that owner, since the bot could not read or replace what we would write."""
-    place = folder.resolve()
-    while not place.exists():
-        place = place.parent
+    place = nearest_existing(folder)
     info = place.stat()
     me = os.geteuid()
     if me not in (0, info.st_uid):
-        owner = _user_name(info.st_uid)
-        raise BackupError(f"{place} 属于用户 {owner}，而恢复是以用户 {_user_name(me)} 运行的：恢复出的文件机器人会读写不了。"
+        owner = user_name(info.st_uid)
+        raise BackupError(f"{place} 属于用户 {owner}，而恢复是以用户 {user_name(me)} 运行的：恢复出的文件机器人会读写不了。"
                           f"请以该用户运行：sudo -u {owner} campaign-bot restore …（或用 root 运行，文件会交给 {owner}）。")
     return FolderOwner(info.st_uid, info.st_gid)
-
-
-def _user_name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 def _stage(backup_dir: Path, name: str, manifest: dict, staged: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import stat
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.files import nearest_existing, user_name
 from bot.store import database_file
 from bot.store.delivery_upkeep import SENDING_LEASE
 
@@ -202,16 +204,21 @@ def check_storage(settings: Settings) -> list[Finding]:
     """The photos folder can be written, and the disks of the database and the photos have room."""
     photos = Path(settings.photos.dir)
     findings = []
-    existing = _nearest_existing(photos)
+    existing = nearest_existing(photos)
     try:
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".campaign-bot-check-"):
             pass
-        findings.append(Finding("photos", True, f"照片文件夹：可写（{photos}）。"))
+        refusal = _owner_cannot_write(existing) if os.geteuid() == 0 else None
     except OSError as exc:
-        findings.append(Finding("photos", False, f"照片文件夹 {photos} 不可写（{os.strerror(exc.errno or 0)}）："
+        refusal = os.strerror(exc.errno or 0)
+    if refusal:
+        findings.append(Finding("photos", False, f"照片文件夹 {photos} 不可写（{refusal}）："
                                                  "干部发来的走访照片存不下。请检查文件夹权限或磁盘。"))
+    else:
+        as_root = f"；以 root 运行，按文件夹属主 {user_name(existing.stat().st_uid)} 的权限判断" if os.geteuid() == 0 else ""
+        findings.append(Finding("photos", True, f"照片文件夹：可写（{photos}{as_root}）。"))
     need = settings.check.min_free_disk_mb
-    for place in dict.fromkeys((_nearest_existing(Path(settings.database.path).parent), existing)):
+    for place in dict.fromkeys((nearest_existing(Path(settings.database.path).parent), existing)):
         free = shutil.disk_usage(place).free // (1024 * 1024)
         if free < need:
             findings.append(Finding("disk", False, f"{place} 所在磁盘只剩 {free} MB（至少要 {need} MB）："
@@ -221,11 +228,12 @@ def check_storage(settings: Settings) -> list[Finding]:
     return findings
 
 
-def _nearest_existing(path: Path) -> Path:
-    path = path.resolve()
-    while not path.exists():
-        path = path.parent
-    return path
+def _owner_cannot_write(folder: Path) -> str | None:
+    """Run as root, every folder is writable: judge it for its owner (the bot's user) instead; None when it may."""
+    info = folder.stat()
+    if info.st_uid == 0 or (info.st_mode & stat.S_IWUSR and info.st_mode & stat.S_IXUSR):
+        return None
+    return f"属主 {user_name(info.st_uid)} 没有写权限"
 
 
 # ---- platforms ----

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -208,3 +209,38 @@ async def test_reminders_failed_in_the_last_day(deployment, roster):
     delivery(roster, "deadline:a:1d", "failed", now - timedelta(hours=2), "Forbidden: bot was blocked")
     delivery(roster, "deadline:b:1d", "failed", now - timedelta(hours=3), "Forbidden: bot was blocked")
     await deployment.fails_only("reminders_failed", "最近一天有 2 条提醒发送失败（最多的原因：Forbidden: bot was blocked）")
+
+
+async def test_a_database_far_behind_is_behind_not_damaged(deployment, tmp_path):
+    import sqlite_utils
+
+    from bot.migrations import MIGRATIONS
+
+    old = sqlite_utils.Database(tmp_path / "old.db")
+    old.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)")
+    version, name, apply = sorted(MIGRATIONS)[0]
+    apply(old)
+    old.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", (version, name))
+    old.close()
+    code, failed, report = await deployment.set("database", path=str(tmp_path / "old.db")).check()
+    assert code == 1 and "migrations" in failed and "database" not in failed, report
+    [database] = [c["message"] for c in report["checks"] if c["item"] == "database"]
+    assert "通过" in database
+
+
+@pytest.mark.parametrize("flags, words", [([], "快速完整性检查通过"), (["--full"], "数据库：完整性检查通过")],
+                         ids=["quick by default", "full when asked"])
+async def test_the_integrity_check_is_quick_unless_full(deployment, flags, words):
+    result = await asyncio.to_thread(CliRunner().invoke, cli,
+                                     ["check", "--config", str(deployment.write()), "--json", *flags])
+    [database] = [c["message"] for c in json.loads(result.output)["checks"] if c["item"] == "database"]
+    assert words in database
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="judging for the folder's owner is what root needs")
+async def test_as_root_the_photos_folder_is_judged_for_its_owner(deployment, tmp_path):
+    folder = tmp_path / "owned-by-nobody"
+    folder.mkdir()
+    os.chown(folder, 65534, 65534)
+    folder.chmod(0o555)  # root could still write here; its owner cannot
+    await deployment.set("photos", dir=str(folder)).fails_only("photos", "没有写权限")
