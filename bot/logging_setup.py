@@ -1,5 +1,5 @@
 """The running bot's logging: the level and format of [logging], on standard error (journald keeps it), with every
-configured secret blanked from whatever a library might put in a line."""
+configured secret blanked (bot.redaction) from whatever a library might put in a line."""
 
 from __future__ import annotations
 
@@ -8,33 +8,27 @@ import logging
 import logging.handlers
 import queue
 import sys
-from collections.abc import Iterable
 
 from pythonjsonlogger.json import JsonFormatter
 
 from bot.config import ConfigError, LoggingSettings, Settings
+from bot.redaction import add_secrets, redact
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("plain", "json")
 PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-MASK = "***"
 
 
 class RedactingFormatter(logging.Formatter):
-    """Formats with another formatter, then blanks each secret wherever it appears (message, arguments, traceback)."""
+    """Formats with another formatter, then passes the whole line (message, arguments, traceback) through redact()."""
 
-    def __init__(self, inner: logging.Formatter, secrets: Iterable[str]):
+    def __init__(self, inner: logging.Formatter):
         super().__init__()
         self.inner = inner
-        # longest first, so a secret that contains another is blanked whole
-        self.secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
         """The inner formatter's line with the secrets replaced by ***."""
-        line = self.inner.format(record)
-        for secret in self.secrets:
-            line = line.replace(secret, MASK)
-        return line
+        return redact(self.inner.format(record))
 
 
 class _Writer(logging.handlers.QueueListener):
@@ -73,7 +67,8 @@ def configure_logging(settings: Settings, stream=None) -> logging.handlers.Queue
     else:
         inner = logging.Formatter(PLAIN)
     output = logging.StreamHandler(stream or sys.stderr)
-    output.setFormatter(RedactingFormatter(inner, secrets_of(settings)))
+    add_secrets(secrets_of(settings))
+    output.setFormatter(RedactingFormatter(inner))
     records: queue.SimpleQueue = queue.SimpleQueue()
     listener = _Writer(records, output)
     root = logging.getLogger()

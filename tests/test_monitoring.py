@@ -208,3 +208,13 @@ async def test_plain_log_and_level(roster, log_to):
 def test_bad_logging_settings_are_refused(app, bad):
     with pytest.raises(ConfigError, match=r"\[logging\]"):
         configure_logging(dataclasses.replace(app.settings, logging=bad), io.StringIO())
+
+
+async def test_a_token_in_any_logger_is_blanked_by_the_one_redaction(roster, log_to):
+    written = log_to(roster.settings)
+    logging.getLogger("bot.channels.wechat.sender").error(
+        "send failed: POST https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=ACCESS-TOKEN-VALUE")
+    logging.getLogger("httpx").info("GET https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=x&corpsecret=CORP-SECRET")
+    text = written()
+    assert "ACCESS-TOKEN-VALUE" not in text and "CORP-SECRET" not in text
+    assert "access_token=***" in text and "corpsecret=***" in text
