@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import logging
 import os
 import time
@@ -70,10 +71,11 @@ def reply_kind(reply) -> str:
     return "file" if reply.file is not None else "choices" if reply.choices else "text"
 
 
-def message_ref(key: str | None) -> str:
+def message_ref(secret: bytes, key: str | None) -> str:
     """A short stable reference to a platform message key for the log: it finds one message's lines, and unlike the
-    key (which holds the chat id on Telegram and the OpenID on WeChat) says nothing about who sent it."""
-    return hashlib.sha256(key.encode()).hexdigest()[:12] if key else "-"
+    key (which holds the chat id on Telegram and the OpenID on WeChat) says nothing about who sent it. An HMAC under
+    the installation's own key: the ids are guessable, so a bare hash of them could be reversed by trying them."""
+    return hmac.new(secret, key.encode(), hashlib.sha256).hexdigest()[:12] if key else "-"
 
 
 def observed(dispatch: Callable[..., Awaitable[list]]) -> Callable[..., Awaitable[list]]:
@@ -89,7 +91,7 @@ def observed(dispatch: Callable[..., Awaitable[list]]) -> Callable[..., Awaitabl
         ANSWER_SECONDS.labels(msg.channel).observe(seconds)
         for reply in replies:
             REPLIES_OUT.labels(msg.channel, reply_kind(reply)).inc()
-        ref = message_ref(msg.message_id)
+        ref = message_ref(app.log_key, msg.message_id)
         events.info("message channel=%s key=%s kind=%s replies=%d seconds=%.3f", msg.channel, ref, kind,
                     len(replies), seconds, extra={"event": "message", "channel": msg.channel, "message_key": ref,
                                                   "kind": kind, "replies": len(replies), "seconds": round(seconds, 4)})

@@ -187,7 +187,7 @@ async def test_json_log_has_one_line_per_message_without_text_chat_or_secrets(ro
     lines = [json.loads(line) for line in text.splitlines()]
     [event] = [line for line in lines if line.get("event") == "message"]
     assert event["channel"] == "console" and event["kind"] == "text" and event["replies"] >= 1
-    assert event["message_key"] == metrics.message_ref("C1:777") and event["level"] == "INFO"
+    assert event["message_key"] == metrics.message_ref(roster.log_key, "C1:777") and event["level"] == "INFO"
     assert "我的联系户" not in text and "C1:777" not in text and "示例户" not in text
     assert "SECRET-token-value" not in text and "bot***/getMe" in text
 
@@ -218,3 +218,21 @@ async def test_a_token_in_any_logger_is_blanked_by_the_one_redaction(roster, log
     text = written()
     assert "ACCESS-TOKEN-VALUE" not in text and "CORP-SECRET" not in text
     assert "access_token=***" in text and "corpsecret=***" in text
+
+
+def test_message_references_are_keyed_per_installation(roster, settings, tmp_path):
+    import hashlib
+
+    from bot.app import BotApp
+    from bot.config import DatabaseSettings
+
+    other = BotApp.create(dataclasses.replace(settings, database=DatabaseSettings(str(tmp_path / "other.db"))))
+    reopened = BotApp.create(settings)
+    try:
+        ours = metrics.message_ref(roster.log_key, "C1:777")
+        assert ours != hashlib.sha256(b"C1:777").hexdigest()[:12]  # not recomputable from the id alone
+        assert metrics.message_ref(other.log_key, "C1:777") != ours  # another installation, another reference
+        assert metrics.message_ref(reopened.log_key, "C1:777") == ours  # stable across restarts
+    finally:
+        other.db.close()
+        reopened.db.close()
