@@ -440,3 +440,31 @@ def test_restore_as_root_hands_the_files_to_the_folders_owner(backed_up, tmp_pat
     assert run_cli("restore", backed_up, "--config", config).exit_code == 0
     written = [target / "bot.db", *(target / "photos").rglob("*")]
     assert len(written) >= 3 and {(p.stat().st_uid, p.stat().st_gid) for p in written} == {(65534, 65534)}
+
+
+@pytest.mark.parametrize("failure", ["port taken", "channel fails"])
+async def test_a_bot_that_fails_to_start_lets_go_of_its_database(roster, failure):
+    import socket
+
+    from bot.runner import BotRunner
+
+    class Broken:
+        name = "broken"
+
+        def routes(self):
+            return []
+
+        async def start(self):
+            raise RuntimeError("cannot reach the platform")
+
+        async def stop(self):
+            pass
+
+    with socket.socket() as taken:
+        taken.bind((roster.settings.server.host, 0))
+        taken.listen()
+        port = taken.getsockname()[1] if failure == "port taken" else 0
+        runner = BotRunner(roster, channels=[Broken()] if failure == "channel fails" else [], port=port)
+        with pytest.raises(Exception):
+            await runner.start()
+    release_run_lock(hold_run_lock(roster.settings.database.path))  # raises DatabaseInUse if it was kept
