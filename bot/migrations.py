@@ -542,6 +542,12 @@ def _v30_import_runs(db: sqlite_utils.Database) -> None:
         "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
 
 
+def _v40_installation_keys(db: sqlite_utils.Database) -> None:
+    # A random key per installation, made once: it turns message ids into log references no one can recompute
+    # from the guessable ids alone.
+    db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
+    db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -552,6 +558,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
     (30, "roster import runs", _v30_import_runs),
+    (40, "a random key per installation for log references", _v40_installation_keys),
     (50, "units: materialised path", _v50_unit_paths),
     (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),
