@@ -337,3 +337,18 @@ def test_ask_batch_sends_personal_requests_through_the_router(roster):
     answer_batch(roster, io.StringIO("我的联系户\n"), out, cadre_id="C1")
     record = json.loads(out.getvalue())
     assert record["intent"] == "my_households" and "请在聊天中发" not in record["answer"]
+
+
+# ---- the source's own sentences ----
+
+@pytest.mark.parametrize("text, quoted", [
+    ("甘南面临什么双重任务", "推进经济社会跨越式发展和长治久安的双重任务"),
+    ("两项活动是什么关系", "联系密切、相辅相成"),
+], ids=["inside-paragraph", "relation"])
+def test_a_sentence_of_the_source_answers_what_no_entry_does(answerer, text, quoted):
+    reply = answerer.answer(text, at("2010-05-12"))
+    assert reply.intent in ("source", "topic") and quoted in reply.text and "依据：" in reply.text
+
+
+def test_a_when_question_is_not_answered_by_an_undated_sentence(answerer):
+    assert answerer.answer("双重任务什么时候完成", at("2010-05-12")).intent == "unknown"

@@ -140,6 +140,8 @@ class Answerer:
                 return c.month_tasks(today, unit_kind, role)
             case "topic":
                 return c.topic(self.campaign.topic(slots["topic"]))
+            case "source":
+                return c.quote(slots["sentences"], self._engine.sentences)
             case "greeting":
                 return "您好！我是创先争优活动助手。您可以这样问：\n" + "\n".join(f"· {q}" for q in DEFAULT_SUGGESTIONS)
             case "thanks":

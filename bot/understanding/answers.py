@@ -222,6 +222,15 @@ class Composer:
         """A topic's text, then its sources (an external source first when the topic names one)."""
         return f"{topic.text}\n{self.basis(topic.ref, topic.source)}"
 
+    # ---- the source's own sentences ----
+
+    def quote(self, indices: list[int], sentences) -> str:
+        """The source's sentences quoted with their paragraph, in the source's order (headings kept with them)."""
+        shown = sorted(dict.fromkeys(j for i in indices for j in sentences.with_heading(i)))
+        quoted = [sentences.sentences[i] for i in shown]
+        lines = ["原文这样说：", *(f"「{s.text}」" for s in quoted)]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(s.ref for s in quoted)))])
+
     # ---- helpers ----
 
     @staticmethod

@@ -8,6 +8,7 @@ from bot.campaign import Campaign
 from bot.understanding.intents import IntentReader
 from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, tokens
 from bot.understanding.normalize import Normalizer
+from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Index
 from bot.understanding.spelling import TermCorrector
 
@@ -19,8 +20,10 @@ class Engine:
         self.normalizer = Normalizer()
         self._corrector = TermCorrector(correctable_terms(campaign))
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
-        self.index = Index(campaign, lambda text: self.normalizer.normalize(text, limit=None), self.tokenize)
-        self.reader = IntentReader(self.index)
+        whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
+        self.index = Index(campaign, whole, self.tokenize)
+        self.sentences = SentenceIndex(campaign, whole, self.tokenize)
+        self.reader = IntentReader(self.index, self.sentences)
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""

@@ -6,10 +6,14 @@ import re
 
 from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
+from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Hit, Index
 
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
+QUOTE_THRESHOLD = 0.6  # a source sentence must hold this share of the question's weighted words to be quoted
+QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
+QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 
 # 活动 is this campaign, except in 学习实践活动 (the earlier campaign the file refers to).
 _THIS = "(?<!学习实践)活动"
@@ -101,8 +105,9 @@ def _asks_unsourced(text: str) -> bool:
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, sentences: SentenceIndex):
         self.index = index
+        self.sentences = sentences
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
@@ -170,18 +175,33 @@ class IntentReader:
 
     def _retrieve(self, text: str, words: list[str]) -> Understanding:
         hits = self._good(self.index.search(text, words))
+        quote = self._quote(text, words)
         if not hits:
-            return Understanding("unknown", round(self._best_coverage(text, words), 3), text)
+            return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
+        if quote and top.entry.kind == "topic" and quote.confidence >= confidence + QUOTE_MARGIN:
+            return quote  # a sentence of the source says more of what is asked than the topic does
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
-            return Understanding("unknown", confidence, text)  # the topic says nothing about when
+            return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
             return Understanding("deadline", confidence, text,
                                  self._deadline_slots(text, [h for h in hits if h.entry.kind == "deadline"]))
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
+
+    def _quote(self, text: str, words: list[str]) -> Understanding | None:
+        """A 'source' reading: the one or two sentences of the source that hold most of the question, or None.
+
+        A question asking when is answered only by sentences that name a date."""
+        hits = self.sentences.search(words)
+        if cue("date_asked", text):
+            hits = [h for h in hits if self.sentences.dated(h.index)]
+        if not hits or hits[0].coverage < QUOTE_THRESHOLD:
+            return None
+        chosen = [h.index for h in hits[:2] if h.coverage >= hits[0].coverage - QUOTE_NEAR]
+        return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": chosen})
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""

@@ -1,0 +1,86 @@
+"""Finds the source sentences that answer a question no structured entry answers (every sentence can answer)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.campaign import Campaign, SourceSentence
+from bot.understanding.retrieval import outermost
+
+PARTIAL_CREDIT = 0.5  # a long word found only in part (most of its character pairs) counts half
+HEADING_CHARS = 16  # a sentence this short that opens a numbered item (一是…, (二)…) is a heading
+_HEADING = re.compile(r"^(\(?[一二三四五六七八九]\)?[、是要]|[1-9]、)")
+_DATED = re.compile(r"\d{4}年|\d{1,2}月|七一")
+
+
+@dataclass(frozen=True)
+class SentenceHit:
+    """A source sentence and how well it fits the question."""
+
+    index: int
+    coverage: float  # share of the question's weighted words the sentence holds, 0..1
+    score: float  # the weight it holds (rare words weigh more)
+
+
+def _pairs(word: str) -> set[str]:
+    return {word[i:i + 2] for i in range(len(word) - 1)}
+
+
+class SentenceIndex:
+    """The source's sentences, normalised, with word weights for matching questions against them."""
+
+    def __init__(self, campaign: Campaign, normalize: Callable[[str], str], tokenize: Callable[[str], list[str]]):
+        self.sentences: tuple[SourceSentence, ...] = campaign.sentences
+        self._texts = [normalize(s.text) for s in self.sentences]
+        self._pairs = [_pairs(t) for t in self._texts]
+        df = Counter(w for t in self._texts for w in set(tokenize(t)))
+        n = max(len(self._texts), 1)
+        self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
+        self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def idf(self, word: str) -> float:
+        """The weight of a word among the sentences: rare weighs more, unknown weighs most."""
+        return self._idf.get(word, self._unknown_idf)
+
+    def search(self, words: list[str], limit: int = 3) -> list[SentenceHit]:
+        """The sentences best covering the question's words, best first."""
+        content = outermost(words)
+        if not content:
+            return []
+        weights = [(w, self.idf(w)) for w in content]
+        total = sum(weight for _, weight in weights)
+        hits = []
+        for i, text in enumerate(self._texts):
+            held = 0.0
+            for word, weight in weights:
+                if word in text:
+                    held += weight
+                elif len(word) >= 3 and len(_pairs(word) & self._pairs[i]) * 2 >= len(_pairs(word)) + 1:
+                    held += weight * PARTIAL_CREDIT
+            if held:
+                hits.append(SentenceHit(i, held / total, held))
+        hits.sort(key=lambda h: (round(h.coverage, 3), h.score, -len(self._texts[h.index])), reverse=True)
+        return hits[:limit]
+
+    def dated(self, index: int) -> bool:
+        """True when the sentence names a year, a month or 七一 (so it can answer 'when')."""
+        return _DATED.search(self._texts[index]) is not None
+
+    def with_heading(self, index: int) -> list[int]:
+        """The sentence, preceded by its item's heading when the sentence before it is one (一是领导联校抓源头。)."""
+        sentence = self.sentences[index]
+        if index > 0 and sentence.position > 0:
+            before = self.sentences[index - 1]
+            if len(before.text) <= HEADING_CHARS and _HEADING.match(before.text):
+                return [index - 1, index]
+        return [index]
+
+    def following(self, index: int, count: int = 2) -> list[int]:
+        """The next sentences of the same paragraph (for 还有呢)."""
+        paragraph = self.sentences[index].paragraph
+        return [j for j in range(index + 1, min(index + 1 + count, len(self.sentences)))
+                if self.sentences[j].paragraph == paragraph]
