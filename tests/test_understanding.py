@@ -352,3 +352,24 @@ def test_a_sentence_of_the_source_answers_what_no_entry_does(answerer, text, quo
 
 def test_a_when_question_is_not_answered_by_an_undated_sentence(answerer):
     assert answerer.answer("双重任务什么时候完成", at("2010-05-12")).intent == "unknown"
+
+
+# ---- slips, fillers and synonyms ----
+
+@pytest.mark.parametrize("raw, normal", [
+    ("东员大会啥时候开", "动员大会什么时候开"), ("限期正改", "限期整改"), ("思想正治教育", "思想政治教育"),
+    ("支部堡垒供程", "支部堡垒工程"), ("还有几天截止", "还有几天截止"), ("活动分几步走", "活动分几步走"),
+    ("组织领导的四个要求", "组织领导的四个要求"), ("督察", "督查"),
+], ids=["dong-yuan", "zheng-gai", "zheng-zhi", "gong-cheng", "ji-tian-kept", "bu-zou-kept", "de-si-kept", "variant"])
+def test_a_slip_that_sounds_like_a_campaign_word_is_corrected_and_real_words_are_kept(answerer, raw, normal):
+    assert answerer.normalize(raw) == normal
+
+
+@pytest.mark.parametrize("plain, padded", [
+    ("三大工程是什么", "请问一下那个三大工程的名称是什么"),
+    ("第二阶段是什么", "麻烦问一下第二阶段的具体内容是什么呢"),
+    ("五带头是什么", "老师您好，想了解一下五带头"),
+])
+def test_filler_words_do_not_lower_the_confidence(answerer, plain, padded):
+    assert answerer.classify(padded).intent == answerer.classify(plain).intent
+    assert answerer.classify(padded).confidence >= answerer.classify(plain).confidence

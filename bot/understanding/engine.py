@@ -6,10 +6,11 @@ import functools
 
 from bot.campaign import Campaign
 from bot.understanding.intents import IntentReader
-from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, tokens
+from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, source_words, tokens
 from bot.understanding.normalize import Normalizer
 from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Index
+from bot.understanding.sounds import SoundCorrector
 from bot.understanding.spelling import TermCorrector
 
 
@@ -20,6 +21,9 @@ class Engine:
         self.normalizer = Normalizer()
         self._corrector = TermCorrector(correctable_terms(campaign))
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
+        known = self._tokenizer.FREQ
+        self._sounds = SoundCorrector(source_words(campaign, self._tokenizer), lambda w: known.get(w, 0) > 0,
+                                      lambda text: self._tokenizer.lcut(text, HMM=False))
         whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
         self.index = Index(campaign, whole, self.tokenize)
         self.sentences = SentenceIndex(campaign, whole, self.tokenize)
@@ -27,7 +31,7 @@ class Engine:
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
-        return self._corrector.correct(self.normalizer.normalize(text))
+        return self._sounds.correct(self._corrector.correct(self.normalizer.normalize(text)))
 
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""

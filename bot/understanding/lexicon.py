@@ -44,6 +44,11 @@ SYNONYMS = {
     "校": "学校", "目标": "目标要求", "争创主题": "主题",
     "完": "结束", "收尾": "结束", "启动": "开始",
     "共青团": "团建", "老师": "教职工", "教师": "教职工",
+    # colloquial and near words for the file's terms (class: synonyms and colloquial words)
+    "督察": "督查", "督促检查": "督查", "监督检查": "督查", "嘉奖": "表彰", "表彰大会": "表彰", "规划": "实施方案",
+    "工作方案": "实施方案", "口号": "主题", "标语": "主题", "目的": "目标要求", "一把手": "主要领导",
+    "第一负责人": "第一责任人", "老百姓": "群众", "百姓": "群众", "村官": "大学生村官", "开会": "会议",
+    "意义何在": "意义", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
 
 STOPWORDS = frozenset(
@@ -55,7 +60,11 @@ STOPWORDS = frozenset(
     "活动 创先争优 开展 工作 做 干 搞 办 安排 达到 实现 包括 属于 进行 有关 相关 怎么办 一些 应当 必须 是否 "
     "要不要 是不是 有没有 能不能 可不可以 不要 不是 没有 一定 最晚 最迟 之前 以前 之后 以后 "
     # every answer names its source, so asking for it adds nothing to match on
-    "来源 出处 出自 依据 根据 原文 文件 规定".split()
+    "来源 出处 出自 依据 根据 原文 文件 规定 "
+    # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
+    "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
+    "查询 内容 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
+    "在线 在线等 帮我 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
 )
 
 
@@ -115,6 +124,13 @@ def file_terms(campaign: Campaign) -> set[str]:
         names.update((topic.title, *topic.aliases, *topic.items))
     names.update(p.name for p in campaign.phases if p.name)
     return {n for n in names if len(n) >= 2 and CJK.search(n)}
+
+
+def source_words(campaign: Campaign, tokenizer: jieba.Tokenizer) -> set[str]:
+    """Every word of the campaign file and the source (a slip that sounds like one of them is corrected to it)."""
+    texts = [s.text for s in campaign.sentences] + [t.text for t in campaign.topics]
+    words = {w for text in texts for w in tokenizer.lcut(text, HMM=False) if len(w) >= 2 and CJK.fullmatch(w[0])}
+    return words | file_terms(campaign)
 
 
 def correctable_terms(campaign: Campaign) -> set[str]:

@@ -21,6 +21,9 @@ TYPOS = (
     ("四连一带", "四联一带"), ("创先争忧", "创先争优"), ("五代头", "五带头"), ("截至", "截止"), ("动原", "动员"),
 )
 
+# Variant spellings of the file's own words, unified in the text so that names match whole (class: synonyms).
+VARIANTS = (("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
+
 # Spoken forms -> the words the rules and the index know (longest first).
 SPOKEN = (
     ("几月几号", "什么时候"), ("几月几日", "什么时候"), ("多会儿", "什么时候"), ("多会", "什么时候"),
@@ -61,6 +64,8 @@ _UNTIL_END = re.compile(r"什么时候完(?![成善整全])")  # 什么时候完
 _DAY_HAO = re.compile(r"(\d{1,2})号")
 _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
+# A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
+_SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
@@ -110,6 +115,8 @@ class Normalizer:
         text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
+        for variant, word in VARIANTS:
+            text = text.replace(variant, word)
         for spoken, plain in SPOKEN:
             text = text.replace(spoken, plain)
         text = _UNTIL_END.sub("什么时候结束", text)
@@ -121,4 +128,5 @@ class Normalizer:
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)
+        text = _SALUTATION.sub("", text)
         return text.replace(" ", "") if CJK.search(text) else text
