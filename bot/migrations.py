@@ -194,6 +194,12 @@ def _v3_message_claims(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+def _v20_last_questions(db: sqlite_utils.Database) -> None:
+    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
+    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
+                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -201,6 +207,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
+    (20, "last question per chat, for follow-ups", _v20_last_questions),
 ]
 
 

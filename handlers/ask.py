@@ -1,6 +1,7 @@
 """Questions about the campaign, answered by the answer engine from the campaign file."""
 
 from bot.app import Context
+from bot.chat_memory import last_question, remember_question
 from bot.messages import Incoming, Outgoing
 
 
@@ -21,7 +22,9 @@ async def upcoming_deadlines(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 def _answer(text: str, ctx: Context, intent: str | None) -> Outgoing:
     cadre = ctx.cadre or {}
+    previous = last_question(ctx.db, ctx.channel, ctx.chat_id, ctx.now) if intent is None else None
     reply = ctx.app.answerer.answer(
-        text, ctx.now, unit_kind=cadre.get("unit_kind"), role=cadre.get("role"), intent=intent
+        text, ctx.now, unit_kind=cadre.get("unit_kind"), role=cadre.get("role"), intent=intent, previous=previous
     )
+    remember_question(ctx.db, ctx.channel, ctx.chat_id, reply.asked, ctx.now)
     return Outgoing(reply.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -373,3 +373,34 @@ def test_a_slip_that_sounds_like_a_campaign_word_is_corrected_and_real_words_are
 def test_filler_words_do_not_lower_the_confidence(answerer, plain, padded):
     assert answerer.classify(padded).intent == answerer.classify(plain).intent
     assert answerer.classify(padded).confidence >= answerer.classify(plain).confidence
+
+
+# ---- follow-ups ----
+
+@pytest.mark.parametrize("before, text, expected", [
+    (["第一阶段什么时候结束"], "那第二阶段呢", "2010年6月到2011年6月底"),
+    (["第二阶段是什么时候"], "具体要做啥", "全面开展创建活动"),
+    (["三项教育是什么"], "那三大工程呢", "党员先锋工程"),
+    (["县市委实施方案什么时候报"], "那基层党组织呢", "2010年5月15日前"),
+    (["下一个截止日期是什么"], "还有呢", "2010年5月31日"),
+], ids=["what-about-phase", "predicate", "what-about-topic", "what-about-unit", "more-deadlines"])
+def test_a_follow_up_uses_the_chats_previous_question(answerer, before, text, expected):
+    previous = None
+    for earlier in before:
+        previous = answerer.answer(earlier, at("2010-05-12"), previous=previous).asked
+    assert expected in answerer.answer(text, at("2010-05-12"), previous=previous).text
+
+
+def test_a_question_of_its_own_ignores_the_previous_one(answerer):
+    alone = answerer.answer("五带头是什么", at("2010-05-12")).text
+    assert answerer.answer("五带头是什么", at("2010-05-12"), previous="第1阶段什么时候结束").text == alone
+
+
+async def test_the_chat_keeps_its_last_question_ten_minutes(chat, roster):
+    c3 = chat("C3")
+    await c3.text("第二阶段是什么时候")
+    assert "全面开展创建活动" in await c3.text("具体要做啥")
+    assert "全面开展创建活动" not in await chat("C1").text("具体要做啥")  # another chat has no previous question
+    await c3.text("第二阶段是什么时候")
+    roster.clock.set(roster.clock.now() + timedelta(minutes=11))
+    assert "全面开展创建活动" not in await c3.text("具体要做啥")  # too long ago to be a follow-up

@@ -96,10 +96,41 @@ class Answerer:
 
     # ---- answering ----
 
-    def answer(self, text: str, now: datetime, unit_kind: str | None = None, role: str | None = None,
-               intent: str | None = None) -> Answer:
-        """A short answer from the campaign file, its source named; declines with three suggestions when unsure."""
+    def understand(self, text: str, previous: str | None = None) -> Understanding:
+        """The reading of a text in a chat whose last question (as read) was previous: follow-ups filled in."""
         reading = self.classify(text)
+        if not previous or reading.intent == "bad_input":
+            return reading
+        follow = self._engine.followups.resolve(reading.normalized, self.normalize(previous),
+                                                self.tokenize(reading.normalized))
+        if follow.shape == "more":
+            return self._more(follow.question)
+        if not follow.shape:
+            return reading
+        merged = self._engine.reader.read(follow.question, self.tokenize(follow.question))
+        return merged if merged.intent != "unknown" or reading.intent == "unknown" else reading
+
+    def _more(self, previous: str) -> Understanding:
+        """还有呢: the next deadlines, or the source sentences after (or besides) those the last answer gave."""
+        before = self._engine.reader.read(previous, self.tokenize(previous))
+        if before.intent in ("deadlines", "days_left", "current_phase"):
+            return Understanding("deadlines", 0.9, previous, {})
+        sentences = self._engine.sentences
+        shown = before.slots.get("sentences", []) if before.intent == "source" else []
+        if shown:
+            more = sentences.following(max(shown))
+        else:
+            more = [h.index for h in sentences.search(self.tokenize(previous))[:2]]
+        if not more:
+            return Understanding("unknown", 0.0, previous, {"reason": "no_more"})
+        return Understanding("source", 0.9, previous, {"sentences": more})
+
+    def answer(self, text: str, now: datetime, unit_kind: str | None = None, role: str | None = None,
+               intent: str | None = None, previous: str | None = None) -> Answer:
+        """A short answer from the campaign file, its source named; declines with three suggestions when unsure.
+
+        previous is the chat's last question as read (Answer.asked), for follow-ups such as 那第二阶段呢."""
+        reading = self.understand(text, previous)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
         today = now.astimezone(self.tz).date()
@@ -113,7 +144,7 @@ class Answerer:
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
-        return Answer(body, reading.intent, reading.confidence)
+        return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
@@ -157,8 +188,9 @@ class Answerer:
 
     def _with_suggestions(self, reply: str, reading: Understanding, suggestions: tuple[str, ...]) -> Answer:
         text = reply + "\n您可以这样问：\n" + "\n".join(f"· {q}" for q in suggestions)
-        return Answer(text, reading.intent if reading.intent == "bad_input" else "unknown", reading.confidence,
-                      suggestions)
+        bad = reading.intent == "bad_input"
+        return Answer(text, "bad_input" if bad else "unknown", reading.confidence, suggestions,
+                      asked="" if bad else reading.normalized)
 
     def suggestions_for(self, normalized: str) -> tuple[str, ...]:
         """Three questions the engine answers: about entries near the question first, then the defaults."""

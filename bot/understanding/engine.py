@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from bot.campaign import Campaign
+from bot.understanding.followup import FollowUpReader
 from bot.understanding.intents import IntentReader
 from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, source_words, tokens
 from bot.understanding.normalize import Normalizer
@@ -28,6 +29,8 @@ class Engine:
         self.index = Index(campaign, whole, self.tokenize)
         self.sentences = SentenceIndex(campaign, whole, self.tokenize)
         self.reader = IntentReader(self.index, self.sentences)
+        names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
+        self.followups = FollowUpReader(names)
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""

@@ -1,0 +1,82 @@
+"""Reads a follow-up (那第二阶段呢, 具体要做啥, 还有呢) as the full question it stands for, using the chat's last one.
+
+Three shapes (class: follow-up):
+- "what about X" (那X呢, 那X怎么样): the last question with X in the place of what it was about;
+- a bare predicate (具体要做啥, 什么时候开始, 谁负责): the last question's subject with this predicate;
+- "more" (还有呢, 然后呢): more of what the last question found.
+Everything else is read on its own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.understanding.lexicon import UNIT_KIND_WORDS
+
+_MORE = re.compile(r"^(那|那么)?(还有呢|还有吗|还有没有|还有别的吗?|还有其[他它]的?吗?|还有什么|其[他它]呢|别的呢|然后呢|接着呢|"
+                   r"后面呢|下面呢|继续|继续说|更多|再说说|再多说点|详细点|展开说说|还有)[?？。!！.]*$")
+_WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>.+?)(呢|怎么样|又怎么样|又如何|如何|的呢)?[?？。.]*$"
+                         r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
+_QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
+_PHASE = re.compile(r"第\d+阶段")
+MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
+# Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
+PREDICATE_WORDS = frozenset(
+    "开始 结束 截止 负责 要求 任务 完成 时间 做法 步骤 内容 上报 原因 作用 标准 措施 办法 对象 具体 重点 目标要求 意义 "
+    "怎么做 做 要做 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How a text relates to the chat's previous question: its shape and the full question it stands for."""
+
+    shape: str  # "more", "what_about", "predicate" or "" (a question of its own)
+    question: str
+
+
+class FollowUpReader:
+    """Knows the campaign's subjects (phases, unit kinds, names of entries and terms) to fill a follow-up in."""
+
+    def __init__(self, names: Iterable[str]):
+        unit_words = {w for words in UNIT_KIND_WORDS.values() for w in words if len(w) >= 2}
+        self._subjects = sorted({(n, "name") for n in names if len(n) >= 2} | {(w, "unit") for w in unit_words},
+                                key=lambda pair: -len(pair[0]))
+
+    def resolve(self, text: str, previous: str | None, words: list[str]) -> FollowUp:
+        """The full question a normalised text stands for after the normalised previous question."""
+        if not previous or not text:
+            return FollowUp("", text)
+        if _MORE.match(text):
+            return FollowUp("more", previous)
+        about = _WHAT_ABOUT.match(text)
+        x = about and (about.group("x") or about.group("y") or "").strip("的,，")
+        if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
+            return FollowUp("what_about", self._put_in_place(x, previous))
+        if not self.spans(text) and _QUESTION_WORDS.search(text) and set(words) <= PREDICATE_WORDS:
+            subject = "".join(previous[a:b] for a, b, _ in self.spans(previous))
+            if subject:
+                return FollowUp("predicate", subject + text)
+        return FollowUp("", text)
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """What a text is about, in order: phases, unit kinds and named things, longest names first."""
+        found = [(m.start(), m.end(), "phase") for m in _PHASE.finditer(text)]
+        taken = {i for a, b, _ in found for i in range(a, b)}
+        for name, kind in self._subjects:
+            at = text.find(name)
+            if at >= 0 and not taken.intersection(range(at, at + len(name))):
+                found.append((at, at + len(name), kind))
+                taken.update(range(at, at + len(name)))
+        return sorted(found)
+
+    def _put_in_place(self, x: str, previous: str) -> str:
+        """previous with x in the place of the subject of the same kind (or of any non-unit subject), else before it."""
+        kinds = {kind for _, _, kind in self.spans(x)}
+        kind = "phase" if "phase" in kinds else ("unit" if kinds == {"unit"} else "name")
+        spans = self.spans(previous)
+        same = [s for s in spans if s[2] == kind] or ([s for s in spans if s[2] != "unit"] if kind != "unit" else [])
+        if not same:
+            return x + previous
+        a, b, _ = same[0]
+        return previous[:a] + x + previous[b:]
