@@ -404,3 +404,21 @@ async def test_the_chat_keeps_its_last_question_ten_minutes(chat, roster):
     await c3.text("第二阶段是什么时候")
     roster.clock.set(roster.clock.now() + timedelta(minutes=11))
     assert "全面开展创建活动" not in await c3.text("具体要做啥")  # too long ago to be a follow-up
+
+
+# ---- declines that say why ----
+
+@pytest.mark.parametrize("text, why", [
+    ("两学一做什么时候开始", "只回答中共甘南州委部署的创先争优活动"),
+    ("群众路线教育实践活动分几个阶段", "另一项活动"),
+    ("表彰多少个先进基层党组织", "原文没有给出这个数字"),
+    ("每个县评几名优秀党员", "原文没有给出这个数字"),
+    ("活动经费多少", "原文没有写任何金额"),
+], ids=["two-studies", "mass-line", "how-many-units", "how-many-members", "money"])
+def test_a_decline_says_why(answerer, text, why):
+    reply = answerer.answer(text, at("2010-05-12"))
+    assert reply.intent == "unknown" and why in reply.text and "第一阶段" not in reply.text
+
+
+def test_the_relation_to_the_earlier_campaign_is_still_answered(answerer):
+    assert "相辅相成" in answerer.answer("创先争优和学习实践活动什么关系", at("2010-05-12")).text

@@ -36,6 +36,16 @@ BAD_INPUT_REPLIES = {
     "symbols": "没看懂您发的内容。请用文字提问。",
     "language": "目前只能回答中文问题，请用中文提问。(Please ask in Chinese.)",
 }
+# Why a question is declined (Understanding.slots["reason"]), said plainly (class: declines).
+DECLINE_REASONS = {
+    "": "抱歉，活动文件里没有找到这个问题的答案，我不乱猜。",
+    "other_campaign": "我只回答{campaign}（{period}）的问题。您问的是另一项活动，活动文件里没有它的内容。",
+    "no_number": "原文没有给出这个数字（人数、单位数、名额等），我不乱说。",
+    "no_money": "原文没有写任何金额（经费、补助、奖金等），我不乱说。",
+    "no_place": "原文没有写地点，我不乱说。",
+    "no_person": "原文只写职务，没有写人名。",
+    "no_more": "关于这个问题，原文就写了这些。",
+}
 PERSONAL_REPLIES = {
     "my_households": "查看联系户，请在聊天中发“我的联系户”（需要先绑定干部身份）。",
     "my_pairings": "查看结对情况，请在聊天中发“我的结对”（需要先绑定干部身份）。",
@@ -182,9 +192,11 @@ class Answerer:
         raise ValueError(f"unknown intent {reading.intent}")
 
     def decline(self, reading: Understanding) -> Answer:
-        """Says no answer was found and offers three questions the engine can answer, related ones first."""
-        return self._with_suggestions("抱歉，活动文件里没有找到这个问题的答案，我不乱猜。", reading,
-                                      self.suggestions_for(reading.normalized))
+        """Says why no answer is given and offers three questions the engine can answer, related ones first."""
+        c = self.campaign
+        reason = DECLINE_REASONS.get(reading.slots.get("reason", ""), DECLINE_REASONS[""])
+        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}")
+        return self._with_suggestions(reply, reading, self.suggestions_for(reading.normalized))
 
     def _with_suggestions(self, reply: str, reading: Understanding, suggestions: tuple[str, ...]) -> Answer:
         text = reply + "\n您可以这样问：\n" + "\n".join(f"· {q}" for q in suggestions)

@@ -50,14 +50,23 @@ CUES = {
              "^(我们|咱们|俺们|咱)(要|该|得|需要)"),
     "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
     "deadlines": ("截止", "deadline"),
-    # Facts the source never gives (money, places, phone numbers): declined before any rule can half-answer them.
-    "unsourced": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "在哪开", "在哪里开", "在哪儿开",
-                  "什么地方开", "地点", "会场", "名额", "(多少|几)个?(份|名)",
-                  # people's names: the source names offices, never who holds them
-                  "(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
+    # Facts the source never gives, each with why it is declined (class: decline-no-number): answered before any
+    # rule can half-answer them with a near fact.
+    "no_money": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "拨款", "(多少|几)(元|块|万)"),
+    "no_place": ("在哪开", "在哪里开", "在哪儿开", "什么地方开", "地点", "会场", "在哪里举行", "在哪举行"),
+    "no_person": ("(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
+    "no_number": ("名额", "(多少|几)个?(份|名|位|家|所|批)", "比例", "百分之", "百分比", "多少比例",
+                  "(多少|几)个?(单位|党员|先进|支部|党组织|村|学校|干部|典型|集体|个人|党委|工委|人次|场|期)",
+                  "(评|表彰|奖励)(多少|几)"),
     # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
     # in the first person.
     "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人"),
+    # Another campaign than this one named (class: decline-other-campaign) …
+    "other_campaign": ("群众路线", "两学一做", "三严三实", "不忘初心", "牢记使命", "主题教育", "党史学习教育",
+                       "先进性教育", "四风", "八项规定", "扫黑除恶", "脱贫攻坚", "精准扶贫", "乡村振兴", "讲党性",
+                       "学习型党组织", "学习实践活动", "学习实践科学发展观活动", "三讲", "党的群众路线", "四史"),
+    # … unless the question asks how this campaign relates to it (the source compares it with 学习实践活动).
+    "relation": ("关系", "区别", "联系", "成果", "经验", "借鉴", "相比", "和创先争优", "与创先争优", "跟创先争优"),
     # A question that wants a date: only phases, deadlines and dated topics can answer it.
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
@@ -95,11 +104,18 @@ def personal_intent(text: str) -> str | None:
     return None
 
 
-def _asks_unsourced(text: str) -> bool:
-    """True for a question about money, a place or a phone number, which the campaign file never gives.
+def decline_reason(text: str) -> str | None:
+    """Why the source cannot answer: another campaign, or money, a place, a name, a number it never gives; else None.
 
     A cadre's own households' phones and sizes are in the roster, so a first-person question about them is not one."""
-    return cue("unsourced", text) or cue("roster_facts", text) and not cue("first_person", text)
+    if cue("other_campaign", text) and not cue("relation", text):
+        return "other_campaign"
+    for reason in ("no_money", "no_place", "no_person", "no_number"):
+        if cue(reason, text):
+            return reason
+    if cue("roster_facts", text) and not cue("first_person", text):
+        return "no_number"
+    return None
 
 
 class IntentReader:
@@ -111,8 +127,9 @@ class IntentReader:
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
-        if _asks_unsourced(text):
-            return Understanding("unknown", 0.0, text)
+        reason = decline_reason(text)
+        if reason:
+            return Understanding("unknown", 0.0, text, {"reason": reason})
         personal = personal_intent(text)
         if personal:
             return Understanding(personal, 0.95, text)
