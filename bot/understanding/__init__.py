@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
+from bot.understanding.compound import split_questions
 from bot.understanding.engine import engine_for
-from bot.understanding.intents import personal_intent
+from bot.understanding.intents import personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -29,6 +30,7 @@ __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENC
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
+MAX_PARTS = 4  # a message with more questions than this is read as one
 
 BAD_INPUT_REPLIES = {
     "empty": "您发来的是空消息。请直接打字提问。",
@@ -139,11 +141,23 @@ class Answerer:
                intent: str | None = None, previous: str | None = None) -> Answer:
         """A short answer from the campaign file, its source named; declines with three suggestions when unsure.
 
-        previous is the chat's last question as read (Answer.asked), for follow-ups such as 那第二阶段呢."""
-        reading = self.understand(text, previous)
+        previous is the chat's last question as read (Answer.asked), for follow-ups such as 那第二阶段呢. A message
+        asking several things gets every part answered, each part read after the one before it."""
+        today = now.astimezone(self.tz).date()
+        parts = split_questions(self._engine.normalizer.clean(text)) if intent is None else []
+        if len(parts) < 2 or len(parts) > MAX_PARTS:
+            return self._answer_one(text, today, unit_kind, role, intent, previous)
+        answers = []
+        for part in parts:
+            answers.append(self._answer_one(part, today, unit_kind, role, None, previous))
+            previous = answers[-1].asked or previous
+        return _joined(answers)
+
+    def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
+                    previous: str | None) -> Answer:
+        reading = self._in_time(self.understand(text, previous), today)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
-        today = now.astimezone(self.tz).date()
         if reading.intent == "bad_input":
             reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
             return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
@@ -155,6 +169,17 @@ class Answerer:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _in_time(self, reading: Understanding, today) -> Understanding:
+        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
+        if reading.intent in ("bad_input", *PERSONAL_INTENTS):
+            return reading
+        phase = self.campaign.phase_at(today)
+        text = reading.normalized
+        if phase is None or not relative_phase_named(text) or self._engine.reader.names_topic(text):
+            return reading  # 进入下一阶段 names the source's rule on moving on, not a phase
+        resolved = with_phase_numbers(text, phase.number)
+        return self._engine.reader.read(resolved, self.tokenize(resolved))
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
@@ -215,6 +240,17 @@ class Answerer:
                 elif entry.kind == "phase":
                     related.append(f"{phase_label(int(entry.key))}是什么时候？")
         return tuple(dict.fromkeys([*related, *DEFAULT_SUGGESTIONS]))[:3]
+
+
+def _joined(answers: list[Answer]) -> Answer:
+    """One answer to a message of several questions: every part answered, a part with no answer said so."""
+    found = [a for a in answers if a.intent not in ("unknown", "bad_input")]
+    if not found:
+        return answers[0]
+    texts = [a.text if a in found else a.text.splitlines()[0] for a in answers]
+    first = found[0]
+    return Answer("\n\n".join(dict.fromkeys(texts)), first.intent, min(a.confidence for a in found), (),
+                  found[-1].asked)
 
 
 def _screen(clean: str) -> str | None:

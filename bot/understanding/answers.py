@@ -90,6 +90,9 @@ class Composer:
         if not phase.described:
             return f"{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
+        current = self.campaign.phase_at(today)
+        if current and current.number != number:
+            where += f"，现在是{phase_label(current.number)}"
         return (f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。\n"
                 f"{phase.summary}\n{self.basis(phase.ref)}")
 

@@ -76,6 +76,14 @@ CUES = {
                       "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)了?吗",
                       rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
 }
+# 这个阶段 / 下个阶段 / 上个阶段: a phase named by where it stands from today (class: time-aware). Not 下一阶段 in
+# "能不能先干下一阶段" (moving on before a phase is done), which the source's rule on moving on answers.
+_RELATIVE_PHASE = {
+    0: re.compile(r"(这个?|本|现|当前|目前|眼下)(一个?)?阶段(?!是|吗|呢)"),
+    1: re.compile(r"(下一?个?|(?<!最)后一?个?|接下来的?)阶段"),
+    -1: re.compile(r"(上一?个?|前一?个?)阶段"),
+}
+_MOVE_ON = re.compile(r"(没|未)(做|干|搞)?完|(能不能|可不可以|能否|可以|行不行)\S{0,4}(先|提前|进入|转入|转到)")
 _CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 _PHASE = re.compile(r"第(\d+)阶段")
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
@@ -84,6 +92,21 @@ _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "�
 def cue(name: str, text: str) -> bool:
     """True when the normalised text carries the cue (see CUES)."""
     return _CUE_PATTERNS[name].search(text) is not None
+
+
+def relative_phase_named(text: str) -> bool:
+    """True when the question names a phase relative to today (这个阶段, 下个阶段) and asks about it, not which it is."""
+    if _MOVE_ON.search(text) or cue("phases", text) or re.search(r"(哪个|什么|哪一|第几)(个)?阶段", text):
+        return False
+    return any(pattern.search(text) for pattern in _RELATIVE_PHASE.values())
+
+
+def with_phase_numbers(text: str, current: int) -> str:
+    """The text with 这个阶段 / 下个阶段 / 上个阶段 written as 第N阶段, counting from the current phase."""
+    for step, pattern in _RELATIVE_PHASE.items():
+        if current + step > 0:
+            text = pattern.sub(f"第{current + step}阶段", text)
+    return text
 
 
 def personal_intent(text: str) -> str | None:
@@ -118,6 +141,11 @@ def decline_reason(text: str) -> str | None:
     return None
 
 
+def _task_words(words: list[str]) -> list[str]:
+    """The words of a question that name a task (动员大会, 实施方案), not 截止 or a unit."""
+    return [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
+
+
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
@@ -149,7 +177,8 @@ class IntentReader:
             return self._rule("phase", text, phase=number)
         if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
             return self._rule("phases", text)
-        if ("阶段" in text and cue("current", text) or cue("progress", text)) and not self._names_topic(text):
+        if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
+                and not _MOVE_ON.search(text):
             return self._rule("current_phase", text)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
@@ -172,6 +201,10 @@ class IntentReader:
     def _rule(self, intent: str, text: str, **slots) -> Understanding:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
 
+    def names_topic(self, text: str) -> bool:
+        """True when the text names a topic of the file whole (its title or an alias)."""
+        return self._names_topic(text)
+
     def _names_topic(self, text: str) -> bool:
         return self._names(text, "topic")
 
@@ -180,12 +213,13 @@ class IntentReader:
         return any(self.index.entries[i].kind == kind for i in self.index.named_in(text))
 
     def _days_left(self, text: str, words: list[str]) -> Understanding:
-        hit = self._best(text, words, ("deadline",))
+        hit = self._best(text, _task_words(words), ("deadline",))
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 
     def _deadlines(self, text: str, words: list[str]) -> Understanding:
-        hits = self._good(self.index.search(text, words, ("deadline",)))
+        task_words = _task_words(words)
+        hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
         if hits:
             return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
         return self._rule("deadlines", text, count=1 if cue("next", text) else None)
@@ -197,7 +231,7 @@ class IntentReader:
             return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
-        if quote and top.entry.kind == "topic" and quote.confidence >= confidence + QUOTE_MARGIN:
+        if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
             return quote  # a sentence of the source says more of what is asked than the topic does
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
             return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
@@ -222,7 +256,7 @@ class IntentReader:
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
-        task_words = [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
+        task_words = _task_words(words)
         hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
         if not hits:
             return None
@@ -235,7 +269,7 @@ class IntentReader:
         return slots | {"unit_kind": kind} if kind else slots
 
     def _best(self, text: str, words: list[str], kinds: tuple[str, ...]) -> Hit | None:
-        hits = self._good(self.index.search(text, words, kinds))
+        hits = self._good(self.index.search(text, words, kinds)) if words else []
         return hits[0] if hits else None
 
     def _best_coverage(self, text: str, words: list[str]) -> float:

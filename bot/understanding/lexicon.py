@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 # Terms of the campaign that are not already titles, aliases or items in the campaign file.
 CAMPAIGN_TERMS = (
     "创先争优", "四联一带", "干部联户", "联系户", "结对户", "帮扶户", "实施方案", "动员大会", "动员会议", "动员会",
-    "党(工)委", "州直党(工)委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
+    "党(工)委", "州直党(工)委", "州委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
@@ -48,6 +48,9 @@ SYNONYMS = {
     "督察": "督查", "督促检查": "督查", "监督检查": "督查", "嘉奖": "表彰", "表彰大会": "表彰", "规划": "实施方案",
     "工作方案": "实施方案", "口号": "主题", "标语": "主题", "目的": "目标要求", "一把手": "主要领导",
     "第一负责人": "第一责任人", "老百姓": "群众", "百姓": "群众", "村官": "大学生村官", "开会": "会议",
+    "交到": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报", "时间节点": "截止",
+    "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同", "干完": "完成", "做完": "完成",
+    "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
     "意义何在": "意义", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
 
@@ -63,8 +66,8 @@ STOPWORDS = frozenset(
     "来源 出处 出自 依据 根据 原文 文件 规定 "
     # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
     "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
-    "查询 内容 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
-    "在线 在线等 帮我 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
+    "查询 单位 内容 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
+    "在线 在线等 帮我 还有 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
 )
 
 
@@ -76,7 +79,7 @@ def _roster_names(kind: str) -> tuple[str, ...]:
 
 # How cadres name the kinds of unit the deadlines bind (longest first when matched).
 UNIT_KIND_WORDS = {
-    COUNTY_COMMITTEE: (*_roster_names(COUNTY_COMMITTEE), "县委", "市委", "县市党委", "县里", "县上", "市里"),
+    COUNTY_COMMITTEE: (*_roster_names(COUNTY_COMMITTEE), "县委", "市委", "县市党委", "县里", "县上", "市里", "各县市", "各县"),
     PREFECTURE_COMMITTEE: (*_roster_names(PREFECTURE_COMMITTEE), "州直各党(工)委", "州直机关", "州直单位", "州直部门",
                            "党工委", "州直"),
     GRASSROOTS: (*_roster_names(GRASSROOTS), "党支部", "村党支部", "党总支", "支部", "基层组织", "村里", "基层", "乡党委",
@@ -87,7 +90,7 @@ UNIT_KIND_WORDS = {
 COMMON_WORD_FREQ = 20  # jieba dictionary words rarer than this are left out (faster start, same answers)
 MAX_WORD = 6  # longer items (whole clauses) are not words; jieba splits them
 # Single characters that carry grammar, time or a common verb, never part of an unknown word of their own.
-_FUNCTION_CHARS = frozenset("前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
+_FUNCTION_CHARS = frozenset("离距前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
                             "没不别这那哪谁么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
 _LOOSE_BREAKERS = STOPWORDS | _FUNCTION_CHARS
 _QUESTION_MORPHEMES = re.compile(r"谁|什么|哪|怎|为何|几|多少|吗|呢")
@@ -163,6 +166,37 @@ def common_words_dictionary() -> Path:
         logger.warning("cannot write the trimmed jieba dictionary (%s); using the full one", exc)
         return source
     return target
+
+
+# Parts of speech (jieba's tags) of words that only frame a question: pronouns, adverbs, time words, measure words,
+# particles, conjunctions, prepositions. An unknown word of this kind (这边, 到底, 一下子) is how a thing is asked,
+# while an unknown noun or verb (天气, 党费, 当选) makes it another question.
+_FRAMING_TAGS = ("r", "d", "t", "q", "f", "u", "y", "e", "o", "c", "p", "z")
+_COUNTED = re.compile(r"^[几两一二三四五六七八九十多]+[种个项条点次类样件方面]+$")  # 三种, 几个, 四项
+FILLER_WEIGHT = 0.15  # the share of an unknown word's weight that an unknown word of another kind keeps
+
+
+@functools.lru_cache(maxsize=1)
+def word_tags() -> dict[str, str]:
+    """jieba's part-of-speech tag of each common word (from the trimmed dictionary)."""
+    tags = {}
+    with open(common_words_dictionary(), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    return tags
+
+
+def frames_a_question(word: str) -> bool:
+    """True for a word that only frames a question (a pronoun, adverb, count such as 三种 …), not what it asks."""
+    tag = word_tags().get(word)
+    return bool(_COUNTED.match(word)) or tag is not None and tag.startswith(_FRAMING_TAGS)
+
+
+def unknown_word_weight(word: str, full: float) -> float:
+    """The weight of a word the campaign file never uses: a small share for framing words, full for the rest."""
+    return full * FILLER_WEIGHT if frames_a_question(word) else full
 
 
 @functools.lru_cache(maxsize=4)

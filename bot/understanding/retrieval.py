@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.campaign import Campaign
+from bot.understanding.lexicon import unknown_word_weight
 from bot.understanding.model import CONFIDENCE_THRESHOLD
 
 K1, B = 1.5, 0.75
@@ -55,7 +56,7 @@ def campaign_entries(campaign: Campaign) -> list[tuple[Entry, str, str]]:
         rows.append((Entry("phase", str(p.number), p.name or f"第{p.number}阶段", names),
                      " ".join(names), f"{p.period_text} {p.summary}"))
     for d in campaign.deadlines:
-        rows.append((Entry("deadline", d.id, d.task, ()), d.task, f"{d.due_text} {' '.join(d.binds)}"))
+        rows.append((Entry("deadline", d.id, d.task, ()), d.task, f"{d.due_text} {' '.join(d.binds)} 截止"))
     return rows
 
 
@@ -90,7 +91,8 @@ class Index:
 
     def idf(self, word: str) -> float:
         """The weight of a word: rare in the file weighs more; unknown weighs most."""
-        return self._idf.get(word, self.unknown_idf)
+        known = self._idf.get(word)
+        return known if known is not None else unknown_word_weight(word, self.unknown_idf)
 
     def bm25(self, words: list[str], i: int) -> float:
         """Okapi BM25 of entry i for the words."""
