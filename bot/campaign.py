@@ -101,6 +101,7 @@ class Campaign:
     deadlines: tuple[Deadline, ...]
     topics: tuple[Topic, ...] = field(default=())
     sentences: tuple[SourceSentence, ...] = field(default=())  # the whole source, sentence by sentence
+    english: tuple[tuple[str, str], ...] = field(default=())  # (Chinese term, English) for English questions' gist
 
     def phase_at(self, day: date) -> Phase | None:
         """The described phase that contains day, or None (before, after, or the undescribed stretch)."""
@@ -164,6 +165,7 @@ def load_campaign(path: str | Path | None = None) -> Campaign:
             deadlines=tuple(_deadline(d) for d in raw.get("deadlines", [])),
             topics=tuple(_topic(t) for t in raw.get("topics", [])),
             sentences=_sentences(raw.get("source", [])),
+            english=tuple((str(k), str(v)) for k, v in raw.get("english", {}).items()),
         )
     except KeyError as exc:
         raise CampaignError(f"活动文件缺少必填项 {exc.args[0]}（{path}）") from exc

@@ -422,3 +422,22 @@ def test_a_decline_says_why(answerer, text, why):
 
 def test_the_relation_to_the_earlier_campaign_is_still_answered(answerer):
     assert "相辅相成" in answerer.answer("创先争优和学习实践活动什么关系", at("2010-05-12")).text
+
+
+# ---- English ----
+
+@pytest.mark.parametrize("text, fact, english", [
+    ("When does the second phase end?", "2011年6月底", "end of June 2011"),
+    ("What are the five goods for grassroots party organizations?", "领导班子好", "Five Goods"),
+    ("where do county committees send their implementation plan and by when", "州委创先争优活动办公室",
+     "15 May 2010"),
+], ids=["phase-end", "five-goods", "plan-report"])
+def test_an_english_question_gets_the_facts_in_chinese_and_an_english_gist(answerer, text, fact, english):
+    reply = answerer.answer(text, at("2010-05-12"))
+    assert fact in reply.text
+    assert reply.text.splitlines()[-1].startswith("In English:") and english in reply.text.splitlines()[-1]
+
+
+def test_an_english_question_about_another_campaign_is_declined_for_that_reason(answerer):
+    reply = answerer.answer("Tell me about the Mass Line education campaign", at("2010-05-12"))
+    assert reply.intent == "unknown" and "另一项活动" in reply.text and "only about this" in reply.text

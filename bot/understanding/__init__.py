@@ -11,6 +11,7 @@ month_tasks, topic, greeting, thanks; bad_input and unknown are declined politel
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import unicodedata
 from collections import OrderedDict
@@ -21,6 +22,7 @@ from bot.campaign import Campaign
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import split_questions
 from bot.understanding.engine import engine_for
+from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.intents import personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
@@ -96,15 +98,22 @@ class Answerer:
         if problem:
             return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
         norm = self.normalize(clean)
+        intent = personal_intent(norm)
+        if intent and not CJK.search(norm):
+            return Understanding(intent, 0.95, norm)
+        if is_english(clean):
+            return self._read_english(clean)
         if not CJK.search(norm):
-            intent = personal_intent(norm)
-            if intent:
-                return Understanding(intent, 0.95, norm)
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
-        reading = self._engine.reader.read(norm, self.tokenize(norm))
-        if reading.intent == "unknown" and not CJK.search(clean):
-            return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
-        return reading
+        return self._engine.reader.read(norm, self.tokenize(norm))
+
+    def _read_english(self, clean: str) -> Understanding:
+        """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
+        query = self.normalize(to_chinese(clean))
+        reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
+        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
+            return Understanding("bad_input", 0.0, query, {"reason": "language"})  # say so in English too
+        return dataclasses.replace(reading, slots={**reading.slots, "english": True})
 
     # ---- answering ----
 
@@ -168,6 +177,8 @@ class Answerer:
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
+        if reading.slots.get("english"):
+            body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
@@ -221,6 +232,8 @@ class Answerer:
         c = self.campaign
         reason = DECLINE_REASONS.get(reading.slots.get("reason", ""), DECLINE_REASONS[""])
         reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}")
+        if reading.slots.get("english"):
+            reply += "\n" + gist(reply, c.english, reading.slots.get("reason", ""))
         return self._with_suggestions(reply, reading, self.suggestions_for(reading.normalized))
 
     def _with_suggestions(self, reply: str, reading: Understanding, suggestions: tuple[str, ...]) -> Answer:

@@ -7,6 +7,8 @@ import unicodedata
 
 import opencc
 
+from bot.understanding.english import translate
+
 MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -32,19 +34,6 @@ SPOKEN = (
     ("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
     ("啥", "什么"), ("咋", "怎么"), ("要干", "要做"), ("甚么", "什么"), ("神马", "什么"),
 )
-
-# A few English phrases, so that a short English question still reaches the campaign file.
-ENGLISH = (
-    (r"\b(current|which|what) (phase|stage)\b|\bphase (is it )?now\b", "现在是哪个阶段"),
-    (r"\b(phase|stage) ?(\d)\b", r"第\2阶段"),
-    (r"\bnext deadlines?\b", "下一个截止日期"), (r"\bdeadlines?\b", "截止日期"),
-    (r"\bdays? left\b", "还剩几天"), (r"\bhow many phases\b", "几个阶段"),
-    (r"\bfour links?( and one (drive|lead))?\b", "四联一带"), (r"\bfive goods?\b", "五个好"),
-    (r"\bthree educations?\b", "三项教育"), (r"\bthree projects?\b", "三大工程"),
-    (r"\btheme\b", "主题"), (r"\bgoals?\b", "目标要求"), (r"\bwhen\b", "什么时候"), (r"\bend\b", "结束"),
-    (r"\bcampaign\b", "活动"), (r"\bwhat is\b", "什么是"),
-)
-_ENGLISH = tuple((re.compile(pattern), repl) for pattern, repl in ENGLISH)
 
 # Pinyin initials cadres type for the campaign's terms on a phone keyboard.
 PINYIN_INITIALS = (
@@ -110,8 +99,7 @@ class Normalizer:
         """The canonical form: simplified, half-width, lower case, typos fixed, spoken forms and numerals unified."""
         text = self._t2s.convert(self.clean(text)[:limit]).lower()
         text = _LETTER_O.sub("0", text)
-        for pattern, repl in _ENGLISH:
-            text = pattern.sub(repl, text)
+        text = translate(text)
         text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
