@@ -55,7 +55,7 @@ _ENGLISH = re.compile(r"[A-Za-z]{2,}")
 _FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _MONTH_END = re.compile(r"(\d{4})年(\d{1,2})月底")
 _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![底\d])")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 MAX_TERMS = 5  # terms glossed in the gist at most
 # What a decline means, for an English reader (Understanding.slots["reason"]).
@@ -87,9 +87,9 @@ def to_chinese(text: str) -> str:
 
 
 def _english_dates(text: str) -> list[str]:
-    found = [f"{int(d)} {_MONTHS[int(m) - 1]} {y}" for y, m, d in _FULL_DATE.findall(text)]
-    found += [f"end of {_MONTHS[int(m) - 1]} {y}" for y, m in _MONTH_END.findall(text)]
-    found += [f"{_MONTHS[int(m) - 1]} {y}" for y, m in _MONTH.findall(_FULL_DATE.sub("", text))]
+    found = [f"{int(d)} {MONTHS[int(m) - 1]} {y}" for y, m, d in _FULL_DATE.findall(text)]
+    found += [f"end of {MONTHS[int(m) - 1]} {y}" for y, m in _MONTH_END.findall(text)]
+    found += [f"{MONTHS[int(m) - 1]} {y}" for y, m in _MONTH.findall(_FULL_DATE.sub("", text))]
     return list(dict.fromkeys(found))
 
 
