@@ -23,7 +23,7 @@ _THIS = "(?<!学习实践)活动"
 CUES = {
     "first_person": ("我", "俺", "本人", "咱"),
     "definition": ("是什么", "什么是", "什么意思", "含义", "定义", "要求", "怎么", "做什么", "要做", "怎样", "如何", "多久",
-                   "几次", "频率", "什么时候", "应该", "为什么"),
+                   "几次", "频率", "什么时候", "应该", "为什么", "(帮|做|干|管|抓)些?什么"),
     "unbind": ("解绑", "解除绑定", "取消绑定", "unbind"),
     "help": ("^(帮助|help|菜单|功能|说明|使用说明|使用帮助|求助|帮我)$", "怎么用", "如何使用", "怎么使用", "使用方法",
              "你能做什么", "能做什么", "能干什么", "你会什么", "有什么功能", "有哪些功能", "能帮我做什么", "可以做什么",
@@ -60,7 +60,7 @@ CUES = {
                   "(评|表彰|奖励)(多少|几)"),
     # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
     # in the first person.
-    "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人"),
+    "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人", "(多少|几)个?户"),
     # Another campaign than this one named (class: decline-other-campaign) …
     "other_campaign": ("群众路线", "两学一做", "三严三实", "不忘初心", "牢记使命", "主题教育", "党史学习教育",
                        "先进性教育", "四风", "八项规定", "扫黑除恶", "脱贫攻坚", "精准扶贫", "乡村振兴", "讲党性",
@@ -189,7 +189,13 @@ class IntentReader:
         kinds = kinds_named_in(text)
         if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
             named_task = self._named_deadlines(text, words)
-            return named_task or self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+            if named_task:
+                return named_task
+            if _task_words(words):  # 我们党委负责人要联系哪类学校: a fact about the unit, not its list of deadlines
+                found = self._retrieve(text, words)
+                if found.intent != "unknown":
+                    return found
+            return self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
         if cue("when", text) and not self._names(text, "phase"):
             named_task = self._named_deadlines(text, words)
             if named_task:
@@ -236,8 +242,10 @@ class IntentReader:
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
             return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
-            return Understanding("deadline", confidence, text,
-                                 self._deadline_slots(text, [h for h in hits if h.entry.kind == "deadline"]))
+            deadline_hits = [h for h in hits if h.entry.kind == "deadline"]
+            if quote and quote.confidence >= confidence and not self._binds_named_kind(text, deadline_hits):
+                return quote  # 我们村支部也要表彰吗: the deadlines found bind other units; the source's sentence answers
+            return Understanding("deadline", confidence, text, self._deadline_slots(text, deadline_hits))
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
@@ -261,6 +269,14 @@ class IntentReader:
         if not hits:
             return None
         return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+
+    def _binds_named_kind(self, text: str, hits: list[Hit]) -> bool:
+        """True unless the question names a kind of unit that none of the deadlines found binds."""
+        kinds = kinds_named_in(text)
+        if not kinds:
+            return True
+        deadlines = [self.index.deadline(h.entry.key) for h in hits]
+        return any(kind in d.binds for d in deadlines if d for kind in kinds)
 
     @staticmethod
     def _deadline_slots(text: str, hits: list[Hit]) -> dict:

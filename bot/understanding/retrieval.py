@@ -88,6 +88,11 @@ class Index:
         self._names = sorted(((name, i) for i, e in enumerate(self.entries) for name in e.names if name),
                              key=lambda pair: -len(pair[0]))
         self._by_key = {(e.kind, e.key): i for i, e in enumerate(self.entries)}
+        self._deadlines = {d.id: d for d in campaign.deadlines}
+
+    def deadline(self, key: str):
+        """The campaign's deadline behind a deadline entry."""
+        return self._deadlines.get(key)
 
     def idf(self, word: str) -> float:
         """The weight of a word: rare in the file weighs more; unknown weighs most."""
