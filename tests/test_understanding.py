@@ -441,3 +441,19 @@ def test_an_english_question_gets_the_facts_in_chinese_and_an_english_gist(answe
 def test_an_english_question_about_another_campaign_is_declined_for_that_reason(answerer):
     reply = answerer.answer("Tell me about the Mass Line education campaign", at("2010-05-12"))
     assert reply.intent == "unknown" and "另一项活动" in reply.text and "only about this" in reply.text
+
+
+@pytest.mark.parametrize("before, text, expected", [
+    (["四联一带是哪些"], "第三个具体说说", "思想上常引导"),
+    (["活动分几个阶段"], "第二个要干啥", "全面开展创建活动"),
+], ids=["topic-item", "phase-item"])
+def test_an_ordinal_follow_up_takes_that_item_of_the_last_list(answerer, before, text, expected):
+    previous = answerer.answer(before[0], at("2010-05-12")).asked
+    assert expected in answerer.answer(text, at("2010-05-12"), previous=previous).text
+
+
+@pytest.mark.parametrize("raw, normal", [
+    ("基层dongyuan会议", "基层动员会议"), ("实施方案shang报给谁", "实施方案上报给谁"),
+], ids=["whole-word", "with-its-character"])
+def test_pinyin_typed_among_chinese_becomes_the_campaign_word(answerer, raw, normal):
+    assert answerer.normalize(raw) == normal

@@ -126,10 +126,27 @@ class Answerer:
                                                 self.tokenize(reading.normalized))
         if follow.shape == "more":
             return self._more(follow.question)
+        if follow.shape == "ordinal":
+            return self._item(follow, reading)
         if not follow.shape:
             return reading
         merged = self._engine.reader.read(follow.question, self.tokenize(follow.question))
         return merged if merged.intent != "unknown" or reading.intent == "unknown" else reading
+
+    def _item(self, follow, reading: Understanding) -> Understanding:
+        """第三个具体说说: the question about that item of the list the previous answer gave (a topic's items, the
+        phases); the text read on its own when the previous answer gave no such list."""
+        before = self._engine.reader.read(follow.question, self.tokenize(follow.question))
+        if before.intent == "phases":
+            item = f"第{follow.number}阶段"
+        else:
+            topic = self.campaign.topic(before.slots.get("topic", "")) if before.intent == "topic" else None
+            items = topic.items if topic else ()
+            if not 0 < follow.number <= len(items):
+                return reading
+            item = self.normalize(items[follow.number - 1])
+        question = item + (follow.rest or "是什么")
+        return self._engine.reader.read(question, self.tokenize(question))
 
     def _more(self, previous: str) -> Understanding:
         """还有呢: the next deadlines, or the source sentences after (or besides) those the last answer gave."""

@@ -34,7 +34,8 @@ class Engine:
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
-        return self._sounds.correct(self._corrector.correct(self.normalizer.normalize(text)))
+        text = self._sounds.correct_pinyin(self.normalizer.normalize(text))
+        return self._sounds.correct(self._corrector.correct(text))
 
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""

@@ -3,7 +3,8 @@
 Three shapes (class: follow-up):
 - "what about X" (那X呢, 那X怎么样): the last question with X in the place of what it was about;
 - a bare predicate (具体要做啥, 什么时候开始, 谁负责): the last question's subject with this predicate;
-- "more" (还有呢, 然后呢): more of what the last question found.
+- "more" (还有呢, 然后呢): more of what the last question found;
+- an ordinal (第三个具体说说, 第一项详细说下): that item of the list the last answer gave.
 Everything else is read on its own."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.understanding.lexicon import UNIT_KIND_WORDS
+from bot.understanding.normalize import cn_to_int
 
 _MORE = re.compile(r"^(那|那么)?(还有呢|还有吗|还有没有|还有别的吗?|还有其[他它]的?吗?|还有什么|其[他它]呢|别的呢|然后呢|接着呢|"
                    r"后面呢|下面呢|继续|继续说|更多|再说说|再多说点|详细点|展开说说|还有)[?？。!！.]*$")
@@ -20,6 +22,7 @@ _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>
                          r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
 _PHASE = re.compile(r"第\d+阶段")
+_ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
 PREDICATE_WORDS = frozenset(
@@ -31,8 +34,10 @@ PREDICATE_WORDS = frozenset(
 class FollowUp:
     """How a text relates to the chat's previous question: its shape and the full question it stands for."""
 
-    shape: str  # "more", "what_about", "predicate" or "" (a question of its own)
+    shape: str  # "more", "what_about", "predicate", "ordinal" or "" (a question of its own)
     question: str
+    number: int = 0  # for an ordinal: which item (1 = the first)
+    rest: str = ""  # for an ordinal: what is asked about the item
 
 
 class FollowUpReader:
@@ -49,6 +54,11 @@ class FollowUpReader:
             return FollowUp("", text)
         if _MORE.match(text):
             return FollowUp("more", previous)
+        ordinal = _ORDINAL.match(text)
+        if ordinal and not _PHASE.search(text) and not self.spans(ordinal.group("rest")):
+            number = cn_to_int(ordinal.group(2))
+            if number:
+                return FollowUp("ordinal", previous, number, ordinal.group("rest"))
         about = _WHAT_ABOUT.match(text)
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):

@@ -22,6 +22,8 @@ SHORT_WORD = 3  # words this short must share a character with the slip (two-syl
 MAX_READINGS = 8  # readings of a stretch tried at most (characters with several readings multiply them)
 MAX_TEXT = 120  # longer texts are left as they are
 _CJK_RUN = re.compile(f"{CJK_CHARS}+")
+_LATIN_RUN = re.compile(r"[a-z]{2,}")
+MAX_NEIGHBOURS = 2  # Chinese characters either side of typed pinyin that may belong to the same word (shang报)
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("eng", "en"), ("ing", "in"))
 # Everyday words a slip must not eat into (a stretch containing one is ordinary speech, not a slip).
@@ -65,6 +67,31 @@ class SoundCorrector:
             by_sound.setdefault(word_sound(word), set()).add(word)
         self._by_sound = by_sound
         self._lengths = sorted({len(w) for w in self.words}, reverse=True)
+        spelt: dict[str, set[str]] = {}
+        for word in self.words:
+            spelt.setdefault("".join(lazy_pinyin(word, style=Style.NORMAL)), set()).add(word)
+        self._by_spelling = {p: next(iter(ws)) for p, ws in spelt.items() if len(ws) == 1}
+
+    def correct_pinyin(self, text: str) -> str:
+        """Pinyin typed among Chinese (基层dongyuan会议, shang报) written as the campaign word it spells."""
+        if not _CJK_RUN.search(text) or len(text) > MAX_TEXT:
+            return text
+        for match in reversed(list(_LATIN_RUN.finditer(text))):
+            text = self._spell_out(text, match.start(), match.end())
+        return text
+
+    def _spell_out(self, text: str, start: int, end: int) -> str:
+        best = None
+        for left in range(MAX_NEIGHBOURS + 1):
+            for right in range(MAX_NEIGHBOURS + 1):
+                before, after = text[start - left:start] if left else "", text[end:end + right]
+                if len(before) < left or len(after) < right or not all(map(_CJK_RUN.fullmatch, before + after)):
+                    continue
+                spelling = "".join(lazy_pinyin(before)) + text[start:end] + "".join(lazy_pinyin(after))
+                word = self._by_spelling.get(spelling)
+                if word and (best is None or len(word) > len(best[0])):
+                    best = (word, start - left, end + right)
+        return text if best is None else text[:best[1]] + best[0] + text[best[2]:]
 
     def correct(self, text: str) -> str:
         """The text with each stretch that sounds like a campaign word (and is no word itself) replaced by it."""
