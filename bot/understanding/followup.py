@@ -55,7 +55,7 @@ class FollowUpReader:
         if _MORE.match(text):
             return FollowUp("more", previous)
         ordinal = _ORDINAL.match(text)
-        if ordinal and not _PHASE.search(text) and not self.spans(ordinal.group("rest")):
+        if ordinal and not self.spans(text):
             number = cn_to_int(ordinal.group(2))
             if number:
                 return FollowUp("ordinal", previous, number, ordinal.group("rest"))
