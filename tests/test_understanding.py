@@ -457,3 +457,15 @@ def test_an_ordinal_follow_up_takes_that_item_of_the_last_list(answerer, before,
 ], ids=["whole-word", "with-its-character"])
 def test_pinyin_typed_among_chinese_becomes_the_campaign_word(answerer, raw, normal):
     assert answerer.normalize(raw) == normal
+
+
+@pytest.mark.parametrize("day, lead", [("2010-05-13", "还没到截止日期"), ("2010-05-16", "已经过了截止日期")])
+def test_can_we_still_says_plainly_whether_the_deadline_has_passed(answerer, day, lead):
+    text = answerer.answer("实施方案现在报还来得及吗", at(day), unit_kind="县市委").text
+    assert text.startswith(lead) and "2010年5月15日前" in text
+
+
+def test_a_compound_question_gets_every_part_once(answerer):
+    text = answerer.answer("县委方案什么时候定 什么时候报上去", at("2010-05-12"), unit_kind="县市委").text
+    assert "2010年5月10日前" in text and "将实施方案上报" in text
+    assert text.count("将实施方案上报州委创先争优活动办公室") == 1

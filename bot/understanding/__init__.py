@@ -226,7 +226,7 @@ class Answerer:
             case "deadlines":
                 return c.deadlines(today, unit_kind, role, slots.get("count", 0))
             case "deadline":
-                return c.named_deadlines(slots["ids"], today, said_kind or unit_kind)
+                return c.named_deadlines(slots["ids"], today, said_kind or unit_kind, slots.get("still", False))
             case "unit_tasks":
                 said_kinds = tuple(slots.get("unit_kinds", ()))
                 return c.unit_tasks(today, said_kinds or tuple(filter(None, [unit_kind])), role, bool(said_kinds))
@@ -277,10 +277,15 @@ def _joined(answers: list[Answer]) -> Answer:
     found = [a for a in answers if a.intent not in ("unknown", "bad_input")]
     if not found:
         return answers[0]
-    texts = [a.text if a in found else a.text.splitlines()[0] for a in answers]
-    first = found[0]
-    return Answer("\n\n".join(dict.fromkeys(texts)), first.intent, min(a.confidence for a in found), (),
-                  found[-1].asked)
+    shown: set[str] = set()
+    texts = []
+    for a in answers:
+        lines = a.text.splitlines() if a in found else a.text.splitlines()[:1]
+        new = [line for line in lines if line not in shown or line.startswith("依据")]
+        if any(not line.startswith("依据") for line in new):  # a part all said already adds nothing
+            texts.append("\n".join(new))
+            shown.update(new)
+    return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
 
 
 def _screen(clean: str) -> str | None:

@@ -142,12 +142,20 @@ class Composer:
         ended = " 活动已经结束。" if self.campaign.status_at(today) == "ended" else ""
         return f"今天（{chinese_date(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
 
-    def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None) -> str:
-        """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind."""
+    def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None, still: bool = False) -> str:
+        """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind; asked whether there is
+        still time, it says first whether they have passed."""
         chosen = [d for d in (self.campaign.deadline(i) for i in ids) if d]
         mine = [d for d in chosen if unit_kind in d.binds]
         chosen = sorted(mine or chosen, key=lambda d: (d.due is None, d.due or date.max))
         lines = [self.deadline_line(d, today, None, with_note=True) for d in chosen]
+        dated = [d for d in chosen if d.due and d.date_in_source]
+        if still and dated:
+            passed = [d for d in dated if d.due < today]
+            if len(passed) == len(dated):
+                lines.insert(0, f"已经过了截止日期（今天是{chinese_date(today)}）。")
+            elif not passed:
+                lines.insert(0, f"还没到截止日期（今天是{chinese_date(today)}）。")
         return "\n".join([*lines, self.basis(self._refs(chosen))])
 
     def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None) -> str:
