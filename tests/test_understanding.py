@@ -1,4 +1,4 @@
-"""The answer engine: normalisation, intents, the question set (≥ 95 % right), time and unit, figures, bad input."""
+"""The answer engine: normalisation, intents, the question set (≥ 98 % right), time and unit, figures, bad input."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tests.answer_figures import CampaignFigures
 from tests.question_set import DECLINED, ask, judge, load_questions
 
 TZ = ZoneInfo("Asia/Shanghai")
-REQUIRED_ACCURACY = 0.95
+REQUIRED_ACCURACY = 0.98
 
 
 def at(day: str, hour: int = 9) -> datetime:
