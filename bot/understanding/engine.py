@@ -22,12 +22,12 @@ class Engine:
         self.normalizer = Normalizer()
         self._corrector = TermCorrector(correctable_terms(campaign))
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
-        known = self._tokenizer.FREQ
-        self._sounds = SoundCorrector(source_words(campaign, self._tokenizer), lambda w: known.get(w, 0) > 0,
-                                      lambda text: self._tokenizer.lcut(text, HMM=False))
         whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
         self.index = Index(campaign, whole, self.tokenize)
         self.sentences = SentenceIndex(campaign, whole, self.tokenize)
+        known = self._tokenizer.FREQ
+        self._sounds = SoundCorrector(source_words(campaign, [*self.index.words(), *self.sentences.words()]),
+                                      lambda w: known.get(w, 0) > 0, lambda text: self._tokenizer.lcut(text, HMM=False))
         self.reader = IntentReader(self.index, self.sentences)
         names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
         self.followups = FollowUpReader(names)

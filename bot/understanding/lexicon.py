@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
@@ -129,11 +130,9 @@ def file_terms(campaign: Campaign) -> set[str]:
     return {n for n in names if len(n) >= 2 and CJK.search(n)}
 
 
-def source_words(campaign: Campaign, tokenizer: jieba.Tokenizer) -> set[str]:
-    """Every word of the campaign file and the source (a slip that sounds like one of them is corrected to it)."""
-    texts = [s.text for s in campaign.sentences] + [t.text for t in campaign.topics]
-    words = {w for text in texts for w in tokenizer.lcut(text, HMM=False) if len(w) >= 2 and CJK.fullmatch(w[0])}
-    return words | file_terms(campaign)
+def source_words(campaign: Campaign, indexed: Iterable[str]) -> set[str]:
+    """Every word of the campaign file and the source (indexed: the indexes' words), for slips to be corrected to."""
+    return {w for w in indexed if len(w) >= 2 and CJK.fullmatch(w[0])} | file_terms(campaign)
 
 
 def correctable_terms(campaign: Campaign) -> set[str]:

@@ -43,6 +43,10 @@ class SentenceIndex:
         self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
 
+    def words(self) -> list[str]:
+        """Every word the sentences hold."""
+        return list(self._idf)
+
     def idf(self, word: str) -> float:
         """The weight of a word among the sentences: rare weighs more, unknown weighs most."""
         known = self._idf.get(word)

@@ -90,6 +90,10 @@ class Index:
         self._by_key = {(e.kind, e.key): i for i, e in enumerate(self.entries)}
         self._deadlines = {d.id: d for d in campaign.deadlines}
 
+    def words(self) -> list[str]:
+        """Every word the entries hold."""
+        return list(self._idf)
+
     def deadline(self, key: str):
         """The campaign's deadline behind a deadline entry."""
         return self._deadlines.get(key)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 
-from pypinyin import Style, lazy_pinyin, pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
 from bot.understanding.normalize import CJK_CHARS
 
@@ -26,6 +27,9 @@ _LATIN_RUN = re.compile(r"[a-z]{2,}")
 MAX_NEIGHBOURS = 2  # Chinese characters either side of typed pinyin that may belong to the same word (shang报)
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("eng", "en"), ("ing", "in"))
+# Characters that ask or carry grammar: a stretch where one of them differs from the word is speech, not a slip
+# (联几户 asks how many households; it is not 联系户).
+_GRAMMAR_CHARS = frozenset("几哪谁啥怎么吗呢吧的地得了着过是在有和与或就都也还又很最太每各这那")
 # Everyday words a slip must not eat into (a stretch containing one is ordinary speech, not a slip).
 EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "怎么", "哪个", "哪些", "多少", "为什么", "是不是", "有没有", "做什么")
 
@@ -43,15 +47,26 @@ def fuzzy_syllable(syllable: str) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
+def char_readings(char: str) -> tuple[str, ...]:
+    """Every toneless reading of one character, from pypinyin's character table (ü written v, as keyboards do)."""
+    marked = unicodedata.normalize("NFD", pinyin_dict.get(ord(char), "")).replace("u\u0308", "v")
+    plain = "".join(c for c in marked if not unicodedata.combining(c))
+    return tuple(dict.fromkeys(r for r in plain.split(",") if r))
+
+
+@functools.lru_cache(maxsize=8192)
 def char_sounds(char: str) -> tuple[str, ...]:
     """Every fuzzy reading of one character (a character with several readings has several)."""
-    readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
-    return tuple(dict.fromkeys(fuzzy_syllable(r) for r in readings[0])) if readings else ()
+    return tuple(dict.fromkeys(fuzzy_syllable(r) for r in char_readings(char)))
 
 
-def word_sound(word: str) -> tuple[str, ...]:
-    """The fuzzy reading of a word as it is said (pypinyin reads words with several readings in context)."""
-    return tuple(fuzzy_syllable(s) for s in lazy_pinyin(word, style=Style.NORMAL))
+def _readings_of(word: str, per_char: Callable[[str], tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The word's readings, one syllable per character, every combination of characters' readings (capped)."""
+    return list(itertools.islice(itertools.product(*(per_char(ch) for ch in word)), MAX_READINGS))
+
+
+def _first_reading(chars: str) -> str:
+    return "".join(char_readings(ch)[0] if char_readings(ch) else "" for ch in chars)
 
 
 class SoundCorrector:
@@ -63,13 +78,14 @@ class SoundCorrector:
         self._is_known = is_known_word
         self._segment = segment
         by_sound: dict[tuple[str, ...], set[str]] = {}
-        for word in self.words:
-            by_sound.setdefault(word_sound(word), set()).add(word)
-        self._by_sound = by_sound
-        self._lengths = sorted({len(w) for w in self.words}, reverse=True)
         spelt: dict[str, set[str]] = {}
         for word in self.words:
-            spelt.setdefault("".join(lazy_pinyin(word, style=Style.NORMAL)), set()).add(word)
+            for sound in _readings_of(word, char_sounds):
+                by_sound.setdefault(sound, set()).add(word)
+            for spelling in _readings_of(word, char_readings):
+                spelt.setdefault("".join(spelling), set()).add(word)
+        self._by_sound = by_sound
+        self._lengths = sorted({len(w) for w in self.words}, reverse=True)
         self._by_spelling = {p: next(iter(ws)) for p, ws in spelt.items() if len(ws) == 1}
 
     def correct_pinyin(self, text: str) -> str:
@@ -87,7 +103,7 @@ class SoundCorrector:
                 before, after = text[start - left:start] if left else "", text[end:end + right]
                 if len(before) < left or len(after) < right or not all(map(_CJK_RUN.fullmatch, before + after)):
                     continue
-                spelling = "".join(lazy_pinyin(before)) + text[start:end] + "".join(lazy_pinyin(after))
+                spelling = _first_reading(before) + text[start:end] + _first_reading(after)
                 word = self._by_spelling.get(spelling)
                 if word and (best is None or len(word) > len(best[0])):
                     best = (word, start - left, end + right)
@@ -135,6 +151,7 @@ class SoundCorrector:
         found: set[str] = set()
         for sound in itertools.islice(itertools.product(*readings), MAX_READINGS):
             found |= self._by_sound.get(sound, set())
+        found = {w for w in found if not any(a != b and a in _GRAMMAR_CHARS for a, b in zip(stretch, w))}
         if len(stretch) <= SHORT_WORD:
             found = {w for w in found if set(w) & set(stretch)}
         if not found:
