@@ -57,15 +57,15 @@ class SentenceIndex:
         content = outermost(words)
         if not content:
             return []
-        weights = [(w, self.idf(w)) for w in content]
-        total = sum(weight for _, weight in weights)
+        weights = [(w, self.idf(w), _pairs(w) if len(w) >= 3 else set()) for w in content]
+        total = sum(weight for _, weight, _ in weights)
         hits = []
         for i, text in enumerate(self._texts):
             held = 0.0
-            for word, weight in weights:
+            for word, weight, pairs in weights:
                 if word in text:
                     held += weight
-                elif len(word) >= 3 and len(_pairs(word) & self._pairs[i]) * 2 >= len(_pairs(word)) + 1:
+                elif pairs and len(pairs & self._pairs[i]) * 2 >= len(pairs) + 1:
                     held += weight * PARTIAL_CREDIT
             if held:
                 hits.append(SentenceHit(i, held / total, held))
