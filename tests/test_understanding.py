@@ -469,3 +469,13 @@ def test_a_compound_question_gets_every_part_once(answerer):
     text = answerer.answer("县委方案什么时候定 什么时候报上去", at("2010-05-12"), unit_kind="县市委").text
     assert "2010年5月10日前" in text and "将实施方案上报" in text
     assert text.count("将实施方案上报州委创先争优活动办公室") == 1
+
+
+def test_relating_this_campaign_to_one_the_source_never_names_is_declined_as_another_campaign(answerer):
+    reply = answerer.answer("三严三实和创先争优啥关系", at("2010-05-12"))
+    assert reply.intent == "unknown" and "另一项活动" in reply.text
+
+
+def test_a_part_of_a_message_asking_only_the_deadline_takes_its_subject_from_the_part_before(answerer):
+    text = answerer.answer("咱们县里方案交了没有，截止是哪天", at("2010-05-20"), unit_kind="县市委").text
+    assert "将实施方案上报" in text and "第三阶段" not in text

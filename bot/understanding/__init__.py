@@ -280,6 +280,8 @@ def _joined(answers: list[Answer]) -> Answer:
     shown: set[str] = set()
     texts = []
     for a in answers:
+        if a not in found and a.text.startswith(DECLINE_REASONS[""]):
+            continue  # a part with no answer and no reason to give says nothing beside the answered ones
         lines = a.text.splitlines() if a in found else a.text.splitlines()[:1]
         new = [line for line in lines if line not in shown or line.startswith("依据")]
         if any(not line.startswith("依据") for line in new):  # a part all said already adds nothing

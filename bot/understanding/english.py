@@ -7,6 +7,7 @@ import re
 
 # English phrase (a regular expression over lower-case text) -> the Chinese words the engine reads; longest first.
 GLOSSARY = (
+    (r"\bis the campaign (over|finished|ended)\b|\bhas the campaign (ended|finished)\b", "活动结束了吗"),
     (r"\bmass[- ]line\b", "群众路线"), (r"\btwo stud(y|ies)\b|\btwo learn\w*", "两学一做"),
     (r"\bthree stricts?\b", "三严三实"), (r"\b(advanced )?nature education\b|\bvanguard education\b", "先进性教育"),
     (r"\bmobili[sz]ation (meeting|conference|rally|assembly)s?\b", "动员会议"), (r"\bmobili[sz]\w*", "动员"),
@@ -47,7 +48,7 @@ GLOSSARY = (
     (r"\bhow many\b|\bhow much\b", "多少"), (r"\bwho\b", "谁"), (r"\bwhy\b", "为什么"), (r"\bwhere\b", "哪里"),
     (r"\bhow\b", "怎么"), (r"\bwhat\b|\bwhich\b", "什么"),
     (r"\bmasses\b|\bthe public\b", "群众"), (r"\bgannan\b", "甘南"), (r"\bparty members?\b", "党员"),
-    (r"\bcadres?\b", "干部"), (r"\bhouseholds?\b", "农牧户"), (r"\bvillages?\b", "农牧村"),
+    (r"\bcadres?\b", "干部"), (r"\bthe campaign\b|\bcampaign\b", "活动"), (r"\bhouseholds?\b", "农牧户"), (r"\bvillages?\b", "农牧村"),
 )
 _GLOSSARY = tuple((re.compile(pattern), chinese) for pattern, chinese in GLOSSARY)
 _LATIN_WORD = re.compile(r"[a-z][a-z'-]*")

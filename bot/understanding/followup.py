@@ -26,8 +26,8 @@ _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
 PREDICATE_WORDS = frozenset(
-    "开始 结束 截止 负责 要求 任务 完成 时间 做法 步骤 内容 上报 原因 作用 标准 措施 办法 对象 具体 重点 目标要求 意义 "
-    "怎么做 做 要做 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
+    "开始 结束 截止 负责 要求 任务 完成 时间 做法 步骤 内容 上报 原因 作用 标准 措施 办法 对象 具体 重点 "
+    "截止日期 截止时间 期限 怎么做 做 要做 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class FollowUpReader:
 
     def __init__(self, names: Iterable[str]):
         unit_words = {w for words in UNIT_KIND_WORDS.values() for w in words if len(w) >= 2}
-        self._subjects = sorted({(n, "name") for n in names if len(n) >= 2} | {(w, "unit") for w in unit_words},
+        names = {n for n in names if len(n) >= 2 and n not in PREDICATE_WORDS}  # 截止 says what is asked, not about what
+        self._subjects = sorted({(n, "name") for n in names} | {(w, "unit") for w in unit_words},
                                 key=lambda pair: -len(pair[0]))
 
     def resolve(self, text: str, previous: str | None, words: list[str]) -> FollowUp:
@@ -64,9 +65,9 @@ class FollowUpReader:
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
             return FollowUp("what_about", self._put_in_place(x, previous))
         if not self.spans(text) and _QUESTION_WORDS.search(text) and set(words) <= PREDICATE_WORDS:
-            subject = "".join(previous[a:b] for a, b, _ in self.spans(previous))
-            if subject:
-                return FollowUp("predicate", subject + text)
+            # The last question's subject (its phases and named things), or all of it when it names none.
+            subject = "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
+            return FollowUp("predicate", subject + text)
         return FollowUp("", text)
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:

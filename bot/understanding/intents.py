@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
@@ -60,7 +61,7 @@ CUES = {
     "no_person": ("(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
     "no_number": ("名额", "(多少|几)个?(份|名|位|家|所|批)", "比例", "百分之", "百分比", "多少比例",
                   "(多少|几)个?(单位|党员|先进|支部|党组织|村|学校|干部|典型|集体|个人|党委|工委|人次|场|期)",
-                  "(评|表彰|奖励)(多少|几)"),
+                  "(评|表彰|奖励)(多少|几)", "(一年|每年|每月|每周|每季度|一个月|一周)\\S{0,6}(几|多少)次"),
     # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
     # in the first person.
     "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人", "(多少|几)个?户"),
@@ -75,6 +76,7 @@ CUES = {
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
     "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
     "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
+                      rf"(什么时候|哪年)\S*({_THIS}|创先争优)\S*(开始|结束)",
                       rf"({_THIS}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
                       "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
                       rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
@@ -130,11 +132,13 @@ def personal_intent(text: str) -> str | None:
     return None
 
 
-def decline_reason(text: str) -> str | None:
+def decline_reason(text: str, in_source: Callable[[str], bool] = lambda name: False) -> str | None:
     """Why the source cannot answer: another campaign, or money, a place, a name, a number it never gives; else None.
 
+    A question relating this campaign to another is answered only when the source speaks of that one (学习实践活动).
     A cadre's own households' phones and sizes are in the roster, so a first-person question about them is not one."""
-    if cue("other_campaign", text) and not cue("relation", text):
+    other = _CUE_PATTERNS["other_campaign"].search(text)
+    if other and not (cue("relation", text) and in_source(other.group(0))):
         return "other_campaign"
     for reason in ("no_money", "no_place", "no_person", "no_number"):
         if cue(reason, text):
@@ -158,7 +162,7 @@ class IntentReader:
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
-        reason = decline_reason(text)
+        reason = decline_reason(text, self.sentences.mentions)
         if reason:
             return Understanding("unknown", 0.0, text, {"reason": reason})
         personal = personal_intent(text)

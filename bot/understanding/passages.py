@@ -72,6 +72,10 @@ class SentenceIndex:
         hits.sort(key=lambda h: (round(h.coverage, 3), h.score, -len(self._texts[h.index])), reverse=True)
         return hits[:limit]
 
+    def mentions(self, name: str) -> bool:
+        """True when some sentence of the source names it (学习实践活动 is named; 两学一做 is not)."""
+        return any(name in text for text in self._texts)
+
     def dated(self, index: int) -> bool:
         """True when the sentence names a year, a month or 七一 (so it can answer 'when')."""
         return _DATED.search(self._texts[index]) is not None
