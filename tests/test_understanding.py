@@ -479,3 +479,18 @@ def test_relating_this_campaign_to_one_the_source_never_names_is_declined_as_ano
 def test_a_part_of_a_message_asking_only_the_deadline_takes_its_subject_from_the_part_before(answerer):
     text = answerer.answer("咱们县里方案交了没有，截止是哪天", at("2010-05-20"), unit_kind="县市委").text
     assert "将实施方案上报" in text and "第三阶段" not in text
+
+
+def test_days_to_a_task_named_with_its_phase_count_to_the_task(answerer):
+    text = answerer.answer("第二阶段的表彰还有多少天", at("2011-06-01")).text
+    assert text.startswith("2011年7月1日前（还有30天") and "七一" in text
+
+
+@pytest.mark.parametrize("text", ["我们还要做什么", "现在该干啥了"])
+def test_what_to_do_now_lists_the_askers_unit_tasks(answerer, text):
+    reply = answerer.answer(text, at("2010-05-12"), unit_kind="基层党组织")
+    assert reply.intent == "unit_tasks" and "2010年5月15日前" in reply.text
+
+
+def test_a_slash_command_keeps_its_text_for_the_router(answerer):
+    assert answerer.classify("/progress").normalized == "/progress"

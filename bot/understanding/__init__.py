@@ -102,17 +102,17 @@ class Answerer:
         if intent and not CJK.search(norm):
             return Understanding(intent, 0.95, norm)
         if is_english(clean):
-            return self._read_english(clean)
+            return self._read_english(clean, norm)
         if not CJK.search(norm):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
         return self._engine.reader.read(norm, self.tokenize(norm))
 
-    def _read_english(self, clean: str) -> Understanding:
+    def _read_english(self, clean: str, norm: str) -> Understanding:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
         query = self.normalize(to_chinese(clean))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
         if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
-            return Understanding("bad_input", 0.0, query, {"reason": "language"})  # say so in English too
+            return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
         return dataclasses.replace(reading, slots={**reading.slots, "english": True})
 
     # ---- answering ----

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 
 from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
@@ -51,7 +52,8 @@ CUES = {
               "(结束|截止|过)了?没有"),
     "month": ("这个月", "本月", "这月", "当月", "这一个月", "本周", "这周", "这个星期", "最近要做", "近期要做"),
     "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位",
-             "^(我们|咱们|俺们|咱)(要|该|得|需要)"),
+             "^(我们|咱们|俺们|咱|我)(还|现在|这边|下一步|接下来)?(要|该|得|需要)",
+             "^(现在|目前|眼下|下一步|接下来|最近)(我们|咱们)?(还)?(该|要|得|需要)(做|干)"),
     "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
     "deadlines": ("截止", "deadline"),
     # Facts the source never gives, each with why it is declined (class: decline-no-number): answered before any
@@ -91,6 +93,7 @@ _RELATIVE_PHASE = {
 _MOVE_ON = re.compile(r"(没|未)(做|干|搞)?完|(能不能|可不可以|能否|可以|行不行)\S{0,4}(先|提前|进入|转入|转到)")
 _CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 _PHASE = re.compile(r"第(\d+)阶段")
+_PHASE_WORD = re.compile(r"第\d+|阶段")
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
 
 
@@ -180,7 +183,8 @@ class IntentReader:
         if phase or last:
             number = int(phase.group(1)) if phase else self.index.last_phase()
             if cue("days", text):
-                return self._rule("days_left", text, target=f"phase:{number}")
+                due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
+                return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}")
             return self._rule("phase", text, phase=number)
         if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
             return self._rule("phases", text)
@@ -224,6 +228,18 @@ class IntentReader:
     def _names(self, text: str, kind: str) -> bool:
         """True when the text names an entry of that kind whole (a topic's title or alias, a phase's name)."""
         return any(self.index.entries[i].kind == kind for i in self.index.named_in(text))
+
+    def _deadline_in_phase(self, text: str, words: list[str], number: int) -> str | None:
+        """The deadline a question names besides its phase, if one falls in that phase (or on the day after it)."""
+        phase = self.index.phase(number)
+        task_words = [w for w in _task_words(words) if not _PHASE_WORD.fullmatch(w)]
+        if phase is None or phase.start is None or not task_words:
+            return None
+        for hit in self._good(self.index.search(text, task_words, ("deadline",))):
+            d = self.index.deadline(hit.entry.key)
+            if d and d.due and phase.start <= d.due <= phase.end + timedelta(days=1) and d.due != phase.end:
+                return d.id
+        return None
 
     def _days_left(self, text: str, words: list[str]) -> Understanding:
         hit = self._best(text, _task_words(words), ("deadline",))

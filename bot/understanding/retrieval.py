@@ -89,10 +89,15 @@ class Index:
                              key=lambda pair: -len(pair[0]))
         self._by_key = {(e.kind, e.key): i for i, e in enumerate(self.entries)}
         self._deadlines = {d.id: d for d in campaign.deadlines}
+        self._phases = {p.number: p for p in campaign.phases}
 
     def words(self) -> list[str]:
         """Every word the entries hold."""
         return list(self._idf)
+
+    def phase(self, number: int):
+        """The campaign's phase with that number."""
+        return self._phases.get(number)
 
     def deadline(self, key: str):
         """The campaign's deadline behind a deadline entry."""
