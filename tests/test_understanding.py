@@ -494,3 +494,23 @@ def test_what_to_do_now_lists_the_askers_unit_tasks(answerer, text):
 
 def test_a_slash_command_keeps_its_text_for_the_router(answerer):
     assert answerer.classify("/progress").normalized == "/progress"
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("What is the Branch Fortress Project?", "书记有本领"),
+    ("How many days until the end of phase one?", "还有19天"),
+    ("Does the source say how much money?", "原文没有写任何金额"),
+], ids=["file-english-term", "days-until", "money"])
+def test_english_reads_the_files_own_english_terms_and_common_phrases(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_days_to_a_phase_that_has_not_started_count_to_its_start(answerer):
+    text = answerer.answer("第二阶段还有几天开始", at("2010-05-20")).text
+    assert text.startswith("第二阶段（全面争创、扎实推进阶段）从2010年6月起，还有12天")
+
+
+def test_what_about_another_unit_kind_replaces_the_unit_of_the_last_question(answerer):
+    previous = answerer.answer("县委要干啥", at("2010-05-12")).asked
+    text = answerer.answer("那州直单位呢", at("2010-05-12"), previous=previous).text
+    assert text.startswith("州直党(工)委要做的事") and "【县市委】" not in text

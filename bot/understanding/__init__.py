@@ -109,7 +109,7 @@ class Answerer:
 
     def _read_english(self, clean: str, norm: str) -> Understanding:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
-        query = self.normalize(to_chinese(clean))
+        query = self.normalize(to_chinese(clean, self.campaign.english))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
         if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
@@ -222,7 +222,7 @@ class Answerer:
             case "campaign_period":
                 return c.campaign_period(today)
             case "days_left":
-                return c.days_left(slots.get("target"), today, unit_kind, role)
+                return c.days_left(slots.get("target"), today, unit_kind, role, slots.get("start", False))
             case "deadlines":
                 return c.deadlines(today, unit_kind, role, slots.get("count", 0))
             case "deadline":

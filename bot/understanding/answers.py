@@ -158,14 +158,20 @@ class Composer:
                 lines.insert(0, f"还没到截止日期（今天是{chinese_date(today)}）。")
         return "\n".join([*lines, self.basis(self._refs(chosen))])
 
-    def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None) -> str:
-        """Days from today to a phase's end, a deadline, the campaign's end, or the next deadline."""
+    def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None,
+                  start: bool = False) -> str:
+        """Days from today to a phase's end (its start when start), a deadline, the campaign's end, or the next
+        deadline."""
         c = self.campaign
         kind, _, key = (target or "").partition(":")
         if kind == "phase":
             phase = c.phase(int(key))
             if phase is None or not phase.described:
                 return self.phase(int(key), today)
+            if start and phase.start:  # 第二阶段还有几天开始: count to its start, in the source's words
+                begins = phase.period_text.split("到")[0].removeprefix("从")
+                return (f"{phase_label(phase.number)}（{phase.name}）从{begins}{'' if begins.endswith('起') else '起'}，"
+                        f"{days_phrase((phase.start - today).days)}。\n{self.basis(phase.ref)}")
             return (f"{phase_label(phase.number)}（{phase.name}）到{phase.period_text.split('到')[-1]}结束，"
                     f"{days_phrase((phase.end - today).days)}。\n{self.basis(phase.ref)}")
         if kind == "campaign":

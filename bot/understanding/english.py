@@ -8,6 +8,12 @@ import re
 # English phrase (a regular expression over lower-case text) -> the Chinese words the engine reads; longest first.
 GLOSSARY = (
     (r"\bis the campaign (over|finished|ended)\b|\bhas the campaign (ended|finished)\b", "活动结束了吗"),
+    (r"\bhow many days\b.{0,12}\b(until|till|before|to|left)\b|\bdays (until|till|before|left)\b", "还有几天"),
+    (r"\bcan (we|i|they|you) still\b|\bstill (possible|in time)\b|\btoo late\b|\bmissed\b", "还来得及吗"),
+    (r"\bteachers?( who are)?( party members?)?\b|\bparty members? (who are )?teachers?\b", "教职工党员"),
+    (r"\bmoney\b|\bfund\w*|\bbudget\w*|\bcosts?\b|\bsubsid\w*", "经费"),
+    (r"\bimportan\w*|\bsignifican\w*|\bpoint of\b|\bpurpose\b", "意义"),
+    (r"\bset up\b|\bestablish\w*", "成立"), (r"\binvolve\w*|\binclude\w*|\bconsist\w*", "包括"),
     (r"\bmass[- ]line\b", "群众路线"), (r"\btwo stud(y|ies)\b|\btwo learn\w*", "两学一做"),
     (r"\bthree stricts?\b", "三严三实"), (r"\b(advanced )?nature education\b|\bvanguard education\b", "先进性教育"),
     (r"\bmobili[sz]ation (meeting|conference|rally|assembly)s?\b", "动员会议"), (r"\bmobili[sz]\w*", "动员"),
@@ -59,6 +65,12 @@ _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![底\d])")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 MAX_TERMS = 5  # terms glossed in the gist at most
+MIN_GLOSS = 5  # an English gloss shorter than this (Phase) is left to the glossary
+_GLOSS_NOTE = re.compile(r"\s*\(.*?\)")  # "(the campaign)" in a gloss explains; it is not said
+_MONTH_NAMES = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_MONTH_DAY = re.compile(rf"\b{_MONTH_NAMES}\.? (\d{{1,2}})(st|nd|rd|th)?\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(st|nd|rd|th)? (of )?{_MONTH_NAMES}\b")
+_MONTH_ONLY = re.compile(rf"\b(?:in |by |end of )?{_MONTH_NAMES}\b(?! \d)")
 # What a decline means, for an English reader (Understanding.slots["reason"]).
 DECLINE_GISTS = {
     "other_campaign": "This bot answers only about this 创先争优 (Create Advanced, Strive for Excellence) campaign.",
@@ -82,8 +94,30 @@ def translate(text: str) -> str:
     return text
 
 
-def to_chinese(text: str) -> str:
-    """The Chinese words an English question asks about (glossary phrases), other English words dropped."""
+def _campaign_terms(text: str, terms: tuple[tuple[str, str], ...]) -> str:
+    """The campaign file's own English for its terms (Branch Fortress Project) written as the Chinese terms."""
+    for chinese, english in sorted(terms, key=lambda pair: -len(pair[1])):
+        core = _GLOSS_NOTE.sub("", english).lower().removeprefix("the ").strip()
+        if len(core) >= MIN_GLOSS:
+            text = re.sub(rf"\b(the )?{re.escape(core)}s?\b", chinese, text)
+    return text
+
+
+def _dates(text: str) -> str:
+    """English dates (May 10, 10 May) written as the Chinese the engine reads (5月10日)."""
+    text = _MONTH_DAY.sub(lambda m: f"{_month(m.group(1))}月{int(m.group(2))}日", text)
+    text = _DAY_MONTH.sub(lambda m: f"{_month(m.group(4))}月{int(m.group(1))}日", text)
+    return _MONTH_ONLY.sub(lambda m: f"{_month(m.group(1))}月", text)
+
+
+def _month(name: str) -> int:
+    return next(i for i, month in enumerate(MONTHS, start=1) if month.lower().startswith(name[:3]))
+
+
+def to_chinese(text: str, terms: tuple[tuple[str, str], ...] = ()) -> str:
+    """The Chinese words an English question asks about (the file's English terms, then the glossary's phrases,
+    dates), other English words dropped."""
+    text = _dates(_campaign_terms(text.lower(), terms))
     return _LATIN_WORD.sub("", translate(text)).replace(" ", "")
 
 

@@ -45,7 +45,8 @@ class FollowUpReader:
 
     def __init__(self, names: Iterable[str]):
         unit_words = {w for words in UNIT_KIND_WORDS.values() for w in words if len(w) >= 2}
-        names = {n for n in names if len(n) >= 2 and n not in PREDICATE_WORDS}  # 截止 says what is asked, not about what
+        # 截止 says what is asked, not about what; a way of naming a unit kind is a unit, not a name.
+        names = {n for n in names if len(n) >= 2 and n not in PREDICATE_WORDS and n not in unit_words}
         self._subjects = sorted({(n, "name") for n in names} | {(w, "unit") for w in unit_words},
                                 key=lambda pair: -len(pair[0]))
 
@@ -56,7 +57,7 @@ class FollowUpReader:
         if _MORE.match(text):
             return FollowUp("more", previous)
         ordinal = _ORDINAL.match(text)
-        if ordinal and not self.spans(text):
+        if ordinal and not any(a < ordinal.start("rest") for a, _, _ in self.spans(text)):  # not 第一责任人
             number = cn_to_int(ordinal.group(2))
             if number:
                 return FollowUp("ordinal", previous, number, ordinal.group("rest"))

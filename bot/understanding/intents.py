@@ -59,7 +59,8 @@ CUES = {
     # Facts the source never gives, each with why it is declined (class: decline-no-number): answered before any
     # rule can half-answer them with a near fact.
     "no_money": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "拨款", "(多少|几)(元|块|万)"),
-    "no_place": ("在哪开", "在哪里开", "在哪儿开", "什么地方开", "地点", "会场", "在哪里举行", "在哪举行"),
+    "no_place": ("在哪开", "在哪里开", "在哪儿开", "什么地方开", "地点", "会场", "在哪里举行", "在哪举行", "设在哪", "地址",
+                 "在哪办公", "在哪里办公"),
     "no_person": ("(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
     "no_number": ("名额", "(多少|几)个?(份|名|位|家|所|批)", "比例", "百分之", "百分比", "多少比例",
                   "(多少|几)个?(单位|党员|先进|支部|党组织|村|学校|干部|典型|集体|个人|党委|工委|人次|场|期)",
@@ -79,6 +80,7 @@ CUES = {
     "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
     "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
                       rf"(什么时候|哪年)\S*({_THIS}|创先争优)\S*(开始|结束)",
+                      rf"({_THIS}|创先争优)\S{{0,2}}(开始|结束)\S{{0,3}}(还有|还剩)",
                       rf"({_THIS}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
                       "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
                       rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
@@ -184,7 +186,8 @@ class IntentReader:
             number = int(phase.group(1)) if phase else self.index.last_phase()
             if cue("days", text):
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
-                return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}")
+                return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
+                                  start=("开始" in text and "结束" not in text) or None)
             return self._rule("phase", text, phase=number)
         if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
             return self._rule("phases", text)
