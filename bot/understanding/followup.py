@@ -22,6 +22,7 @@ _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>
                          r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
 _PHASE = re.compile(r"第\d+阶段")
+_DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
 _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
@@ -74,6 +75,7 @@ class FollowUpReader:
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """What a text is about, in order: phases, unit kinds and named things, longest names first."""
         found = [(m.start(), m.end(), "phase") for m in _PHASE.finditer(text)]
+        found += [(m.start(), m.end(), "date") for m in _DATE.finditer(text)]
         taken = {i for a, b, _ in found for i in range(a, b)}
         for name, kind in self._subjects:
             at = text.find(name)
@@ -85,9 +87,10 @@ class FollowUpReader:
     def _put_in_place(self, x: str, previous: str) -> str:
         """previous with x in the place of the subject of the same kind (or of any non-unit subject), else before it."""
         kinds = {kind for _, _, kind in self.spans(x)}
-        kind = "phase" if "phase" in kinds else ("unit" if kinds == {"unit"} else "name")
+        kind = next((k for k in ("phase", "date") if k in kinds), "unit" if kinds == {"unit"} else "name")
         spans = self.spans(previous)
-        same = [s for s in spans if s[2] == kind] or ([s for s in spans if s[2] != "unit"] if kind != "unit" else [])
+        same = [s for s in spans if s[2] == kind] or ([s for s in spans if s[2] not in ("unit", "date")]
+                                                      if kind not in ("unit", "date") else [])
         if not same:
             return x + previous
         a, b, _ = same[0]

@@ -16,6 +16,7 @@ NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered
 QUOTE_THRESHOLD = 0.6  # a source sentence must hold this share of the question's weighted words to be quoted
 QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
+SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 # 活动 is this campaign, except in 学习实践活动 (the earlier campaign the file refers to).
 _THIS = "(?<!学习实践)活动"
@@ -48,7 +49,7 @@ CUES = {
     "progress": ("进行到哪", "到哪一步", "现在什么进度"),
     "days": ("几天", "多少天", "多少日", "几日", "还有多久", "还剩多久", "倒计时", "还有多长时间", "还剩多长时间", "多长时间(结束|截止|到期)"),
     # "Can we still make it?" / "has it passed?" about a deadline (class: time-aware).
-    "still": ("来得及", "赶得上", "赶得及", "还能", "还可以", "过了没", "过期", "截止了没", "截止了吗", "到期了", "晚了",
+    "still": ("来得及", "赶得上", "赶得及", "还能", "还可以", "还算数", "还算不算", "还有效", "补还", "过了没", "过期", "截止了没", "截止了吗", "到期了", "晚了",
               "(结束|截止|过)了?没有"),
     "month": ("这个月", "本月", "这月", "当月", "这一个月", "本周", "这周", "这个星期", "最近要做", "近期要做"),
     "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位",
@@ -59,7 +60,7 @@ CUES = {
     # Facts the source never gives, each with why it is declined (class: decline-no-number): answered before any
     # rule can half-answer them with a near fact.
     "no_money": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "拨款", "(多少|几)(元|块|万)"),
-    "no_place": ("在哪开", "在哪里开", "在哪儿开", "什么地方开", "地点", "会场", "在哪里举行", "在哪举行", "设在哪", "地址",
+    "no_place": ("在哪(里|儿)?(开会|召开|开$|开呢|开啊)", "什么地方开", "地点", "会场", "在哪里举行", "在哪举行", "设在哪", "地址",
                  "在哪办公", "在哪里办公"),
     "no_person": ("(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
     "no_number": ("名额", "(多少|几)个?(份|名|位|家|所|批)", "比例", "百分之", "百分比", "多少比例",
@@ -78,9 +79,10 @@ CUES = {
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
     "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
-    "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
+    "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止|完事|算完)",
                       rf"(什么时候|哪年)\S*({_THIS}|创先争优)\S*(开始|结束)",
                       rf"({_THIS}|创先争优)\S{{0,2}}(开始|结束)\S{{0,3}}(还有|还剩)",
+                      rf"({_THIS}|创先争优)\S{{0,4}}(还在|还搞|还在搞|还在进行|完事|结束了没|完了没|还有没有)",
                       rf"({_THIS}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
                       "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
                       rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
@@ -150,7 +152,29 @@ def decline_reason(text: str, in_source: Callable[[str], bool] = lambda name: Fa
             return reason
     if cue("roster_facts", text) and not cue("first_person", text):
         return "no_number"
+    if asks_uncounted_number(text) and not cue("first_person", text):  # 我联系几户: the roster says
+        return "no_number"
     return None
+
+
+# How many: the source counts its phases, steps, lists (五个好, 三项教育, 四联) and commendations, nothing else
+# (class: decline-no-number). 几个专家, 多少个基层党组织, 多少个要评成五个好 are numbers it never gives.
+_HOW_MANY = re.compile(r"(多少|(?<!哪)几)(个|名|位|家|所|批|户|项|条|种|类|次|步|方面|大)?(?P<noun>[\u4e00-\u9fff]{0,4})")
+_COUNTED_MEASURES = ("项", "条", "种", "类", "次", "步", "方面", "大")
+_COUNTED_NOUNS = re.compile(r"^(阶段|步|好|带头|联|工程|教育|节点|方面|要求|目标|意义|内容|部分|点|句|同|是$|有$|呢|啊|吗|$)")
+_NOT_COUNTS = re.compile(r"^(天|号|日|月|年|点钟|时|岁)")  # dates and times are asked with 几 too
+
+
+def asks_uncounted_number(text: str) -> bool:
+    """True for a how-many question about something the source does not count (people, units, places, money)."""
+    for match in _HOW_MANY.finditer(text):
+        noun, measure = match.group("noun"), match.group(2)
+        if _NOT_COUNTS.match(noun) or measure in _COUNTED_MEASURES:
+            continue
+        if measure in (None, "个") and _COUNTED_NOUNS.match(noun):
+            continue
+        return True
+    return False
 
 
 def _task_words(words: list[str]) -> list[str]:
@@ -168,6 +192,10 @@ class IntentReader:
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
         reason = decline_reason(text, self.sentences.mentions)
+        if reason == "other_campaign" and self._names_in_source(text) and not asks_uncounted_number(text):
+            quote = self._quote(text, words)  # 学习实践活动总结大会上总书记讲话是几月几号: the source says it
+            if quote and quote.confidence >= SURE_QUOTE:
+                return quote
         if reason:
             return Understanding("unknown", 0.0, text, {"reason": reason})
         personal = personal_intent(text)
@@ -182,7 +210,7 @@ class IntentReader:
     def _campaign_question(self, text: str, words: list[str]) -> Understanding:
         phase = _PHASE.search(text)
         last = cue("last_phase", text)
-        if phase or last:
+        if (phase or last) and not _MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers
             number = int(phase.group(1)) if phase else self.index.last_phase()
             if cue("days", text):
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
@@ -221,6 +249,11 @@ class IntentReader:
     def _rule(self, intent: str, text: str, **slots) -> Understanding:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
 
+    def _names_in_source(self, text: str) -> bool:
+        """True when the other campaign the text names is one the source itself speaks of."""
+        other = _CUE_PATTERNS["other_campaign"].search(text)
+        return bool(other) and self.sentences.mentions(other.group(0))
+
     def names_topic(self, text: str) -> bool:
         """True when the text names a topic of the file whole (its title or an alias)."""
         return self._names_topic(text)
@@ -257,7 +290,8 @@ class IntentReader:
         return self._rule("deadlines", text, count=1 if cue("next", text) else None)
 
     def _retrieve(self, text: str, words: list[str]) -> Understanding:
-        hits = self._good(self.index.search(text, words))
+        kinds = ("topic", "deadline") if _MOVE_ON.search(text) else ()  # moving on is a rule, not a phase's text
+        hits = self._good(self.index.search(text, words, kinds))
         quote = self._quote(text, words)
         if not hits:
             return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)

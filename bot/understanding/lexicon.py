@@ -51,6 +51,8 @@ SYNONYMS = {
     "第一负责人": "第一责任人", "老百姓": "群众", "百姓": "群众", "村官": "大学生村官", "开会": "会议",
     "县里": "县市委", "县上": "县市委", "市里": "县市委", "村里": "基层党组织", "乡里": "基层党组织", "乡上": "基层党组织",
     "镇里": "基层党组织", "镇上": "基层党组织", "村上": "基层党组织",
+    "拉胯": "不力", "差劲": "不力", "落后": "不力", "落在后头": "不力", "掉队": "不力", "完事": "结束", "完事儿": "结束",
+    "蹲点": "联系", "包点": "联系", "评先进": "评选先进", "评先": "评选先进", "担责": "责任", "负责任": "责任",
     "内容": "主要内容", "交到": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报", "时间节点": "截止",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同", "干完": "完成", "做完": "完成",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
@@ -70,7 +72,7 @@ STOPWORDS = frozenset(
     # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
     "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
     "查询 单位 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
-    "在线 在线等 帮我 负责 不能 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
+    "在线 在线等 帮我 负责 不能 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
 )
 
 
@@ -93,10 +95,11 @@ UNIT_KIND_WORDS = {
 COMMON_WORD_FREQ = 20  # jieba dictionary words rarer than this are left out (faster start, same answers)
 MAX_WORD = 6  # longer items (whole clauses) are not words; jieba splits them
 # Single characters that carry grammar, time or a common verb, never part of an unknown word of their own.
-_FUNCTION_CHARS = frozenset("离距前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
+_FUNCTION_CHARS = frozenset("第离距前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
                             "没不别这那哪谁么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
 _LOOSE_BREAKERS = STOPWORDS | _FUNCTION_CHARS
 _QUESTION_MORPHEMES = re.compile(r"谁|什么|哪|怎|为何|几|多少|吗|呢")
+_NUMBERED = re.compile(r"^(第\d+|\d{1,2})$")  # 第2 of 第2阶段, a day or month: the rules read them; years stay
 _PHRASE_CHARS = re.compile(r"[哪几什么怎为是个的各所这那]")
 
 
@@ -221,18 +224,24 @@ def tokens(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
     """Search-mode tokens of a normalised text, synonyms unified; stop words, question words dropped.
 
     Characters jieba leaves single (words it does not know, such as 党费) are joined back into one word, so an
-    unknown word still counts against a match instead of vanishing."""
+    unknown word still counts against a match instead of vanishing. A word replaced by a paraphrase (一把手 ->
+    主要领导) takes its pieces (一把, 把手) with it."""
     out: list[str] = []
     loose: list[str] = []
+    replaced: list[str] = []
     for word in [*tokenizer.cut_for_search(text, HMM=False), ""]:
         mapped = SYNONYMS.get(word, word)
-        if len(word) == 1 and mapped == word and word.isalnum() and word not in _LOOSE_BREAKERS:
+        if len(word) == 1 and mapped == word and word.isalpha() and word not in _LOOSE_BREAKERS:
             loose.append(word)
             continue
         if len(loose) >= 2:
-            out.append("".join(loose))
+            joined = "".join(loose)
+            out.append(SYNONYMS.get(joined, joined))
         loose = []
-        if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum():
+        if mapped != word and len(word) > 2 and not set(mapped) & set(word):  # a paraphrase, not a shortening
+            replaced.append(word)
+        if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum() \
+                or _NUMBERED.match(mapped):
             continue
         out.append(mapped)
-    return out
+    return [w for w in out if not any(w != whole and w in whole for whole in replaced)]

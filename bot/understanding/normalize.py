@@ -53,6 +53,8 @@ _UNTIL_END = re.compile(r"什么时候完(?![成善整全])")  # 什么时候完
 _DAY_HAO = re.compile(r"(\d{1,2})号")
 _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
+_SEGMENT = re.compile(r"(?<=[上下这本前后一])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
+_ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -103,6 +105,7 @@ class Normalizer:
         text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
+        text = _SEGMENT.sub(lambda m: (m.group(1) or "") + "阶段", _ER_FOR_JI.sub("几", text))
         for variant, word in VARIANTS:
             text = text.replace(variant, word)
         for spoken, plain in SPOKEN:
