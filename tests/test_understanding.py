@@ -514,3 +514,29 @@ def test_what_about_another_unit_kind_replaces_the_unit_of_the_last_question(ans
     previous = answerer.answer("县委要干啥", at("2010-05-12")).asked
     text = answerer.answer("那州直单位呢", at("2010-05-12"), previous=previous).text
     assert text.startswith("州直党(工)委要做的事") and "【县市委】" not in text
+
+
+def test_a_units_tasks_in_a_phase_list_its_deadlines_in_that_phase(answerer):
+    text = answerer.answer("我们县委第一阶段有哪些任务", at("2010-05-12"), unit_kind="县市委").text
+    assert "广泛开展动员部署" in text and "县市委在这个阶段的截止事项" in text and "2010年5月10日前" in text
+
+
+def test_a_day_the_question_names_finds_the_deadline_of_that_day(answerer):
+    text = answerer.answer("方案5月10号前没弄完，现在补还算数吗", at("2010-05-12"), unit_kind="县市委").text
+    assert text.startswith("已经过了截止日期") and "2010年5月10日前" in text
+
+
+def test_deadlines_of_every_unit_kind_the_question_names(answerer):
+    text = answerer.answer("县委和基层的动员会分别几号前开", at("2010-05-12")).text
+    assert "2010年5月10日前" in text and "2010年5月15日前" in text
+
+
+@pytest.mark.parametrize("text", ["全州有多少个基层党组织", "专家联点要给每个村派几个专家"])
+def test_a_count_the_source_never_gives_is_declined_even_when_a_topic_is_named(answerer, text):
+    reply = answerer.answer(text, at("2010-05-12"))
+    assert reply.intent == "unknown" and "原文没有给出这个数字" in reply.text
+
+
+@pytest.mark.parametrize("text", ["五个好有几个", "活动分儿个阶段", "州委一共表彰几次", "四联一带有几联"])
+def test_counts_the_source_gives_are_answered(answerer, text):
+    assert answerer.answer(text, at("2010-05-12")).intent not in DECLINED

@@ -211,12 +211,14 @@ class Answerer:
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
-        said_kind = slots.get("unit_kind")
         match reading.intent:
             case "current_phase":
-                return c.current_phase(today, unit_kind, role)
+                return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
+            case "phase" if "phase" in slots:
+                kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
+                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False))
             case "phase":
-                return c.phase(slots["phase"], today) if "phase" in slots else c.current_phase(today, unit_kind, role)
+                return c.current_phase(today, unit_kind, role)
             case "phases":
                 return c.phases()
             case "campaign_period":
@@ -226,7 +228,8 @@ class Answerer:
             case "deadlines":
                 return c.deadlines(today, unit_kind, role, slots.get("count", 0))
             case "deadline":
-                return c.named_deadlines(slots["ids"], today, said_kind or unit_kind, slots.get("still", False))
+                kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
+                return c.named_deadlines(slots["ids"], today, kinds, slots.get("still", False))
             case "unit_tasks":
                 said_kinds = tuple(slots.get("unit_kinds", ()))
                 return c.unit_tasks(today, said_kinds or tuple(filter(None, [unit_kind])), role, bool(said_kinds))

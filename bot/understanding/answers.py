@@ -41,7 +41,7 @@ class Composer:
 
     # ---- phases ----
 
-    def current_phase(self, today: date, unit_kind: str | None, role: str | None) -> str:
+    def current_phase(self, today: date, unit_kind: str | None, role: str | None, tasks: bool = False) -> str:
         """Which phase today is in, including before the start, the undescribed stretch and after the end."""
         c = self.campaign
         status = c.status_at(today)
@@ -58,6 +58,8 @@ class Composer:
             later = self._first_undescribed()
             return f"{self.undescribed_stretch(today)}\n{self.basis(later.ref if later else c.ref)}"
         text = f"现在（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
+        if tasks:  # 现在是哪个阶段，该干啥: what the phase is for, too
+            text += f"\n这个阶段要做的是：{phase.summary}"
         upcoming = c.upcoming_deadlines(today, unit_kind, role)
         if upcoming:
             text += f"\n下一个截止：{self.deadline_line(upcoming[0], today, unit_kind)}"
@@ -81,8 +83,9 @@ class Composer:
         """The first phase the source announces without describing it (what comes after the described ones)."""
         return next((p for p in self.campaign.phases if not p.described), None)
 
-    def phase(self, number: int, today: date) -> str:
-        """What the source says about one phase, and where today stands relative to it."""
+    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False) -> str:
+        """What the source says about one phase, and where today stands relative to it; asked about the tasks of
+        a kind of unit (named, or the asker's), that unit's deadlines in the phase too."""
         phase = self.campaign.phase(number)
         total = len(self.campaign.phases)
         if phase is None:
@@ -93,8 +96,15 @@ class Composer:
         current = self.campaign.phase_at(today)
         if current and current.number != number:
             where += f"，现在是{phase_label(current.number)}"
-        return (f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。\n"
-                f"{phase.summary}\n{self.basis(phase.ref)}")
+        lines = [f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
+        refs = [phase.ref]
+        for kind in kinds if tasks else ():
+            due = [d for d in self.campaign.deadlines_for(kind) if d.due and phase.start <= d.due < phase.end]
+            if due:
+                lines.append(f"{kind}在这个阶段的截止事项：")
+                lines += [f"· {self.deadline_line(d, today, kind)}" for d in due]
+                refs += [d.ref for d in due]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(refs)))])
 
     def phases(self) -> str:
         """The overview of all phases, from the phases-overview topic when the file has it."""
@@ -142,11 +152,12 @@ class Composer:
         ended = " 活动已经结束。" if self.campaign.status_at(today) == "ended" else ""
         return f"今天（{chinese_date(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
 
-    def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None, still: bool = False) -> str:
-        """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind; asked whether there is
-        still time, it says first whether they have passed."""
+    def named_deadlines(self, ids: list[str], today: date, kinds: tuple[str, ...], still: bool = False) -> str:
+        """The deadlines a question names (e.g. 实施方案上报), those of the unit kinds it concerns (named, or the
+        asker's), with dates and whom they bind; asked whether there is still time, it says first whether they
+        have passed."""
         chosen = [d for d in (self.campaign.deadline(i) for i in ids) if d]
-        mine = [d for d in chosen if unit_kind in d.binds]
+        mine = [d for d in chosen if any(kind in d.binds for kind in kinds)]
         chosen = sorted(mine or chosen, key=lambda d: (d.due is None, d.due or date.max))
         lines = [self.deadline_line(d, today, None, with_note=True) for d in chosen]
         dated = [d for d in chosen if d.due and d.date_in_source]

@@ -20,8 +20,8 @@ class Engine:
 
     def __init__(self, campaign: Campaign):
         self.normalizer = Normalizer()
-        self._corrector = TermCorrector(correctable_terms(campaign))
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
+        self._corrector = TermCorrector(correctable_terms(campaign), lambda text: self._tokenizer.lcut(text, HMM=False))
         whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
         self.index = Index(campaign, whole, self.tokenize)
         self.sentences = SentenceIndex(campaign, whole, self.tokenize)

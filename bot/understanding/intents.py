@@ -65,7 +65,7 @@ CUES = {
     "no_person": ("(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
     "no_number": ("名额", "(多少|几)个?(份|名|位|家|所|批)", "比例", "百分之", "百分比", "多少比例",
                   "(多少|几)个?(单位|党员|先进|支部|党组织|村|学校|干部|典型|集体|个人|党委|工委|人次|场|期)",
-                  "(评|表彰|奖励)(多少|几)", "(一年|每年|每月|每周|每季度|一个月|一周)\\S{0,6}(几|多少)次"),
+                  "(一年|每年|每月|每周|每季度|一个月|一周)\\S{0,6}(几|多少)次"),
     # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
     # in the first person.
     "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人", "(多少|几)个?户"),
@@ -98,6 +98,7 @@ _MOVE_ON = re.compile(r"(没|未)(做|干|搞)?完|(能不能|可不可以|能�
 _CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 _PHASE = re.compile(r"第(\d+)阶段")
 _PHASE_WORD = re.compile(r"第\d+|阶段")
+_MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
 
 
@@ -216,12 +217,16 @@ class IntentReader:
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
                 return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
                                   start=("开始" in text and "结束" not in text) or None)
-            return self._rule("phase", text, phase=number)
+            return self._rule("phase", text, phase=number, tasks=cue("task", text) or None,
+                              unit_kinds=list(kinds_named_in(text)) or None)
+        dated = self._dated_deadlines(text, words)
+        if dated:
+            return dated
         if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
             return self._rule("phases", text)
         if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
                 and not _MOVE_ON.search(text):
-            return self._rule("current_phase", text)
+            return self._rule("current_phase", text, tasks=cue("task", text) or None)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
@@ -282,9 +287,29 @@ class IntentReader:
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 
-    def _deadlines(self, text: str, words: list[str]) -> Understanding:
+    def _deadline_hits(self, text: str, words: list[str]) -> list[Hit]:
+        """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
         task_words = _task_words(words)
-        hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
+        hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
+        kinds = kinds_named_in(text)
+        if kinds:
+            bound = [h for h in hits if any(k in self.index.deadline(h.entry.key).binds for k in kinds)]
+            if self._good(bound):
+                return self._good(bound)
+        return self._good(hits)
+
+    def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
+        """A 'deadline' reading for a question naming a deadline's day (方案5月10日前没弄完还算数吗), with the
+        deadlines it names by task."""
+        days = {(int(m), int(d)) for m, d in _MONTH_DAY.findall(text)}
+        due = [d.id for d in self.index.deadlines() if d.due and (d.due.month, d.due.day) in days]
+        if not due or not (cue("task", text) or cue("still", text) or _task_words(words)):
+            return None
+        named = [h.entry.key for h in self._deadline_hits(text, words)]
+        return Understanding("deadline", RULE_CONFIDENCE, text, self._deadline_slots(text, [*due, *named]))
+
+    def _deadlines(self, text: str, words: list[str]) -> Understanding:
+        hits = self._deadline_hits(text, words)
         if hits:
             return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
         return self._rule("deadlines", text, count=1 if cue("next", text) else None)
@@ -324,8 +349,7 @@ class IntentReader:
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
-        task_words = _task_words(words)
-        hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
+        hits = self._deadline_hits(text, words)
         if not hits:
             return None
         return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
@@ -339,10 +363,11 @@ class IntentReader:
         return any(kind in d.binds for d in deadlines if d for kind in kinds)
 
     @staticmethod
-    def _deadline_slots(text: str, hits: list[Hit]) -> dict:
-        slots = {"ids": [h.entry.key for h in hits]} | ({"still": True} if cue("still", text) else {})
-        kind = kind_named_in(text)
-        return slots | {"unit_kind": kind} if kind else slots
+    def _deadline_slots(text: str, hits: list[Hit] | list[str]) -> dict:
+        ids = [h if isinstance(h, str) else h.entry.key for h in hits]
+        slots = {"ids": list(dict.fromkeys(ids))} | ({"still": True} if cue("still", text) else {})
+        kinds = kinds_named_in(text)
+        return slots | {"unit_kinds": list(kinds)} if kinds else slots
 
     def _best(self, text: str, words: list[str], kinds: tuple[str, ...]) -> Hit | None:
         hits = self._good(self.index.search(text, words, kinds)) if words else []

@@ -59,6 +59,22 @@ SYNONYMS = {
     "意义何在": "意义", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
 
+def _spellings() -> dict[str, tuple[str, ...]]:
+    """Each word the index uses -> itself and the variants that map to it (方案 for 实施方案, 老百姓 for 群众)."""
+    found: dict[str, list[str]] = {}
+    for variant, word in SYNONYMS.items():
+        found.setdefault(word, [word]).append(variant)
+    return {word: tuple(v for v in variants if len(v) >= 2) for word, variants in found.items()}
+
+
+SPELLINGS = _spellings()
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """The ways the source may write a word the index unified (实施方案: 实施方案, 方案, 计划 …)."""
+    return SPELLINGS.get(word, (word,))
+
+
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 嘛 么 是 有 在 和 与 及 或 要 就 都 也 还 又 我 你 您 他 她 它 我们 你们 咱们 大家 "
     "什么 哪些 哪个 哪 怎么 怎样 怎么样 如何 多少 几 几个 个 这 那 这个 那个 这些 那些 一下 请问 请 问 想 知道 "

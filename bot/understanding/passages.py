@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.campaign import Campaign, SourceSentence
-from bot.understanding.lexicon import unknown_word_weight
+from bot.understanding.lexicon import spellings, unknown_word_weight
 from bot.understanding.retrieval import outermost
 
 PARTIAL_CREDIT = 0.5  # a long word found only in part (most of its character pairs) counts half
@@ -57,13 +57,13 @@ class SentenceIndex:
         content = outermost(words)
         if not content:
             return []
-        weights = [(w, self.idf(w), _pairs(w) if len(w) >= 3 else set()) for w in content]
+        weights = [(spellings(w), self.idf(w), _pairs(w) if len(w) >= 3 else set()) for w in content]
         total = sum(weight for _, weight, _ in weights)
         hits = []
         for i, text in enumerate(self._texts):
             held = 0.0
-            for word, weight, pairs in weights:
-                if word in text:
+            for written, weight, pairs in weights:
+                if any(form in text for form in written):  # 实施方案 is held by 活动方案 too: the source says 方案
                     held += weight
                 elif pairs and len(pairs & self._pairs[i]) * 2 >= len(pairs) + 1:
                     held += weight * PARTIAL_CREDIT

@@ -99,6 +99,10 @@ class Index:
         """The campaign's phase with that number."""
         return self._phases.get(number)
 
+    def deadlines(self):
+        """The campaign's deadlines."""
+        return list(self._deadlines.values())
+
     def deadline(self, key: str):
         """The campaign's deadline behind a deadline entry."""
         return self._deadlines.get(key)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Callable
 
 from bot.understanding.normalize import CJK_CHARS
 
@@ -17,8 +19,9 @@ EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "俺们", "你们", "�
 class TermCorrector:
     """Knows every term of at least four characters and the one-character slips that map to exactly one of them."""
 
-    def __init__(self, terms: set[str]):
+    def __init__(self, terms: set[str], segment: Callable[[str], list[str]] | None = None):
         self.terms = {t for t in terms if len(t) >= MIN_TERM and _CJK_RUN.fullmatch(t)}
+        self._segment = segment  # when given, a slip never cuts through a word (动员会分别 is no slip of 动员会议)
         patterns: dict[str, set[str]] = {}
         for term in self.terms:
             for i in range(len(term)):
@@ -34,10 +37,13 @@ class TermCorrector:
 
     def _correct_run(self, run: str) -> str:
         covered = self._covered(run)
+        bounds = set(itertools.accumulate(map(len, self._segment(run)), initial=0)) if self._segment else None
         for length in self._lengths:
             for start in range(len(run) - length + 1):
                 if covered.intersection(range(start, start + length)):
                     continue  # overlaps a term written correctly: not a slip
+                if bounds is not None and (start not in bounds or start + length not in bounds):
+                    continue
                 term = self._match(run[start:start + length])
                 if term:
                     fixed = run[:start] + term + run[start + length:]
