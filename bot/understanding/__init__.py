@@ -101,7 +101,7 @@ class Answerer:
         intent = personal_intent(norm)
         if intent and not CJK.search(norm):
             return Understanding(intent, 0.95, norm)
-        if is_english(clean):
+        if is_english(clean) and not clean.startswith("/"):  # a command is the router's, not a question
             return self._read_english(clean, norm)
         if not CJK.search(norm):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
@@ -153,6 +153,9 @@ class Answerer:
         before = self._engine.reader.read(previous, self.tokenize(previous))
         if before.intent in ("deadlines", "days_left", "current_phase"):
             return Understanding("deadlines", 0.9, previous, {})
+        topic = self.campaign.topic(before.slots.get("topic", "")) if before.intent == "topic" else None
+        if topic and topic.items:  # 四联一带第一个是啥 — 还有呢: the whole list
+            return before
         sentences = self._engine.sentences
         shown = before.slots.get("sentences", []) if before.intent == "source" else []
         if shown:
@@ -175,9 +178,15 @@ class Answerer:
             return self._answer_one(text, today, unit_kind, role, intent, previous)
         answers = []
         for part in parts:
+            if answers and _about_another_campaign(answers[-1]) and not self.names_this_campaign(part):
+                break  # 学习实践活动分几个阶段，第一阶段叫啥: the second part asks about that campaign too
             answers.append(self._answer_one(part, today, unit_kind, role, None, previous))
             previous = answers[-1].asked or previous
         return _joined(answers)
+
+    def names_this_campaign(self, text: str) -> bool:
+        """True when a text names this campaign (创先争优)."""
+        return self.campaign.name.removesuffix("活动") in self.normalize(text)
 
     def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
                     previous: str | None) -> Answer:
@@ -273,6 +282,10 @@ class Answerer:
                 elif entry.kind == "phase":
                     related.append(f"{phase_label(int(entry.key))}是什么时候？")
         return tuple(dict.fromkeys([*related, *DEFAULT_SUGGESTIONS]))[:3]
+
+
+def _about_another_campaign(answer: Answer) -> bool:
+    return answer.intent == "unknown" and answer.text.startswith(DECLINE_REASONS["other_campaign"].split("{")[0])
 
 
 def _joined(answers: list[Answer]) -> Answer:

@@ -33,7 +33,7 @@ GLOSSARY = (
     (r"\bthird (phase|stage)\b|\b(phase|stage) ?(three|3)(?![a-z\d])", "第三阶段"),
     (r"\bfourth (phase|stage)\b|\b(phase|stage) ?(four|4)(?![a-z\d])", "第四阶段"),
     (r"\b(last|final) (phase|stage)\b", "最后一个阶段"), (r"\bnext (phase|stage)\b", "下一阶段"),
-    (r"\bhow many (phases|stages)\b", "几个阶段"),
+    (r"\bhow many (phases|stages)\b", "几个阶段"), (r"\b(the )?(phases|stages|steps)\b", "哪些阶段"),
     (r"\b(current|which|what) (phase|stage)\b|\b(phase|stage) (is it )?now\b", "现在是哪个阶段"),
     (r"\bfive goods?\b", "五个好"), (r"\bfive (leads?|take[s]?[- ]the[- ]leads?|exemplar\w*|vanguards?)\b", "五带头"),
     (r"\bthree (major |big |great )?(projects?|programmes?|programs?)\b", "三大工程"),
@@ -45,7 +45,7 @@ GLOSSARY = (
     (r"\b(primary|middle|secondary) (and (primary|middle|secondary) )?schools?\b", "中小学"),
     (r"\bschools?\b", "学校"), (r"\bhospitals?\b|\bhealth\b", "医疗卫生"),
     (r"\bguides?\b|\bguidance\b|\bguiding\b|\bsupervis\w*", "指导"),
-    (r"\bnot take\b.{0,30}\bseriously\b|\bnot serious\w*|\bslack\w*|\blag\w*|\bperform\w* poorly", "思想不重视、工作不力"),
+    (r"\b(not|n't|dont|don't) take\b.{0,30}\bseriously\b|\bnot serious\w*|\bslack\w*|\blag\w*|\bperform\w* poorly", "思想不重视、工作不力"),
     (r"\brectif\w*", "整改"), (r"\binspect\w*", "督查"),
     (r"\bsubmit\w*|\bsend\w*|\breport\w* to\b|\bhand\w* in\b", "上报"), (r"\bhold\w*|\bconven\w*", "召开"),
     (r"\bdays? left\b", "还剩几天"), (r"\bnext deadlines?\b", "下一个截止日期"), (r"\bdeadlines?\b", "截止日期"),
@@ -65,7 +65,9 @@ _MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![底\d])")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 MAX_TERMS = 5  # terms glossed in the gist at most
+MIN_ENGLISH_WORDS = 3  # this many English words, more letters than Chinese characters: an English question
 MIN_GLOSS = 5  # an English gloss shorter than this (Phase) is left to the glossary
+_BRITISH = re.compile(r"(?<=[a-z])iz(?=(e|ed|es|ing|ation|ations)\b)")  # mobilization -> mobilisation, as the file spells
 _GLOSS_NOTE = re.compile(r"\s*\(.*?\)")  # "(the campaign)" in a gloss explains; it is not said
 _MONTH_NAMES = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
 _MONTH_DAY = re.compile(rf"\b{_MONTH_NAMES}\.? (\d{{1,2}})(st|nd|rd|th)?\b")
@@ -82,8 +84,10 @@ DECLINE_GISTS = {
 
 
 def is_english(text: str) -> bool:
-    """True for a question written in English words (no Chinese)."""
-    return bool(_ENGLISH.search(text)) and not re.search(r"[\u4e00-\u9fff]", text)
+    """True for a question written in English words (a Chinese term in brackets may be among them)."""
+    words = _ENGLISH.findall(text)
+    return len(words) >= MIN_ENGLISH_WORDS and sum(map(len, words)) > 2 * len(re.findall(r"[\u4e00-\u9fff]", text)) \
+        or bool(words) and not re.search(r"[\u4e00-\u9fff]", text)
 
 
 def translate(text: str) -> str:
@@ -117,7 +121,7 @@ def _month(name: str) -> int:
 def to_chinese(text: str, terms: tuple[tuple[str, str], ...] = ()) -> str:
     """The Chinese words an English question asks about (the file's English terms, then the glossary's phrases,
     dates), other English words dropped."""
-    text = _dates(_campaign_terms(text.lower(), terms))
+    text = _dates(_campaign_terms(_BRITISH.sub("is", text.lower()), terms))
     return _LATIN_WORD.sub("", translate(text)).replace(" ", "")
 
 

@@ -152,8 +152,11 @@ def file_terms(campaign: Campaign) -> set[str]:
 
 
 def source_words(campaign: Campaign, indexed: Iterable[str]) -> set[str]:
-    """Every word of the campaign file and the source (indexed: the indexes' words), for slips to be corrected to."""
-    return {w for w in indexed if len(w) >= 2 and CJK.fullmatch(w[0])} | file_terms(campaign)
+    """Every word of the campaign file and the source (indexed: the indexes' words), for slips to be corrected to;
+    a name made of parts (对标定位、晋档升级阶段) gives its parts too."""
+    terms = file_terms(campaign)
+    parts = {p.removesuffix("阶段") for t in terms for p in re.split(r"[、，,（）()“”]+", t) if len(p) >= 2}
+    return {w for w in indexed if len(w) >= 2 and CJK.fullmatch(w[0])} | terms | parts
 
 
 def correctable_terms(campaign: Campaign) -> set[str]:

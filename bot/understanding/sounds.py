@@ -29,7 +29,7 @@ _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("eng", "en"), ("ing", "in"))
 # Characters that ask or carry grammar: a stretch where one of them differs from the word is speech, not a slip
 # (联几户 asks how many households; it is not 联系户).
-_GRAMMAR_CHARS = frozenset("几哪谁啥怎么吗呢吧的地得了着过是在有和与或就都也还又很最太每各这那")
+_GRAMMAR_CHARS = frozenset("个几哪谁啥怎么吗呢吧的地得了着过是在有和与或就都也还又很最太每各这那")
 # Everyday words a slip must not eat into (a stretch containing one is ordinary speech, not a slip).
 EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "怎么", "哪个", "哪些", "多少", "为什么", "是不是", "有没有", "做什么")
 
@@ -122,9 +122,11 @@ class SoundCorrector:
         for length in self._lengths:
             for start in range(len(run) - length + 1):
                 span = range(start, start + length)
-                if taken.intersection(span) or start not in bounds or start + length not in bounds:
+                if start not in bounds or start + length not in bounds or taken.issuperset(span):
                     continue
                 word = self._sounds_like(run[start:start + length])
+                if word and any(run[i] != word[i - start] for i in taken.intersection(span)):
+                    continue  # it would change a word written correctly (大学生 of 大学生存官 stays)
                 if word:
                     replacements.append((start, start + length, word))
                     taken.update(span)
