@@ -13,7 +13,7 @@ from bot.understanding.retrieval import Hit, Index
 
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
-QUOTE_THRESHOLD = 0.6  # a source sentence must hold this share of the question's weighted words to be quoted
+QUOTE_THRESHOLD = 0.5  # a source sentence must hold this share of the question's weighted words to be quoted
 QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
@@ -55,7 +55,7 @@ CUES = {
     "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位",
              "^(我们|咱们|俺们|咱|我)(还|现在|这边|下一步|接下来)?(要|该|得|需要)",
              "^(现在|目前|眼下|下一步|接下来|最近)(我们|咱们)?(还)?(该|要|得|需要)(做|干)"),
-    "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
+    "task": ("做什么", "要做", "要开", "开的是", "要召开", "要报", "要交", "要定", "要搞", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
     "deadlines": ("截止", "deadline"),
     # Facts the source never gives, each with why it is declined (class: decline-no-number): answered before any
     # rule can half-answer them with a near fact.
@@ -291,12 +291,10 @@ class IntentReader:
         """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
         task_words = _task_words(words)
         hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
-        kinds = kinds_named_in(text)
-        if kinds:
-            bound = [h for h in hits if any(k in self.index.deadline(h.entry.key).binds for k in kinds)]
-            if self._good(bound):
-                return self._good(bound)
-        return self._good(hits)
+        found = []
+        for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
+            found += self._good([h for h in hits if kind in self.index.deadline(h.entry.key).binds])
+        return list(dict.fromkeys(found)) or self._good(hits)
 
     def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading for a question naming a deadline's day (方案5月10日前没弄完还算数吗), with the
@@ -311,7 +309,7 @@ class IntentReader:
     def _deadlines(self, text: str, words: list[str]) -> Understanding:
         hits = self._deadline_hits(text, words)
         if hits:
-            return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+            return self._deadline_reading(text, words, hits)
         return self._rule("deadlines", text, count=1 if cue("next", text) else None)
 
     def _retrieve(self, text: str, words: list[str]) -> Understanding:
@@ -327,10 +325,7 @@ class IntentReader:
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
             return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
-            deadline_hits = [h for h in hits if h.entry.kind == "deadline"]
-            if quote and quote.confidence >= confidence and not self._binds_named_kind(text, deadline_hits):
-                return quote  # 我们村支部也要表彰吗: the deadlines found bind other units; the source's sentence answers
-            return Understanding("deadline", confidence, text, self._deadline_slots(text, deadline_hits))
+            return self._deadline_reading(text, words, [h for h in hits if h.entry.kind == "deadline"], quote)
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
@@ -352,7 +347,18 @@ class IntentReader:
         hits = self._deadline_hits(text, words)
         if not hits:
             return None
-        return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+        return self._deadline_reading(text, words, hits)
+
+    def _deadline_reading(self, text: str, words: list[str], hits: list[Hit],
+                          quote: Understanding | None = None) -> Understanding:
+        """A 'deadline' reading of the hits, unless they bind none of the unit kinds the question names and a
+        sentence of the source answers as well (我们村支部也要表彰吗: 各基层党组织也要…表彰奖励)."""
+        confidence = round(hits[0].coverage, 3)
+        if not self._binds_named_kind(text, hits):
+            quote = quote or self._quote(text, words)
+            if quote and quote.confidence >= confidence:
+                return quote
+        return Understanding("deadline", confidence, text, self._deadline_slots(text, hits))
 
     def _binds_named_kind(self, text: str, hits: list[Hit]) -> bool:
         """True unless the question names a kind of unit that none of the deadlines found binds."""

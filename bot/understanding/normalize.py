@@ -55,6 +55,8 @@ _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
 _SEGMENT = re.compile(r"(?<=[上下这本前后一])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
 _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
+# "I am a township head," before a question says who asks, not what (class: role-aware).
+_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？]{1,10}[,，。!！]")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -119,5 +121,5 @@ class Normalizer:
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)
-        text = _SALUTATION.sub("", text)
+        text = _SELF_INTRODUCTION.sub("", _SALUTATION.sub("", text))
         return text.replace(" ", "") if CJK.search(text) else text
