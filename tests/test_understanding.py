@@ -540,3 +540,17 @@ def test_a_count_the_source_never_gives_is_declined_even_when_a_topic_is_named(a
 @pytest.mark.parametrize("text", ["五个好有几个", "活动分儿个阶段", "州委一共表彰几次", "四联一带有几联"])
 def test_counts_the_source_gives_are_answered(answerer, text):
     assert answerer.answer(text, at("2010-05-12")).intent not in DECLINED
+
+
+@pytest.mark.parametrize("text, unit, quoted", [
+    ("2011年七一以前我们支部自己也要搞表彰吗", "基层党组织", "各基层党组织也要采取适当方式进行表彰奖励"),
+    ("学习实践活动总结大会上总书记讲话是几月几号", None, "4月6日"),
+    ("县委组织部宣传部在这次活动中负啥责任", "县市委", "领导和指导责任"),
+], ids=["unit-kind-sentence", "campaign-the-source-names", "paraphrase"])
+def test_the_source_sentence_that_answers_is_quoted(answerer, text, unit, quoted):
+    assert quoted in answerer.answer(text, at("2010-05-12"), unit_kind=unit).text
+
+
+def test_a_part_after_one_about_another_campaign_is_not_answered_with_this_one(answerer):
+    text = answerer.answer("学习实践科学发展观活动分几个阶段，第一阶段叫啥", at("2010-05-12")).text
+    assert "另一项活动" in text and "广泛发动" not in text

@@ -196,8 +196,8 @@ class Answerer:
         if reading.intent == "bad_input":
             reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
             return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
-        if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD:
-            return self.decline(reading)
+        if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD and reading.intent != "source":
+            return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:

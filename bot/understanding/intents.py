@@ -6,16 +6,18 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
+from bot.understanding.lexicon import UNIT_KIND_WORDS, kind_named_in, kinds_named_in, part_of_unit_name
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
 from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Hit, Index
 
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
+STRICT_QUOTE_THRESHOLD = 0.6  # …and this share when it asks when, or names a thing the source never mentions
 QUOTE_THRESHOLD = 0.5  # a source sentence must hold this share of the question's weighted words to be quoted
 QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
+KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 # 活动 is this campaign, except in 学习实践活动 (the earlier campaign the file refers to).
@@ -291,9 +293,11 @@ class IntentReader:
         """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
         task_words = _task_words(words)
         hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
-        found = []
+        found: list[Hit] = []
         for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
-            found += self._good([h for h in hits if kind in self.index.deadline(h.entry.key).binds])
+            bound = [h for h in hits if kind in self.index.deadline(h.entry.key).binds]
+            # a second kind's task is named in the first kind's words (县委的动员大会…基层的呢): a lower bar
+            found += self._good(bound) or (bound[:1] if found and bound and bound[0].coverage >= QUOTE_THRESHOLD else [])
         return list(dict.fromkeys(found)) or self._good(hits)
 
     def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
@@ -334,12 +338,21 @@ class IntentReader:
         """A 'source' reading: the one or two sentences of the source that hold most of the question, or None.
 
         A question asking when is answered only by sentences that name a date."""
-        hits = self.sentences.search(words)
+        hits = self.sentences.search(words, limit=5)
+        strict = cue("date_asked", text) or any(self.sentences.unknown(w) for w in words)
         if cue("date_asked", text):
             hits = [h for h in hits if self.sentences.dated(h.index)]
-        if not hits or hits[0].coverage < QUOTE_THRESHOLD:
+        if not hits or hits[0].coverage < (STRICT_QUOTE_THRESHOLD if strict else QUOTE_THRESHOLD):
             return None
-        chosen = [h.index for h in hits[:2] if h.coverage >= hits[0].coverage - QUOTE_NEAR]
+        kind_words = [w for kind in kinds_named_in(text) for w in UNIT_KIND_WORDS[kind]]
+        about_kind = [h for h in hits if h.coverage >= hits[0].coverage - KIND_MARGIN
+                      and any(w in self.sentences.sentences[h.index].text for w in kind_words)]
+        if about_kind:  # 我们支部也要表彰吗: the sentence about the unit kind asked about comes first
+            hits = [about_kind[0], *[h for h in hits if h is not about_kind[0]]]
+        chosen = [h.index for h in hits[:2] if h is hits[0] or h.coverage >= hits[0].coverage - QUOTE_NEAR]
+        following = self.sentences.following(chosen[0], 1)
+        if kind_words and following and any(w in self.sentences.sentences[following[0]].text for w in kind_words):
+            chosen = [chosen[0], following[0]]  # …州委集中表彰。各基层党组织也要…: what the unit asked about does
         return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": chosen})
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:

@@ -72,6 +72,10 @@ class SentenceIndex:
         hits.sort(key=lambda h: (round(h.coverage, 3), h.score, -len(self._texts[h.index])), reverse=True)
         return hits[:limit]
 
+    def unknown(self, word: str) -> bool:
+        """True for a word no sentence holds that names a thing (2013, 天气), not one that only frames a question."""
+        return word not in self._idf and self.idf(word) == self._unknown_idf
+
     def mentions(self, name: str) -> bool:
         """True when some sentence of the source names it (学习实践活动 is named; 两学一做 is not)."""
         return any(name in text for text in self._texts)
