@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 
 from bot.understanding.normalize import CJK_CHARS
+from bot.understanding.sounds import GRAMMAR_CHARS
 
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
@@ -62,6 +63,8 @@ class TermCorrector:
 
     def _match(self, window: str) -> str | None:
         for i in range(len(window)):
+            if window[i] in GRAMMAR_CHARS:
+                continue  # 哪项教育 asks which; it is no slip of 三项教育
             term = self._patterns.get(window[:i] + "?" + window[i + 1:])
             if term:
                 return term
