@@ -554,3 +554,16 @@ def test_the_source_sentence_that_answers_is_quoted(answerer, text, unit, quoted
 def test_a_part_after_one_about_another_campaign_is_not_answered_with_this_one(answerer):
     text = answerer.answer("学习实践科学发展观活动分几个阶段，第一阶段叫啥", at("2010-05-12")).text
     assert "另一项活动" in text and "广泛发动" not in text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("How long does the campaign last?", "十八大召开前基本结束"),
+    ("What should grassroots branches do in phase two?", "全面开展创建活动"),
+], ids=["how-long", "what-should-do"])
+def test_english_questions_about_time_and_tasks(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_moving_on_before_a_phase_is_done_is_answered_by_the_rule(answerer):
+    text = answerer.answer("今天5月底了第一阶段的事没弄完能进第二阶段不", at("2010-05-31")).text
+    assert "每个阶段的任务必须完成后才能转入下一阶段" in text

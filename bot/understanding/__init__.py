@@ -23,7 +23,7 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.intents import personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 

@@ -8,6 +8,8 @@ import re
 # English phrase (a regular expression over lower-case text) -> the Chinese words the engine reads; longest first.
 GLOSSARY = (
     (r"\bis the campaign (over|finished|ended)\b|\bhas the campaign (ended|finished)\b", "活动结束了吗"),
+    (r"\bhow long (does|will|is) (the )?campaign( last| run| take| going on)?\b", "活动持续多久"),
+    (r"\bwhat (should|must|do|does|will|to)\b(.*?)\bdo\b", r"\2要做什么"), (r"\bhow long\b", "多久"),
     (r"\bhow many days\b.{0,12}\b(until|till|before|to|left)\b|\bdays (until|till|before|left)\b", "还有几天"),
     (r"\bcan (we|i|they|you) still\b|\bstill (possible|in time)\b|\btoo late\b|\bmissed\b", "还来得及吗"),
     (r"\bteachers?( who are)?( party members?)?\b|\bparty members? (who are )?teachers?\b", "教职工党员"),
