@@ -567,3 +567,23 @@ def test_english_questions_about_time_and_tasks(answerer, text, fact):
 def test_moving_on_before_a_phase_is_done_is_answered_by_the_rule(answerer):
     text = answerer.answer("今天5月底了第一阶段的事没弄完能进第二阶段不", at("2010-05-31")).text
     assert "每个阶段的任务必须完成后才能转入下一阶段" in text
+
+
+@pytest.mark.parametrize("text, facts", [
+    ("五个好和五带头分别是啥", ("领导班子好", "带头学习提高")),
+    ("2011年和2012年七一前州委分别表彰啥", ("优秀党务工作者", "专项表彰")),
+    ("目标要求和争创主题各是什么", ("推动科学发展", "构建和谐新甘南")),
+    ("wgh wdt分别啥意思", ("群众反映好", "带头弘扬正气")),
+], ids=["two-lists", "two-years", "two-topics", "initials"])
+def test_a_question_about_two_subjects_answers_each(answerer, text, facts):
+    reply = answerer.answer(text, at("2010-05-12")).text
+    assert all(fact in reply for fact in facts)
+
+
+@pytest.mark.parametrize("text, normal", [("四联联一带", "四联一带"), ("第二接段", "第2阶段")])
+def test_a_doubled_character_and_a_slip_that_completes_a_phase(answerer, text, normal):
+    assert answerer.normalize(text) == normal
+
+
+def test_a_framing_word_is_not_a_terms_slip(answerer):
+    assert answerer.normalize("教育局和卫生局党组织分别指导哪些单位").endswith("分别指导哪些单位")

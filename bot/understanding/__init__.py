@@ -174,6 +174,7 @@ class Answerer:
         asking several things gets every part answered, each part read after the one before it."""
         today = now.astimezone(self.tz).date()
         parts = split_questions(self._engine.normalizer.clean(text)) if intent is None else []
+        parts = [q for part in parts for q in self._conjuncts(part)]
         if len(parts) < 2 or len(parts) > MAX_PARTS:
             return self._answer_one(text, today, unit_kind, role, intent, previous)
         answers = []
@@ -183,6 +184,11 @@ class Answerer:
             answers.append(self._answer_one(part, today, unit_kind, role, None, previous))
             previous = answers[-1].asked or previous
         return _joined(answers)
+
+    def _conjuncts(self, part: str) -> list[str]:
+        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥)."""
+        questions = self._engine.followups.conjuncts(self.normalize(part))
+        return questions if len(questions) > 1 else [part]
 
     def names_this_campaign(self, text: str) -> bool:
         """True when a text names this campaign (创先争优)."""

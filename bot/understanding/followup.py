@@ -23,7 +23,11 @@ _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
 _PHASE = re.compile(r"第\d+阶段")
 _DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
+_JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two subjects of one question
+_RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
+_YEAR = re.compile(r"\d{4}年")
 _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
+MIN_SIDE = 3  # two names side by side (五个好五带头) are two only when each is this long (四联一带 is one)
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
 PREDICATE_WORDS = frozenset(
@@ -71,6 +75,35 @@ class FollowUpReader:
             subject = "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
             return FollowUp("predicate", subject + text)
         return FollowUp("", text)
+
+    def conjuncts(self, text: str) -> list[str]:
+        """五个好和五带头分别是啥 -> [五个好分别是啥, 五带头分别是啥]: one question per subject joined by 和/与/、
+        (class: compound); the text alone when it joins none, or asks how the two relate."""
+        if _RELATION.search(text):
+            return [text]
+        spans = [s for s in self.spans(text) if s[2] != "unit"]
+        for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
+            if k1 == k2 and _JOINED.fullmatch(text[b1:a2]) and b2 < len(text):
+                first, second = text[a1:b1], text[a2:b2]
+                if k1 == "date" and _YEAR.fullmatch(first) and second[:5] != first:  # 2011年和2012年七一前
+                    first += second[5:]
+                return [text[:a1] + first + text[b2:], text[:a1] + second + text[b2:]]
+        for a, b, kind in spans:  # one name made of two (the alias 五个好和五带头): its two parts
+            parts = self._two_names(text[a:b]) if kind == "name" and b < len(text) else None
+            if parts:
+                return [text[:a] + part + text[b:] for part in parts]
+        return [text]
+
+    def _two_names(self, name: str) -> tuple[str, str] | None:
+        """五个好和五带头 -> (五个好, 五带头) when a name is two names, joined or side by side."""
+        names = {n for n, kind in self._subjects if kind == "name"}
+        for cut in range(2, len(name) - 1):
+            first, rest = name[:cut], name[cut:]
+            joiner = next((j for j in ("和", "与", "、", "") if rest.startswith(j) and rest[len(j):] in names), None)
+            second = rest[len(joiner):] if joiner is not None else ""
+            if first in names and joiner is not None and (joiner or min(len(first), len(second)) >= MIN_SIDE):
+                return first, second
+        return None
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """What a text is about, in order: phases, unit kinds and named things, longest names first."""
