@@ -6,7 +6,7 @@ import re
 
 from bot.understanding.normalize import CJK_CHARS
 
-MIN_QUESTION = 6  # a part this long is a question of its own even without a question word
+MIN_QUESTION = 9  # a part this long is a question of its own even without a question word (培树一批典型 is context)
 _STOPS = re.compile(r"[?？!！;；。\n]+")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")

@@ -18,6 +18,7 @@ QUOTE_THRESHOLD = 0.5  # a source sentence must hold this share of the question'
 QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
+KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
@@ -139,8 +140,8 @@ class IntentReader:
         found: list[Hit] = []
         for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
             bound = [h for h in hits if kind in self.index.deadline(h.entry.key).binds]
-            # a second kind's task is named in the first kind's words (县委的动员大会…基层的呢): a lower bar
-            found += self._good(bound) or (bound[:1] if found and bound and bound[0].coverage >= QUOTE_THRESHOLD else [])
+            # a kind's task may be named in another kind's words (县委的动员大会…基层的呢): a lower bar
+            found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= KIND_TASK_BAR else [])
         return list(dict.fromkeys(found)) or self._good(hits)
 
     def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
@@ -210,7 +211,11 @@ class IntentReader:
         """A 'deadline' reading of the hits, unless they bind none of the unit kinds the question names and a
         sentence of the source answers as well (我们村支部也要表彰吗: 各基层党组织也要…表彰奖励)."""
         confidence = round(hits[0].coverage, 3)
-        if not self._binds_named_kind(text, hits):
+        kinds = kinds_named_in(text)
+        if kinds and all(any(k in self.index.deadline(h.entry.key).binds for k in kinds) for h in hits):
+            confidence = max(confidence, CONFIDENCE_THRESHOLD)  # the unit named and its task named: enough
+        asks_own_duty = cue("first_person", text) or "也" in text  # 我们支部也要表彰吗, not 先进党工委什么时候表彰
+        if asks_own_duty and not self._binds_named_kind(text, hits):
             quote = quote or self._quote(text, words)
             if quote and quote.confidence >= confidence:
                 return quote

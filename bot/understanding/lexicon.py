@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 # Terms of the campaign that are not already titles, aliases or items in the campaign file.
 CAMPAIGN_TERMS = (
     "创先争优", "四联一带", "干部联户", "联系户", "结对户", "帮扶户", "实施方案", "动员大会", "动员会议", "动员会",
-    "党(工)委", "州直党(工)委", "州委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
+    "党(工)委", "州直党(工)委", "党工委", "州直党工委", "州委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
@@ -209,6 +209,14 @@ def frames_a_question(word: str) -> bool:
     """True for a word that only frames a question (a pronoun, adverb, count such as 三种 …), not what it asks."""
     tag = word_tags().get(word)
     return bool(_COUNTED.match(word)) or tag is not None and tag.startswith(_FRAMING_TAGS)
+
+
+def word_weight(word: str, known: float | None, unknown: float) -> float:
+    """A question word's weight: its own in the file, but a count (五条, 三个) always little, and a word the file
+    never uses (unknown) a small share for framing words, full for the rest."""
+    if known is not None and not _COUNTED.match(word):
+        return known
+    return unknown_word_weight(word, unknown)
 
 
 def unknown_word_weight(word: str, full: float) -> float:

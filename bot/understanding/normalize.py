@@ -24,7 +24,7 @@ TYPOS = (
 )
 
 # Variant spellings of the file's own words, unified in the text so that names match whole (class: synonyms).
-VARIANTS = (("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("下基层", "深入基层"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
+VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("下基层", "深入基层"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
 
 # Spoken forms -> the words the rules and the index know (longest first).
 SPOKEN = (
@@ -53,7 +53,7 @@ _UNTIL_END = re.compile(r"什么时候完(?![成善整全])")  # 什么时候完
 _DAY_HAO = re.compile(r"(\d{1,2})号")
 _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
-_SEGMENT = re.compile(r"(?<=[上下这本前后一])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
+_SEGMENT = re.compile(r"(?<=[上下这本前后一几])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
 _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
 # "I am a township head," before a question says who asks, not what (class: role-aware).
 _SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？]{1,10}[,，。!！]")

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.campaign import Campaign, SourceSentence
-from bot.understanding.lexicon import spellings, unknown_word_weight
+from bot.understanding.lexicon import spellings, word_weight
 from bot.understanding.retrieval import outermost
 
 PARTIAL_CREDIT = 0.5  # a long word found only in part (most of its character pairs) counts half
@@ -49,8 +49,7 @@ class SentenceIndex:
 
     def idf(self, word: str) -> float:
         """The weight of a word among the sentences: rare weighs more, unknown weighs most."""
-        known = self._idf.get(word)
-        return known if known is not None else unknown_word_weight(word, self._unknown_idf)
+        return word_weight(word, self._idf.get(word), self._unknown_idf)
 
     def search(self, words: list[str], limit: int = 3) -> list[SentenceHit]:
         """The sentences best covering the question's words, best first."""
