@@ -587,3 +587,22 @@ def test_a_doubled_character_and_a_slip_that_completes_a_phase(answerer, text, n
 
 def test_a_framing_word_is_not_a_terms_slip(answerer):
     assert answerer.normalize("教育局和卫生局党组织分别指导哪些单位").endswith("分别指导哪些单位")
+
+
+def test_a_units_deadline_list_names_what_it_just_missed_in_this_phase(answerer):
+    text = answerer.answer("我们有哪些截止时间", at("2010-05-12"), unit_kind="县市委").text
+    assert "2010年5月10日前（已经过去2天）" in text and "2010年5月15日前" in text
+
+
+def test_then_a_generic_subject_asks_it_of_the_last_question(answerer):
+    previous = answerer.answer("领导联校抓什么", at("2010-05-12")).asked
+    assert "教风正" in answerer.answer("那要达到什么目标", at("2010-05-12"), previous=previous).text
+
+
+def test_the_office_is_named_in_full(answerer):
+    assert "州委创先争优活动办公室" in answerer.answer("活动办的全称是啥", at("2010-05-12")).text
+
+
+def test_after_the_described_phases_a_units_tasks_say_what_the_source_says(answerer):
+    text = answerer.answer("现在该干啥", at("2012-07-15"), unit_kind="县市委").text
+    assert "没有写第四阶段" in text

@@ -144,6 +144,8 @@ class Composer:
         if not upcoming:
             return f"{self._nothing_ahead(today, unit_kind)}\n{self.basis(self._phases_ref())}"
         shown = upcoming[:count] if count else upcoming[:UNIT_TASKS_SHOWN]
+        if not count and unit_kind:  # a unit's list names what it has just missed in this phase too
+            shown = self._passed_in_phase(self.campaign.phase_at(today), today, unit_kind, role) + shown
         head = "下一个截止事项：" if count == 1 else f"接下来的截止事项{self._for(unit_kind)}："
         lines = [f"· {self.deadline_line(d, today, unit_kind)}" for d in shown]
         return "\n".join([head, *lines, self.basis(self._refs(shown))])
@@ -218,6 +220,8 @@ class Composer:
                 lines.append(f"· {self._nothing_ahead(today, kind)}")
         if phase:
             lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
+        elif self.campaign.status_at(today) == "running":  # after the described phases: what the source says
+            lines.append(self.undescribed_stretch(today))
         return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
 
     def _passed_in_phase(self, phase, today: date, kind: str | None, role: str | None) -> list[Deadline]:

@@ -27,6 +27,9 @@ _JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two
 _RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
 _YEAR = re.compile(r"\d{4}年")
 _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
+# Names that also say what is asked (目标, 要求, 意义 …): after 那 they ask it of the last question's subject.
+GENERIC_SUBJECTS = frozenset("目标 目标要求 要求 意义 内容 主要内容 任务 标准 作用 重点 措施".split())
+_NOW = re.compile(r"现在|目前|当前|眼下|如今|今天")  # a question anchored now is a question of its own
 MIN_SIDE = 3  # two names side by side (五个好五带头) are two only when each is this long (四联一带 is one)
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
@@ -70,7 +73,10 @@ class FollowUpReader:
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
             return FollowUp("what_about", self._put_in_place(x, previous))
-        if not self.spans(text) and _QUESTION_WORDS.search(text) and set(words) <= PREDICATE_WORDS:
+        generic = all(text[a:b] in GENERIC_SUBJECTS for a, b, _ in self.spans(text))
+        own_subject = self.spans(text) and not (text.startswith("那") and generic)  # 那要达到什么目标: the last one's
+        if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \
+                and set(words) <= PREDICATE_WORDS | GENERIC_SUBJECTS:
             # The last question's subject (its phases and named things), or all of it when it names none.
             subject = "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
             return FollowUp("predicate", subject + text)
