@@ -606,3 +606,8 @@ def test_the_office_is_named_in_full(answerer):
 def test_after_the_described_phases_a_units_tasks_say_what_the_source_says(answerer):
     text = answerer.answer("现在该干啥", at("2012-07-15"), unit_kind="县市委").text
     assert "没有写第四阶段" in text
+
+
+def test_a_long_message_of_several_questions_is_still_too_long(answerer):
+    text = "？".join(["五个好是什么" + "啊" * 60] * 3)
+    assert answerer.answer(text, at("2010-05-12")).intent == "bad_input"

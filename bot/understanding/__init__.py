@@ -173,7 +173,8 @@ class Answerer:
         previous is the chat's last question as read (Answer.asked), for follow-ups such as 那第二阶段呢. A message
         asking several things gets every part answered, each part read after the one before it."""
         today = now.astimezone(self.tz).date()
-        parts = split_questions(self._engine.normalizer.clean(text)) if intent is None else []
+        clean = self._engine.normalizer.clean(text)
+        parts = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
         parts = [q for part in parts for q in self._conjuncts(part)]
         if len(parts) < 2 or len(parts) > MAX_PARTS:
             return self._answer_one(text, today, unit_kind, role, intent, previous)
