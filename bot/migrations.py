@@ -533,6 +533,7 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
     for statement in _PROGRESS_COUNTS:
         db.conn.execute(statement)
 
+
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
     # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
     db.conn.execute(
@@ -548,6 +549,13 @@ def _v40_installation_keys(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
     db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
 
+
+def _v20_last_questions(db: sqlite_utils.Database) -> None:
+    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
+    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
+                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -557,6 +565,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
+    (20, "last question per chat, for follow-ups", _v20_last_questions),
     (30, "roster import runs", _v30_import_runs),
     (40, "a random key per installation for log references", _v40_installation_keys),
     (50, "units: materialised path", _v50_unit_paths),
