@@ -17,6 +17,7 @@ from bot.db import open_db
 from bot.messages import Choice, DeliveryResult, Outgoing
 from bot.pending import PendingMessages
 from bot.store.cadres import Cadre
+from bot.store.installation import installation_key
 from bot.store.state import clear_state, save_state
 from bot.worker import DatabaseWorker
 
@@ -40,6 +41,7 @@ class BotApp:
     routes: list = field(default_factory=list)  # the handler table (bot.rules.Route), given by whoever runs the app
     worker: DatabaseWorker = field(default_factory=DatabaseWorker)  # where the running bot's database work runs
     _answerer: Any = None
+    _log_key: bytes | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None, routes: list | None = None) -> BotApp:
@@ -71,6 +73,13 @@ class BotApp:
     def photos_dir(self) -> Path:
         """Where photos are stored, by sha256."""
         return Path(self.settings.photos.dir)
+
+    @property
+    def log_key(self) -> bytes:
+        """The installation's key for log references (read once from the database)."""
+        if self._log_key is None:
+            self._log_key = installation_key(self.db)
+        return self._log_key
 
     @property
     def answerer(self):

@@ -30,19 +30,9 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def answers(db: sqlite_utils.Database) -> None:
+def answers(db: sqlite_utils.Database | sqlite3.Connection) -> None:
     """Asks the database one cheap question (raises sqlite3.Error when it cannot answer): the health check."""
     db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
-
-
-def answers_at(path: str | Path, timeout: float = 2.0) -> None:
-    """answers() on a connection of its own (opened read-only for this one question), so a health check never
-    queues behind the bot's database work or waits on a writer (WAL readers do not)."""
-    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=timeout)
-    try:
-        conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()
-    finally:
-        conn.close()
 
 
 def database_busy(exc: BaseException) -> bool:

@@ -533,6 +533,7 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
     for statement in _PROGRESS_COUNTS:
         db.conn.execute(statement)
 
+
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
     # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
     db.conn.execute(
@@ -540,6 +541,19 @@ def _v30_import_runs(db: sqlite_utils.Database) -> None:
         "updated_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, "  # writing / done / failed / completed
         "rows_written INTEGER NOT NULL DEFAULT 0, rows_total INTEGER NOT NULL DEFAULT 0, error TEXT, "
         "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
+
+
+def _v40_installation_keys(db: sqlite_utils.Database) -> None:
+    # A random key per installation, made once: it turns message ids into log references no one can recompute
+    # from the guessable ids alone.
+    db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
+    db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
+
+
+def _v20_last_questions(db: sqlite_utils.Database) -> None:
+    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
+    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
+                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
 
 
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
@@ -551,7 +565,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
+    (20, "last question per chat, for follow-ups", _v20_last_questions),
     (30, "roster import runs", _v30_import_runs),
+    (40, "a random key per installation for log references", _v40_installation_keys),
     (50, "units: materialised path", _v50_unit_paths),
     (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),

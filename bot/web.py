@@ -1,4 +1,4 @@
-"""The one HTTP server's ASGI app: /healthz plus the routes each enabled channel contributes (webhooks, callbacks)."""
+"""The one HTTP server's ASGI app: /healthz, /metrics and /readyz plus the routes each enabled channel contributes (webhooks, callbacks)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from starlette.routing import Route
 
 from bot.app import BotApp
 from bot.channels.base import Channel
-from bot.db import answers, answers_at
+from bot.db import answers
+from bot.monitoring import monitoring_routes
+from bot.store import database_file
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +27,13 @@ async def database_answers(app: BotApp) -> None:
     if str(path) == ":memory:":  # nothing else can open an in-memory database: ask through the worker
         await app.worker.run(answers, app.db)
     else:
-        await asyncio.to_thread(answers_at, path)
+        await asyncio.to_thread(_answers_on_own_connection, path)
+
+
+def _answers_on_own_connection(path: str) -> None:
+    # read-only and of its own: never queued behind the bot's database work, and WAL readers wait on no writer
+    with database_file.read_only(path, timeout=2) as conn:
+        answers(conn)
 
 
 def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
@@ -43,6 +51,7 @@ def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes.extend(monitoring_routes(app, channels))
     for channel in channels:
         routes.extend(channel.routes())
     return Starlette(routes=routes)

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.app import BotApp
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
@@ -131,11 +133,22 @@ async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHou
     except Exception as exc:  # it may have reached the chat: never retried, recorded with the error's name
         logger.warning("reminder %d: sender raised %s", due.id, exc.__class__.__name__)
         result = DeliveryResult(DeliveryOutcome.FAILED, f"发送出错，未确认是否送达（{exc.__class__.__name__}）")
-    # A cancellation (shutdown, crash) passes through: the row stays 'sending' and is closed as interrupted.
-    status = await app.worker.until_done(record, app, due, result, what="a reminder's outcome")
+    # A cancellation during the send (shutdown, crash) passes through: the row stays 'sending' and is closed as
+    # interrupted. Once the send has answered, its outcome is written even if a shutdown comes meanwhile.
+    status = await finish_writing(app.worker.until_done(record, app, due, result, what="a reminder's outcome"))
     if status == PENDING and result.retry_after:  # that chat waits; the channel's spacing keeps the overall rate
         limiter.pause(due.channel, result.retry_after, due.chat_id)
     return status
+
+
+async def finish_writing(write: Awaitable[str]) -> str:
+    """Awaits a database write to its end; a cancellation meanwhile is passed on only after it is written."""
+    task = asyncio.ensure_future(write)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
@@ -155,6 +168,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
     in_flight = {name: asyncio.Semaphore(min(concurrency, limits.max_in_flight or concurrency))
                  for name, limits in channel_limits(app.senders).items()}
+    metrics.watch_dispatch_queue(queue)
 
     async def worker() -> None:
         """Sends queued rows one after another until it is handed None."""
@@ -165,6 +179,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
                 logger.exception("reminder %d: recording the send failed", due.id)
                 status = "error"
             report.outcomes[status or NOT_CLAIMED] += 1
+            metrics.reminder_sent(due.channel, due.id, status or NOT_CLAIMED)
 
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:
