@@ -12,7 +12,9 @@ callback over HTTP. /healthz is asked every 100 ms throughout. The roster CSVs a
 reused; the database is fresh each run, so the import writes every row.
 
 With --lock-seconds the write lock is also held that long (as a backup might) while messages arrive: they wait past
-the busy timeout, are kept on disk and answered once it is released; their latency then includes the hold.
+the busy timeout, are kept on disk and answered once it is released; their latency then includes the hold. If the
+import is still writing then, it too waits only its 5 s busy timeout and stops with its resumable message (seen at
+--scale 1: "写入数据库时中断（database is locked）…重新导入同一文件"), so use it where the import ends first.
 
 Targets (issue 10): 0 messages lost, 0 answered 5xx, every message answered exactly once, answer latency p99 during
 the import ≤ 2 s, /healthz never stalls (its max latency is reported).
