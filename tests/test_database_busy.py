@@ -162,3 +162,28 @@ def test_a_kept_message_reads_back_as_it_was(tmp_path):
     assert (kept.message, kept.key) == (message, "msg:1")
     assert pending.waiting("telegram") == []
 
+
+
+async def test_a_dispatch_waits_out_a_held_write_lock_and_sends_each_reminder_once(roster):
+    from schedules.dispatch import dispatch
+    from schedules.plan import plan
+    from tests.conftest import local
+    from tests.fakes.recording_sender import RecordingSender
+
+    app = roster
+    app.db.execute("PRAGMA busy_timeout = 50")
+    app.clock.set(local("2010-05-12T09:00"))
+    app.senders["console"] = sender = RecordingSender()
+    plan(app, app.clock.now(), kinds=("deadline",))
+    due = app.db.execute("SELECT COUNT(*) FROM deliveries WHERE status = 'pending'").fetchone()[0]
+    lock = WriteLock(app.settings.database.path)
+    try:
+        sending = asyncio.create_task(dispatch(app, app.clock.now()))
+        await until(lambda: app.worker.busy_failures >= 2, "the dispatch finding the database locked")
+        # the loop is free meanwhile (this test runs on it), nothing was claimed or sent, and nothing failed
+        assert not sending.done() and sender.calls == []
+    finally:
+        lock.release()
+    report = await sending
+    assert due > 0 and len(sender.calls) == due == report.outcomes["sent"]
+    assert app.db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall() == [("sent", due)]
