@@ -77,12 +77,17 @@ class Incoming:
     refused_limit: int = 0  # with TOO_LARGE: the limit in bytes
 
 
+YES, NO = "yes", "no"  # what an option means, so "是 / 确认 / 好" and "不 / 取消" pick it wherever it is offered
+
+
 @dataclass(frozen=True)
 class Choice:
-    """An option offered to the user: a button on Telegram, a numbered line on WeChat and the console."""
+    """An option offered to the user: a button on Telegram, a numbered line on WeChat and the console. `means` is
+    YES or NO for the option that confirms or cancels (the router answers 是/好/不/取消 with it), else ''."""
 
     label: str
     value: str
+    means: str = ""
 
 
 @dataclass(frozen=True)
