@@ -19,6 +19,16 @@ class IncomingPhoto:
 
 
 @dataclass(frozen=True)
+class IncomingDocument:
+    """A file that is not an image (a plan as PDF or Word), already downloaded: evidence of a unit's task."""
+
+    data: bytes
+    filename: str
+    mime_type: str = ""
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
 class Location:
     """A point the user shared."""
 
@@ -75,6 +85,7 @@ class Incoming:
     refused_media: MediaRefusal | None = None  # the adapter could not take an attachment
     refused_what: str = ""  # the kind of attachment, or the name of a file sent as a document
     refused_limit: int = 0  # with TOO_LARGE: the limit in bytes
+    documents: tuple[IncomingDocument, ...] = ()  # with NOT_AN_IMAGE: the file itself, when the channel fetched it
 
 
 YES, NO = "yes", "no"  # what an option means, so "是 / 确认 / 好" and "不 / 取消" pick it wherever it is offered

@@ -98,20 +98,24 @@ def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai", sent_at:
 
 def store_photo(photo: CheckedPhoto, photos_dir: Path) -> str:
     """Writes the photo under photos_dir once (atomically); returns its path relative to photos_dir."""
-    target = photos_dir / photo.relative_path
+    write_once(photos_dir / photo.relative_path, photo.data)
+    return photo.relative_path
+
+
+def write_once(target: Path, data: bytes) -> None:
+    """Writes data to target atomically, unless the file is there already (files are named by their hash)."""
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(photo.data)
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    return photo.relative_path
 
 
 def _exif_time(exif: Image.Exif, tz: str, sent_at: datetime) -> datetime | None:

@@ -11,6 +11,7 @@ from bot.messages import NO, Choice, Event, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
 from bot.rules import normalized_text
 from bot.store.households import PairedHousehold, households_of
+from handlers.review import offer_supplement
 from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, photo_count,
                               recent_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
@@ -262,4 +263,4 @@ def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto]
     if not from_exif and any(p.exif_time for p in photos):
         lines.append("注意：照片的拍摄时间与上报时间相差较大，已按上报时间记录。")
     lines.append("如需补充位置，请发送位置；" + UNDO_HINT)
-    return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))]
+    return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))] + offer_supplement(ctx, household.id, visit_id)

@@ -32,8 +32,8 @@ from bot.app import BotApp
 from bot.channels.base import ChannelConfigError
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
-from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
-                          MediaRefusal, Outgoing)
+from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingDocument, IncomingPhoto,
+                          Location, MediaRefusal, Outgoing)
 from bot.router import answer
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
@@ -262,6 +262,8 @@ class TelegramChannel:
             largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
             return await self._with_photo(base, largest, filename=None, as_file=False)
         refusal = unsupported_refusal(message)
+        if refusal is not None and refusal[0] is MediaRefusal.NOT_AN_IMAGE:  # still a unit task's evidence maybe
+            return await self._with_document(base, message.document, refusal[1])
         if refusal is not None:
             return Incoming(**base, refused_media=refusal[0], refused_what=refusal[1])
         if message.document is not None:
@@ -288,6 +290,23 @@ class TelegramChannel:
         photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
                               sent_as_file=as_file)
         return Incoming(**base, photos=(photo,))
+
+    async def _with_document(self, base: dict, document, name: str) -> Incoming:
+        """A file that is not an image: refused as a photo, but fetched (within the size limit) for handlers that
+        take documents (a unit's plan)."""
+        refused = dict(refused_media=MediaRefusal.NOT_AN_IMAGE, refused_what=name)
+        limit = min(self.settings.max_file_bytes, self.app.settings.photos.max_bytes)
+        if document.file_size and document.file_size > limit:
+            return Incoming(**base, **refused)
+        try:
+            data = bytes(await (await self.application.bot.get_file(document.file_id)).download_as_bytearray())
+        except TelegramError as exc:
+            logger.warning("could not download a telegram document: %s", exc)
+            return Incoming(**base, **refused)
+        if len(data) > limit:
+            return Incoming(**base, **refused)
+        doc = IncomingDocument(data, name, document.mime_type or "", document.file_unique_id or document.file_id)
+        return Incoming(**base, **refused, documents=(doc,))
 
     # ---- sending ----
 

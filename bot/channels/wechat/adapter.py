@@ -276,7 +276,7 @@ class WeChatChannel:
         if answer.replied or answer.sent_later:
             return self._empty()
         texts = wechat_texts(replies)
-        if len(texts) > 1:  # a passive reply carries one message
+        if len(texts) > 1 or (self.work and any(r.file for r in replies)):  # a passive reply carries one text
             self._send_later(answer)
             return self._empty()
         answer.replied = True
@@ -305,12 +305,14 @@ class WeChatChannel:
         task.add_done_callback(self._background.discard)
 
     async def _deliver_later(self, answer: _Answer) -> None:
-        for text in wechat_texts(await answer.task):
-            try:
+        replies = await answer.task
+        try:
+            for text in wechat_texts(replies, files_sent=self.work):
                 await self.sender.reply(answer.chat_id, text)
-            except WeChatApiError as exc:
-                logger.warning("a late WeChat reply was not delivered: %s", exc.meaning)
-                return
+            for path in (r.file for r in replies if r.file and self.work):
+                await self.sender.work_file(answer.chat_id, path)
+        except WeChatApiError as exc:
+            logger.warning("a late WeChat reply was not delivered: %s", exc.meaning)
 
     def _passive(self, message, text: str, encrypted: bool) -> Response:
         reply_class = WorkTextReply if self.work else OfficialTextReply

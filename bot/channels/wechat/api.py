@@ -174,6 +174,17 @@ class WeChatApi:
                                        content=body, headers={"Content-Type": "application/json; charset=utf-8"})
         return _json_or_empty(response.content)
 
+    async def upload_file(self, name: str, data: bytes) -> str:
+        """Uploads a file as temporary media (WeCom media/upload, type file); returns its media_id."""
+        token = await self.access_token()
+        for attempt in range(2):  # an invalid token is refreshed once, as post() does
+            response = await self._request("POST", "media/upload", params={"access_token": token, "type": "file"},
+                                           files={"media": (name, data)})
+            result = _json_or_empty(response.content)
+            if result.get("errcode") not in INVALID_TOKEN_CODES or attempt:
+                return str(_checked(result).get("media_id", ""))
+            token = await self.access_token(stale=token)
+
     async def download_media(self, media_id: str, max_bytes: int) -> bytes:
         """Downloads temporary media by MediaId, retrying transient failures (network, 5xx, busy)."""
         delays = list(self.media_retry_delays)

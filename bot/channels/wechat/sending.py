@@ -6,8 +6,11 @@ The template (`[wechat] template_id`) must show the text as {{content.DATA}}.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
+
+from pathlib import Path
 
 from bot.app import BotApp
 from bot.channels.wechat.api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
@@ -39,10 +42,13 @@ class WeChatSender:
 
     async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult:
         """Sends a message the bot starts and says what became of it; a blocked user's binding goes inactive."""
-        texts = wechat_texts([message])
+        work = self.settings.kind == "work"
+        texts = wechat_texts([message], files_sent=work)
         try:
-            if self.settings.kind == "work":
+            if work:
                 ids = [await self.work_message(chat_id, text) for text in texts]
+                if message.file is not None:
+                    ids.append(await self.work_file(chat_id, message.file))
             else:
                 ids = await self._official(chat_id, texts)
         except NotDeliverable as exc:
@@ -90,6 +96,16 @@ class WeChatSender:
         """A WeCom application text message (message/send); a user outside the application counts as 81013."""
         payload = {"touser": chat_id, "msgtype": "text", "agentid": int(self.settings.agent_id),
                    "text": {"content": text}}
+        result = await self.api.post("message/send", payload)
+        if result.get("invaliduser"):
+            raise WeChatApiError(81013, "invaliduser")
+        return str(result.get("msgid", ""))
+
+    async def work_file(self, chat_id: str, path: Path) -> str:
+        """A WeCom application file message: the file uploaded as temporary media, then sent (message/send)."""
+        media_id = await self.api.upload_file(path.name, await asyncio.to_thread(path.read_bytes))
+        payload = {"touser": chat_id, "msgtype": "file", "agentid": int(self.settings.agent_id),
+                   "file": {"media_id": media_id}}
         result = await self.api.post("message/send", payload)
         if result.get("invaliduser"):
             raise WeChatApiError(81013, "invaliduser")

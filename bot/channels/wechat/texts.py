@@ -15,17 +15,18 @@ def utf8_len(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def render(message: Outgoing) -> str:
-    """An Outgoing as WeChat text: its text, then its choices numbered with the hint to reply a number."""
+def render(message: Outgoing, files_sent: bool = False) -> str:
+    """An Outgoing as WeChat text: its text, then its choices numbered with the hint to reply a number; a file the
+    account cannot send (files_sent False: the Official Account has no file message) is named instead."""
     parts = [message.text] if message.text else []
     if message.choices:
         parts.append(numbered_choices(message.choices))
-    if message.file:
+    if message.file and not files_sent:
         parts.append(FILE_NOT_SENT.format(name=message.file.name))
     return "\n".join(parts)
 
 
-def wechat_texts(messages: list[Outgoing]) -> list[str]:
+def wechat_texts(messages: list[Outgoing], files_sent: bool = False) -> list[str]:
     """The replies as the WeChat messages to send: each rendered, joined, then cut to WeChat's size."""
-    joined = "\n\n".join(t for t in (render(m) for m in messages) if t)
+    joined = "\n\n".join(t for t in (render(m, files_sent) for m in messages) if t)
     return split_text(joined, TEXT_LIMIT_BYTES, utf8_len) if joined.strip() else []
