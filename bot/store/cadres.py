@@ -61,6 +61,11 @@ def all_cadres(db: sqlite_utils.Database) -> list[Cadre]:
     return [Cadre(*row) for row in db.execute(_CADRE_COLUMNS).fetchall()]
 
 
+def office_admin_ids(db: sqlite_utils.Database) -> list[str]:
+    """The ids of the 活动办管理员, in order."""
+    return [row[0] for row in db.execute("SELECT id FROM cadres WHERE role = ? ORDER BY id", (OFFICE_ADMIN,))]
+
+
 def admins_without_reminder(db: sqlite_utils.Database, reminder_key: str) -> list[Cadre]:
     """The unit administrators and office administrators who have no delivery of the reminder yet."""
     return [Cadre(*row) for row in db.execute(
