@@ -14,6 +14,7 @@ from bot.channels.wechat.adapter import WeChatChannel
 from bot.config import TelegramSettings
 from bot.messages import DeliveryOutcome, Outgoing
 from bot.store.bindings import bind_chat
+from tests.conftest import jpeg
 from tests.fakes.telegram_api import private_message
 from tests.fakes.wechat_api import configure
 
@@ -83,4 +84,23 @@ async def test_the_official_account_names_the_file_it_cannot_send(roster, fake_w
         await channel.stop()
     assert not [c for c in fake_wechat_api.calls if c.path == "/cgi-bin/media/upload"]
     [template] = fake_wechat_api.sent("message/template/send")
-    assert "走访进度.xlsx" in template["data"]["content"]["value"]
+    assert "走访进度.xlsx" in template["data"]["content"]["value"] and "campaign-bot" not in template["data"]["content"]["value"]
+
+
+async def test_a_review_photo_goes_to_the_official_account_as_an_image(roster, fake_wechat_api, tmp_path):
+    configure(roster, "official", fake_wechat_api.url)
+    roster.db.execute("INSERT INTO bindings (channel, chat_id, user_id, cadre_id, active, bound_at, last_seen_at) "
+                      "VALUES ('wechat', 'user-9', 'user-9', 'C3', 1, ?, ?)",
+                      (roster.clock.now().isoformat(), roster.clock.now().isoformat()))
+    photo = tmp_path / "visit.jpg"
+    photo.write_bytes(jpeg())
+    channel = WeChatChannel(roster)
+    try:
+        result = await channel.send("user-9", Outgoing("1. 走访 示例户一", file=photo))
+    finally:
+        await channel.stop()
+    assert result.outcome is DeliveryOutcome.SENT
+    [upload] = [c for c in fake_wechat_api.calls if c.path == "/cgi-bin/media/upload"]
+    assert upload.params["type"] == "image"
+    sent = fake_wechat_api.sent("message/custom/send")
+    assert [m["msgtype"] for m in sent] == ["text", "image"] and "无法通过" not in sent[0]["text"]["content"]

@@ -42,7 +42,7 @@ from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read
 from bot.channels.wechat.limits import sending_limits
 from bot.channels.wechat.menu import BUTTONS, create_menu, menu_summary
 from bot.channels.wechat.sending import CHANNEL, WeChatSender
-from bot.channels.wechat.texts import wechat_texts
+from bot.channels.wechat.texts import sendable, wechat_texts
 from bot.errors import UserError
 from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
 from bot.router import CRASH_REPLY, answer as answer_message
@@ -275,8 +275,8 @@ class WeChatChannel:
             return self._empty()
         if answer.replied or answer.sent_later:
             return self._empty()
-        texts = wechat_texts(replies)
-        if len(texts) > 1 or (self.work and any(r.file for r in replies)):  # a passive reply carries one text
+        texts = wechat_texts(replies, self.settings.kind)
+        if len(texts) > 1 or any(r.file and sendable(self.settings.kind, r.file) for r in replies):  # one text only
             self._send_later(answer)
             return self._empty()
         answer.replied = True
@@ -307,10 +307,10 @@ class WeChatChannel:
     async def _deliver_later(self, answer: _Answer) -> None:
         replies = await answer.task
         try:
-            for text in wechat_texts(replies, files_sent=self.work):
+            for text in wechat_texts(replies, self.settings.kind):
                 await self.sender.reply(answer.chat_id, text)
-            for path in (r.file for r in replies if r.file and self.work):
-                await self.sender.work_file(answer.chat_id, path)
+            for path in (r.file for r in replies if r.file and sendable(self.settings.kind, r.file)):
+                await self.sender.send_file(answer.chat_id, path)  # the user just wrote: inside the 48 hours
         except WeChatApiError as exc:
             logger.warning("a late WeChat reply was not delivered: %s", exc.meaning)
 
