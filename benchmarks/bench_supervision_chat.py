@@ -71,7 +71,13 @@ def measure(app: BotApp, runs: int) -> None:
 
 
 def plan_notice(app: BotApp) -> None:
-    """Confirms a notice from the office to everyone and plans its delivery rows; prints the time of each part."""
+    """Confirms a notice from the office to everyone and plans its delivery rows; prints the time of each part.
+    The notices of an earlier run on a kept database are removed first, so every run starts alike."""
+    with transaction(app.db):
+        for sql in ("DELETE FROM deliveries WHERE kind = 'notice'", "DELETE FROM notice_receipts",
+                    "DELETE FROM notices"):
+            app.db.execute(sql)
+    app.db.execute("VACUUM")
     started = time.perf_counter()
     draft = draft_notice(app.db, scope_of(app.db, "OFFICE"), "请各单位于本周五前上报走访情况。", False, NOW)
     drafted = time.perf_counter()
@@ -83,7 +89,7 @@ def plan_notice(app: BotApp) -> None:
                              (draft.notice_id,)).fetchone()[0]
     print(f"notice to {recipients:,} cadres ({unbound:,} 未绑定): draft (with the count) {drafted - started:.2f} s, "
           f"confirm (receipts) {confirmed - drafted:.2f} s, plan ({report.total:,} delivery rows) "
-          f"{planned - confirmed:.2f} s; total {planned - started:.2f} s")
+          f"{planned - confirmed:.2f} s; confirm + plan {planned - drafted:.2f} s (target ≤ 10 s)")
 
 
 def main() -> None:
