@@ -269,3 +269,15 @@ async def test_a_near_duplicate_flag_names_another_countys_household_to_nobody_o
     county = await chat("C3").text("审核走访")
     assert "与另一次走访（不在您的范围内）的照片几乎相同" in county and "另县户五" not in county
     assert "对 另县户五 的走访照片几乎相同" in await chat("C7").text("审核走访")
+
+
+async def test_the_weekly_digest_lists_the_units_still_missing_an_overdue_task(chat, province):
+    province.clock.set(local("2010-05-17T09:30"))  # a Monday after county-plan-meeting (05-10) was due
+    await chat("C5").text("已召开动员大会")
+    await chat("C5").photo(jpeg((4, 5, 6)))
+    plan(province, province.clock.now(), kinds=("digest",))
+    texts = dict(province.db.execute("SELECT cadre_id, text FROM deliveries WHERE kind = 'digest'").fetchall())
+    meeting = next(line for line in texts["C7"].splitlines() if "全部召开动员大会（5月10日前）" in line)
+    assert "示例县委" in meeting and "另一县委" not in meeting  # done: no longer listed
+    county = texts["C5"].split("逾期未完成的任务：")[1]
+    assert "另一村党支部" in county and "示例" not in county  # its own branch, nothing of the other county
