@@ -534,6 +534,39 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+_TASK_REPORTS = (
+    # Every report of a unit task, in order: unit_task_completions keeps the first (when the task was done); a
+    # re-report (a better scan, a second photo) is added here and never overwrites the first report's evidence.
+    """CREATE TABLE unit_task_reports (
+         id INTEGER PRIMARY KEY,
+         unit_id TEXT NOT NULL REFERENCES units(id),
+         deadline_id TEXT NOT NULL,
+         reported_by TEXT NOT NULL REFERENCES cadres(id),
+         reported_at TEXT NOT NULL,                 -- UTC
+         evidence_sha256 TEXT,
+         evidence_kind TEXT CHECK (evidence_kind IN ('document', 'photo')),
+         evidence_name TEXT,
+         evidence_path TEXT,
+         note TEXT
+       )""",
+    "CREATE INDEX idx_unit_task_reports_unit ON unit_task_reports(unit_id, deadline_id, reported_at)",
+    """INSERT INTO unit_task_reports (unit_id, deadline_id, reported_by, reported_at, evidence_sha256, evidence_kind,
+                                      evidence_name, evidence_path, note)
+       SELECT unit_id, deadline_id, reported_by, reported_at, evidence_sha256, evidence_kind, evidence_name,
+              evidence_path, note FROM unit_task_completions""",
+)
+
+
+def _v56_unit_task_reports(db: sqlite_utils.Database) -> None:
+    for statement in _TASK_REPORTS:
+        db.conn.execute(statement)
+
+
+def _v57_urgent_deliveries(db: sqlite_utils.Database) -> None:
+    # An urgent notice goes out in quiet hours too; every other delivery waits for the morning.
+    db.conn.execute("ALTER TABLE deliveries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0")
+
+
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
     # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
     db.conn.execute(
@@ -574,6 +607,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
     (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
+    (56, "unit task reports: every report kept", _v56_unit_task_reports),
+    (57, "deliveries: urgent (sent in quiet hours)", _v57_urgent_deliveries),
 ]
 
 

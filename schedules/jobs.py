@@ -34,6 +34,14 @@ class ReminderJobs:
         """Plans this week's digest for administrators, once its day and time have come."""
         self._plan("digest")
 
+    async def remind_unread_notices(self) -> None:
+        """Plans the one reminder of notices left unread for a day."""
+        self._plan("notice-unread")
+
+    async def escalate_overdue_tasks(self) -> None:
+        """Plans the one escalation of each task some units missed, to the administrators above them."""
+        self._plan("escalation")
+
     async def dispatch(self) -> None:
         """Plans deadline reminders that have just come due, then sends everything due (one run at a time)."""
         if self._dispatching:
@@ -47,7 +55,7 @@ class ReminderJobs:
 
     async def _dispatch(self) -> None:
         now = self.app.clock.now()
-        plan(self.app, now, only_new=True, kinds=("deadline",)).log()
+        plan(self.app, now, only_new=True, kinds=("deadline", "notice")).log()  # a notice just confirmed goes now
         try:
             report = await dispatch(self.app, now, self.limiter)
         except asyncio.CancelledError:
