@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
-from bot.understanding.compound import split_questions
+from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
+from bot.understanding.intents import doers
 from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.cues import personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
@@ -204,7 +205,12 @@ class Answerer:
             reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
             return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
         if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD and reading.intent != "source":
+            said_why = reading.slots.get("reason") or reading.slots.get("english")
+            context_free = None if said_why else _question_after_context(self._engine.normalizer.clean(text))
+            if context_free:  # 我刚到乡镇上班 创先争优是个啥: the statement before the question is only context
+                return self._answer_one(context_free, today, unit_kind, role, intent, previous)
             return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
+        reading = self._for_own_kind(reading, unit_kind)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:
@@ -213,6 +219,18 @@ class Answerer:
         if reading.slots.get("english"):
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _for_own_kind(self, reading: Understanding, unit_kind: str | None) -> Understanding:
+        """A deadline found by its task but done by another kind of unit replaced by the same task's deadline for
+        the asker's kind, when the question names no kind itself (class: role-aware)."""
+        slots = reading.slots
+        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds"):
+            return reading
+        found = [self.index.deadline(i) for i in slots["ids"]]
+        if any(d and unit_kind in doers(d) for d in found):
+            return reading
+        own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
+        return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
         """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
@@ -311,6 +329,15 @@ def _joined(answers: list[Answer]) -> Answer:
             texts.append("\n".join(new))
             shown.update(new)
     return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
+
+
+def _question_after_context(clean: str) -> str | None:
+    """The question of a message that opens with a statement set off by a space or comma (我是校长 我们学校…),
+    or None when there is no such statement (class: colloquial, filler)."""
+    head, sep, rest = clean.partition(" ") if " " in clean else clean.partition("，")
+    if not sep or not rest.strip() or ASKS.search(head):
+        return None
+    return rest.strip()
 
 
 def _screen(clean: str) -> str | None:

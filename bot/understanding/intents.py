@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_WORD, cue, personal_intent
@@ -22,6 +23,17 @@ KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this sh
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
+
+
+_SUPERVISORS = re.compile(r"(?:^|[（，,])([^（，,]*)督促")
+
+
+def doers(deadline) -> tuple[str, ...]:
+    """The unit kinds a deadline binds that do its task themselves, not those its task says only supervise
+    (…（县市委、州直各党(工)委督促所属基层党组织完成）: 基层党组织 does it)."""
+    supervising = _SUPERVISORS.search(deadline.task)
+    named = kinds_named_in(supervising.group(1)) if supervising else ()
+    return tuple(k for k in deadline.binds if k not in named) or deadline.binds
 
 
 def _task_words(words: list[str]) -> list[str]:
@@ -73,6 +85,8 @@ class IntentReader:
         if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
                 and not MOVE_ON.search(text):
             return self._rule("current_phase", text, tasks=cue("task", text) or None)
+        if not words and cue("current", text) and cue("task", text) and not cue("unit", text):  # 现在干啥: today's phase and its tasks
+            return self._rule("current_phase", text, tasks=True)  # (class: colloquial, no campaign term)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
@@ -133,16 +147,23 @@ class IntentReader:
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 
-    def _deadline_hits(self, text: str, words: list[str]) -> list[Hit]:
-        """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
+    def _deadline_hits(self, text: str, words: list[str], kinds: tuple[str, ...] | None = None) -> list[Hit]:
+        """Deadlines the question names by task, those a unit kind it names must do first (那基层的呢 …开动员大会)."""
         task_words = _task_words(words)
         hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
         found: list[Hit] = []
-        for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
-            bound = [h for h in hits if kind in self.index.deadline(h.entry.key).binds]
+        for kind in kinds_named_in(text) if kinds is None else kinds:  # each unit kind gets its own best deadlines
+            deadlines = [(h, self.index.deadline(h.entry.key)) for h in hits]
+            bound = [h for h, d in deadlines if kind in doers(d)] or [h for h, d in deadlines if kind in d.binds]
             # a kind's task may be named in another kind's words (县委的动员大会…基层的呢): a lower bar
             found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= KIND_TASK_BAR else [])
-        return list(dict.fromkeys(found)) or self._good(hits)
+        return list(dict.fromkeys(found)) or (self._good(hits) if kinds is None else [])
+
+    def deadlines_for_kind(self, text: str, words: list[str], kind: str) -> list[str]:
+        """The deadlines a question names by task that the asker's kind of unit must do itself (class: role-aware:
+        动员大会什么时候开 from a 基层党组织 is its 动员会议 by 5月15日, not the county's 动员大会 by 5月10日)."""
+        hits = self._deadline_hits(text, words, (kind,))
+        return [h.entry.key for h in hits if kind in doers(self.index.deadline(h.entry.key))]
 
     def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading for a question naming a deadline's day (方案5月10日前没弄完还算数吗), with the
