@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import unicodedata
 from collections import OrderedDict
 from datetime import datetime
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 MAX_PARTS = 4  # a message with more questions than this is read as one
+_CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
 
 BAD_INPUT_REPLIES = {
     "empty": "您发来的是空消息。请直接打字提问。",
@@ -110,7 +112,7 @@ class Answerer:
 
     def _read_english(self, clean: str, norm: str) -> Understanding:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
-        query = self.normalize(to_chinese(clean, self.campaign.english))
+        query = self.normalize(to_chinese(self._engine.spell_pinyin_words(clean), self.campaign.english))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
         if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
@@ -188,9 +190,22 @@ class Answerer:
         return _joined(answers)
 
     def _conjuncts(self, part: str) -> list[str]:
-        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥)."""
-        questions = self._engine.followups.conjuncts(self.normalize(part))
-        return questions if len(questions) > 1 else [part]
+        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥; 三项教育 三大工程
+        四联一带的全称: names set off by spaces are listed too, each answered; class: compound)."""
+        for asked in (part, _question_after_context(part)):  # 我在写汇报材料 …: a statement first is context
+            if not asked:
+                continue
+            pending, questions = [_CJK_GAP.sub("、", asked)], []
+            while pending and len(questions) + len(pending) <= MAX_PARTS + 1:
+                split = self._engine.followups.conjuncts(self.normalize(pending[0]))
+                if len(split) > 1:
+                    pending[:1] = split
+                else:
+                    questions.append(pending.pop(0))
+            questions = list(dict.fromkeys(questions))  # A、B、C的全称 is split pair by pair: C comes twice
+            if 1 < len(questions) <= MAX_PARTS and not pending:
+                return questions
+        return [part]
 
     def names_this_campaign(self, text: str) -> bool:
         """True when a text names this campaign (创先争优)."""

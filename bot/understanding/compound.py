@@ -37,10 +37,10 @@ def split_questions(text: str) -> list[str]:
             questions.append(waiting + piece)
             waiting = ""
         else:
-            waiting += piece
+            waiting += piece + " "  # the space kept: names set off by spaces are a list (三项教育 三大工程 …)
     if waiting:
         if questions:
-            questions[-1] += waiting
+            questions[-1] += " " + waiting.strip()
         else:
-            questions.append(waiting)
+            questions.append(waiting.strip())
     return questions

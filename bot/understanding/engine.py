@@ -41,6 +41,10 @@ class Engine:
         # a corrected slip may complete a form the normaliser unifies (第二接段 -> 第二阶段 -> 第2阶段)
         return corrected if corrected == text else self.normalizer.normalize(corrected)
 
+    def spell_pinyin_words(self, text: str) -> str:
+        """An English question with the campaign words it spells in pinyin (wu ge hao) written in Chinese."""
+        return self._sounds.spell_words(text)
+
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""
         return tokens(self._tokenizer, normalized)
