@@ -20,6 +20,7 @@ QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits,
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
+PHRASE = 4  # a stretch of the question this long found in a sentence as it stands marks the sentence meant
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
@@ -191,6 +192,8 @@ class IntentReader:
         confidence = round(top.coverage, 3)
         if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
             return quote  # a sentence of the source says more of what is asked than the topic does
+        if quote and not top.named and quote.confidence >= confidence and self._quotes_phrase(text, words, quote):
+            return quote  # 争创活动在哪搞: the sentence holding the question's phrase whole, not 全面争创's phase
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
             return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
@@ -209,6 +212,10 @@ class IntentReader:
             hits = [h for h in hits if self.sentences.dated(h.index)]
         if not hits or hits[0].coverage < (STRICT_QUOTE_THRESHOLD if strict else QUOTE_THRESHOLD):
             return None
+        phrased = [h for h in hits if h.coverage >= hits[0].coverage - QUOTE_NEAR
+                   and self._holds_phrase(text, words, h.index)]
+        if phrased:  # 争创活动在哪里开展: of sentences as good, the one holding the question's phrase whole first
+            hits = [phrased[0], *[h for h in hits if h is not phrased[0]]]
         kind_words = [w for kind in kinds_named_in(text) for w in UNIT_KIND_WORDS[kind]]
         about_kind = [h for h in hits if h.coverage >= hits[0].coverage - KIND_MARGIN
                       and any(w in self.sentences.sentences[h.index].text for w in kind_words)]
@@ -219,6 +226,29 @@ class IntentReader:
         if kind_words and following and any(w in self.sentences.sentences[following[0]].text for w in kind_words):
             chosen = [chosen[0], following[0]]  # …州委集中表彰。各基层党组织也要…: what the unit asked about does
         return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": chosen})
+
+    def _quotes_phrase(self, text: str, words: list[str], quote: Understanding) -> bool:
+        """True when the first sentence quoted holds a phrase of the question (see _holds_phrase)."""
+        return self._holds_phrase(text, words, quote.slots["sentences"][0])
+
+    def _holds_phrase(self, text: str, words: list[str], index: int) -> bool:
+        """True when sentence index holds a stretch of the question of PHRASE characters, which is neither the
+        campaign's own name nor part of a term the index matches already (class: typo, inside-paragraph: the
+        words as the cadre put them)."""
+        sentence = self.sentences.normalized(index)
+        terms = set()
+        for word in (w for w in words if len(w) >= 3):
+            at = text.find(word)
+            while at != -1:
+                terms.update(range(at, at + len(word)))
+                at = text.find(word, at + 1)
+        for start in range(len(text) - PHRASE + 1):
+            stretch = text[start:start + PHRASE]
+            if terms.intersection(range(start, start + PHRASE)):
+                continue
+            if stretch in sentence and not any(stretch in n for n in self.sentences.campaign_names):
+                return True
+        return False
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
