@@ -19,13 +19,13 @@ from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.campaign import Campaign
+from bot.campaign import Campaign, chinese_date
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -37,6 +37,8 @@ _CACHE_SIZE = 512
 MAX_PARTS = 4  # a message with more questions than this is read as one
 _CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
 
+# The question whose answer is the source's rule on moving on (asked for a task not done in time).
+MOVING_ON_QUESTION = "每个阶段的任务没完成能转入下一阶段吗"
 BAD_INPUT_REPLIES = {
     "empty": "您发来的是空消息。请直接打字提问。",
     "too_long": "消息太长了，我只能回答简短的问题。请一次只问一个问题。",
@@ -231,9 +233,30 @@ class Answerer:
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
+        late = self._when_late(reading, today)
+        if late:  # the answer to 现在咋办 first: it has passed, the phase now, the rule; then the deadline
+            body = late + "\n" + body
         if reading.slots.get("english"):
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _when_late(self, reading: Understanding, today) -> str:
+        """动员会议还没开 现在咋办, its deadline passed: says so, names today's phase and quotes the source's rule
+        that each phase's tasks are finished before the next (class: time-aware, "what now")."""
+        text = reading.normalized
+        if reading.intent != "deadline" or not (cue("not_yet", text) and cue("what_now", text)):
+            return ""
+        due = [d for d in map(self.index.deadline, reading.slots["ids"]) if d and d.due and d.date_in_source]
+        if not due or any(d.due >= today for d in due):
+            return ""
+        lines = [f"已经过了截止日期（今天是{chinese_date(today)}）。"]
+        phase = self.campaign.phase_at(today)
+        if phase and phase.described:
+            lines.append(f"现在是{phase_label(phase.number)}（{phase.name}）。")
+        rule = self._engine.sentences.search(self.tokenize(self.normalize(MOVING_ON_QUESTION)), limit=1)
+        if rule:
+            lines.append(self._composer.quote([rule[0].index], self._engine.sentences))
+        return "\n".join(lines)
 
     def _for_own_kind(self, reading: Understanding, unit_kind: str | None) -> Understanding:
         """A deadline found by its task but done by another kind of unit replaced by the same task's deadline for
@@ -265,7 +288,7 @@ class Answerer:
                 return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
             case "phase" if "phase" in slots:
                 kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
-                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False))
+                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False), slots.get("day"))
             case "phase":
                 return c.current_phase(today, unit_kind, role)
             case "phases":

@@ -83,9 +83,11 @@ class Composer:
         """The first phase the source announces without describing it (what comes after the described ones)."""
         return next((p for p in self.campaign.phases if not p.described), None)
 
-    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False) -> str:
+    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False,
+              day: str | None = None) -> str:
         """What the source says about one phase, and where today stands relative to it; asked about the tasks of
-        a kind of unit (named, or the asker's), that unit's deadlines in the phase too."""
+        a kind of unit (named, or the asker's), that unit's deadlines in the phase too; asked whether today is its
+        first or last day (day), yes or no first."""
         phase = self.campaign.phase(number)
         total = len(self.campaign.phases)
         if phase is None:
@@ -93,10 +95,16 @@ class Composer:
         if not phase.described:
             return f"{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
+        head = []
+        if day:  # 今天是不是第一阶段最后一天: yes or no first (class: time-aware)
+            which = phase.end if day == "last" else phase.start
+            said = "最后一天" if day == "last" else "第一天"
+            head = [f"{'是的' if today == which else '不是'}，今天（{chinese_date(today)}）"
+                    f"{'是' if today == which else '不是'}{phase_label(number)}的{said}。"]
         current = self.campaign.phase_at(today)
         if current and current.number != number:
             where += f"，现在是{phase_label(current.number)}"
-        lines = [f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
+        lines = [*head, f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
         refs = [phase.ref]
         for kind in kinds if tasks else ():
             due = [d for d in self.campaign.deadlines_for(kind) if d.due and phase.start <= d.due < phase.end]

@@ -76,8 +76,9 @@ class IntentReader:
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
                 return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
                                   start=("开始" in text and "结束" not in text) or None)
+            day = "last" if cue("last_day", text) else "first" if cue("first_day", text) else None
             return self._rule("phase", text, phase=number, tasks=cue("task", text) or None,
-                              unit_kinds=list(kinds_named_in(text)) or None)
+                              unit_kinds=list(kinds_named_in(text)) or None, day=day if cue("yes_no", text) else None)
         dated = self._dated_deadlines(text, words)
         if dated:
             return dated
