@@ -6,8 +6,11 @@ import re
 from datetime import date
 
 from bot.campaign import Campaign, Deadline, Phase, Topic, chinese_date
+from bot.understanding.lexicon import UNIT_KIND_WORDS
 
 CN_ORDINAL = "零一二三四五六七八九十"
+_DATED = re.compile(r"\d+月\d+日|\d{4}年")  # a sentence with a date is a deadline the file lists already
+MAX_DUTIES = 2  # undated duties of a unit kind quoted at most
 UNIT_TASKS_SHOWN = 4  # next deadlines listed at once (for a unit, or in general); the rest come when these are done
 # A due_text naming a month or 七一 fixes the day; one that names only an event (十八大召开前) does not.
 _SOURCE_NAMES_DAY = re.compile(r"\d+月|七一")
@@ -230,7 +233,18 @@ class Composer:
             lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
         elif self.campaign.status_at(today) == "running":  # after the described phases: what the source says
             lines.append(self.undescribed_stretch(today))
-        return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
+        duties = self.duties_of(kinds[0]) if len(kinds) == 1 and self.campaign.status_at(today) == "running" else []
+        if duties:  # 成立领导小组: what the source asks of the unit kind without a date (class: role-aware)
+            lines += [f"原文对{kinds[0]}的其他要求：", *(f"「{d.text}」" for d in duties)]
+        refs = [*(self._refs(shown) if shown else self.campaign.ref).split("、"), *(d.ref for d in duties)]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(refs)))])
+
+    def duties_of(self, kind: str) -> list:
+        """Undated sentences of the source whose subject is that kind of unit (各县市委、州直各党(工)委也要…)."""
+        names = "|".join(re.escape(w) for w in sorted(UNIT_KIND_WORDS[kind], key=len, reverse=True) if len(w) >= 2)
+        subject = re.compile(rf"^(各|全州)?([^，、]{{0,4}}、)?({names})")
+        return [s for s in self.campaign.sentences if subject.match(s.text) and "要" in s.text
+                and not _DATED.search(s.text)][:MAX_DUTIES]
 
     def _passed_in_phase(self, phase, today: date, kind: str | None, role: str | None) -> list[Deadline]:
         """Deadlines of the current phase already past: a unit that missed one must still hear of it."""
