@@ -54,6 +54,7 @@ DECLINE_REASONS = {
     "no_place": "原文没有写地点，我不乱说。",
     "no_person": "原文只写职务，没有写人名。",
     "no_more": "关于这个问题，原文就写了这些。",
+    "no_list": "原文只提到“{term}”，没有列出它具体是哪些，我不乱说。",
 }
 PERSONAL_REPLIES = {
     "my_households": "查看联系户，请在聊天中发“我的联系户”（需要先绑定干部身份）。",
@@ -323,7 +324,8 @@ class Answerer:
         """Says why no answer is given and offers three questions the engine can answer, related ones first."""
         c = self.campaign
         reason = DECLINE_REASONS.get(reading.slots.get("reason", ""), DECLINE_REASONS[""])
-        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}")
+        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}",
+                              term=reading.slots.get("term", ""))
         if reading.slots.get("english"):
             reply += "\n" + gist(reply, c.english, reading.slots.get("reason", ""))
         return self._with_suggestions(reply, reading, self.suggestions_for(reading.normalized))

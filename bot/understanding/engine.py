@@ -8,7 +8,7 @@ from bot.campaign import Campaign
 from bot.understanding.followup import FollowUpReader
 from bot.understanding.intents import IntentReader
 from bot.understanding.lexicon import (build_tokenizer, correctable_terms, file_terms, frames_a_question, source_words,
-                                       tokens)
+                                       tokens, unlisted_counted_names)
 from bot.understanding.normalize import Normalizer
 from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Index
@@ -30,7 +30,7 @@ class Engine:
         known = self._tokenizer.FREQ
         self._sounds = SoundCorrector(source_words(campaign, [*self.index.words(), *self.sentences.words()]),
                                       lambda w: known.get(w, 0) > 0, lambda text: self._tokenizer.lcut(text, HMM=False))
-        self.reader = IntentReader(self.index, self.sentences)
+        self.reader = IntentReader(self.index, self.sentences, unlisted_counted_names(campaign, whole))
         names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
         self.followups = FollowUpReader(names)
 

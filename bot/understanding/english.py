@@ -87,6 +87,7 @@ DECLINE_GISTS = {
     "no_money": "The source gives no amounts of money.",
     "no_place": "The source names no place.",
     "no_person": "The source names offices, not people.",
+    "no_list": "The source names this but never lists what it is made of.",
 }
 
 

@@ -26,6 +26,8 @@ SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
 
 
+# Asks for the members of a counted name (class: plain-fact, decline): 哪五个, 有哪些, 包括什么, 分别是, 是什么.
+_ASKS_MEMBERS = re.compile(r"哪[一二三四五六七八九十两几\d]*[个项条种样]|哪些|有什么|包括|包含|分别|具体|都是|是什么|指什么")
 _SUPERVISORS = re.compile(r"(?:^|[（，,])([^（，,]*)督促")
 
 
@@ -45,9 +47,10 @@ def _task_words(words: list[str]) -> list[str]:
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
-    def __init__(self, index: Index, sentences: SentenceIndex):
+    def __init__(self, index: Index, sentences: SentenceIndex, unlisted: frozenset[str] = frozenset()):
         self.index = index
         self.sentences = sentences
+        self.unlisted = unlisted  # counted names (五个基本建设) the file names only as an item, never listing theirs
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
@@ -68,6 +71,9 @@ class IntentReader:
         return self._campaign_question(text, words)
 
     def _campaign_question(self, text: str, words: list[str]) -> Understanding:
+        unlisted = next((name for name in self.unlisted if name in text), None)
+        if unlisted and _ASKS_MEMBERS.search(text):  # 五个基本建设是哪五个: the source never lists them
+            return Understanding("unknown", 0.0, text, {"reason": "no_list", "term": unlisted})
         phase = PHASE.search(text)
         last = cue("last_phase", text)
         if (phase or last) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers

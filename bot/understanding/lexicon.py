@@ -167,6 +167,17 @@ def correctable_terms(campaign: Campaign) -> set[str]:
     return names
 
 
+_COUNTED_START = re.compile(r"^[两三四五六七八九十]个?\S{2,}")
+
+
+def unlisted_counted_names(campaign: Campaign, normalize) -> frozenset[str]:
+    """Counted names (五个基本建设) that are an item of a topic's list but whose own members no topic gives: asked
+    which they are, the bot says the source does not list them (class: plain-fact, decline)."""
+    titled = {normalize(t.title) for t in campaign.topics}
+    items = {normalize(i) for t in campaign.topics for i in t.items}
+    return frozenset(i for i in items if _COUNTED_START.match(i) and i not in titled)
+
+
 def common_words_dictionary() -> Path:
     """jieba's dictionary without its rare words, written once to the temporary folder (jieba caches it there too).
 
