@@ -670,3 +670,16 @@ def test_a_counted_name_the_source_never_lists_is_declined_saying_so(answerer):
 def test_a_units_tasks_quote_its_undated_duties(answerer):
     text = answerer.answer("我们机关党委要做哪些事", at("2010-05-03"), unit_kind="州直党(工)委").text
     assert "5月10日" in text and "成立领导小组" in text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("典型要符合啥标准", "经得起推敲"),  # the quoted list of qualities before 先进典型
+    ("确定活动主题要达到什么效果", "目标看得见"),  # the step and what it is for (…，使…)
+], ids=["qualities", "effect"])
+def test_a_part_answered_by_one_sentence_gets_that_sentence(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_a_unit_asking_whether_it_may_be_commended_gets_the_commendation_naming_it(answerer):
+    text = answerer.answer("我们党工委有没有评先的机会", at("2010-05-12"), unit_kind="州直党(工)委").text
+    assert "成绩显著的先进党(工)委" in text

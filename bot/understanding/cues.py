@@ -69,6 +69,10 @@ CUES = {
     "yes_no": ("是不是", "是否", "吗$", "不$", "没$"),
     "last_day": ("最后(1|一)天", "最后1日", "截止那天", "结束那天"),
     "first_day": ("第(1|一)天", "头(1|一)天", "开始那天"),
+    # The qualities a thing must have (class: inside-paragraph): 典型要符合啥标准, 要树什么样的典型.
+    "qualities": ("标准", "条件", "什么样", "哪些特点", "具备什么"),
+    # What a step is for (class: inside-paragraph): 确定活动主题要达到什么效果.
+    "effect": ("效果", "目的", "为了什么", "为了啥", "起什么作用"),
     # A question that wants a date: only phases, deadlines and dated topics can answer it.
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),

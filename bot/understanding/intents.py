@@ -28,6 +28,8 @@ _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "�
 
 # Asks for the members of a counted name (class: plain-fact, decline): 哪五个, 有哪些, 包括什么, 分别是, 是什么.
 _ASKS_MEMBERS = re.compile(r"哪[一二三四五六七八九十两几\d]*[个项条种样]|哪些|有什么|包括|包含|分别|具体|都是|是什么|指什么")
+_PURPOSE = re.compile(r"[，,](使|让|以便|从而|确保)")  # …，使目标看得见: what the step before it is for
+_QUALITY_FRAME = frozenset(("符合", "达到", "具备", "标准", "条件", "样子"))
 _SUPERVISORS = re.compile(r"(?:^|[（，,])([^（，,]*)督促")
 
 
@@ -117,7 +119,22 @@ class IntentReader:
                 return named_task
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
             return self._deadlines(text, words)
-        return self._retrieve(text, words)
+        return self._effect(text, words) or self._retrieve(text, words)
+
+    def _effect(self, text: str, words: list[str]) -> Understanding | None:
+        """确定活动主题要达到什么效果: the sentence doing what is asked about and saying what it is for (…活动主题，
+        使目标看得见…), or None (class: inside-paragraph, what a step is for)."""
+        if not cue("effect", text):
+            return None
+        subject = [w for w in words if not CUE_PATTERNS["effect"].fullmatch(w)]
+        if len(subject) < 2:
+            return None  # one word is a topic's question (活动主题的目的), not a step's
+        for index in range(len(self.sentences.sentences)):
+            sentence = self.sentences.normalized(index)
+            ends = [sentence.find(w) + len(w) for w in subject if w in sentence]
+            if len(ends) == len(subject) and _PURPOSE.search(sentence, max(ends)):
+                return Understanding("source", RULE_CONFIDENCE, text, {"sentences": [index]})
+        return None
 
     def _rule(self, intent: str, text: str, **slots) -> Understanding:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
@@ -209,10 +226,24 @@ class IntentReader:
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
 
+    def _qualities(self, text: str, words: list[str]) -> Understanding | None:
+        """典型要符合啥标准: the sentence giving the thing asked about a quoted list of qualities (培树一批“经得起推敲、
+        群众信服…”的先进典型), or None (class: inside-paragraph, a list of qualities)."""
+        if not cue("qualities", text):
+            return None
+        subject = [w for w in words if not CUE_PATTERNS["qualities"].fullmatch(w) and w not in _QUALITY_FRAME]
+        for index, described in self.sentences.qualified:
+            if subject and all(w in described for w in subject):
+                return Understanding("source", RULE_CONFIDENCE, text, {"sentences": [index]})
+        return None
+
     def _quote(self, text: str, words: list[str]) -> Understanding | None:
         """A 'source' reading: the one or two sentences of the source that hold most of the question, or None.
 
         A question asking when is answered only by sentences that name a date."""
+        qualities = self._qualities(text, words)
+        if qualities:
+            return qualities
         hits = self.sentences.search(words, limit=5)
         strict = cue("date_asked", text) or any(self.sentences.unknown(w) for w in words)
         if cue("date_asked", text):
