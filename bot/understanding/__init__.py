@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 MAX_PARTS = 4  # a message with more questions than this is read as one
+MAX_LISTED = 6  # …and a question listing more subjects than this (五个好、五带头、…分别是啥) too
 _CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
 
 # The question whose answer is the source's rule on moving on (asked for a task not done in time).
@@ -180,9 +181,9 @@ class Answerer:
         asking several things gets every part answered, each part read after the one before it."""
         today = now.astimezone(self.tz).date()
         clean = self._engine.normalizer.clean(text)
-        parts = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
-        parts = [q for part in parts for q in self._conjuncts(part)]
-        if len(parts) < 2 or len(parts) > MAX_PARTS:
+        asked = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
+        parts = [q for part in asked for q in self._conjuncts(part)] if len(asked) <= MAX_PARTS else []
+        if len(parts) < 2 or len(parts) > MAX_LISTED:
             return self._answer_one(text, today, unit_kind, role, intent, previous)
         answers = []
         for part in parts:
@@ -198,15 +199,17 @@ class Answerer:
         for asked in (part, _question_after_context(part)):  # 我在写汇报材料 …: a statement first is context
             if not asked:
                 continue
-            pending, questions = [_CJK_GAP.sub("、", asked)], []
-            while pending and len(questions) + len(pending) <= MAX_PARTS + 1:
+            pending, questions, seen = [_CJK_GAP.sub("、", asked)], [], set()
+            while pending and len(questions) <= MAX_LISTED and len(seen) <= MAX_LISTED ** 2:
                 split = self._engine.followups.conjuncts(self.normalize(pending[0]))
-                if len(split) > 1:
-                    pending[:1] = split
-                else:
+                if len(split) > 1:  # A、B、C的全称 is split pair by pair: what was split once is not again
+                    pending[:1] = [q for q in split if q not in seen]
+                    seen.update(split)
+                elif pending[0] not in questions:
                     questions.append(pending.pop(0))
-            questions = list(dict.fromkeys(questions))  # A、B、C的全称 is split pair by pair: C comes twice
-            if 1 < len(questions) <= MAX_PARTS and not pending:
+                else:
+                    pending.pop(0)
+            if 1 < len(questions) <= MAX_LISTED and not pending:
                 return questions
         return [part]
 
