@@ -194,6 +194,32 @@ def _v3_message_claims(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+CONSOLE_SCHEMA = (
+    # One-time login links: only the sha256 of the token is kept; channel/chat say which chat asked (NULL: the CLI).
+    """CREATE TABLE console_links (token_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)""",
+    "CREATE INDEX idx_console_links_cadre ON console_links(cadre_id, created_at)",
+    # Sessions, keyed by the sha256 of the cookie; a session opened from a chat's link ends with that binding.
+    """CREATE TABLE console_sessions (id_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, csrf_token TEXT NOT NULL, client TEXT, created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT)""",
+    "CREATE TABLE console_login_failures (client TEXT NOT NULL, failed_at TEXT NOT NULL)",
+    "CREATE INDEX idx_console_login_failures ON console_login_failures(client, failed_at)",
+    # 操作记录: every change made in the console; the cadre's name is kept as it was then.
+    """CREATE TABLE console_audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, cadre_id TEXT NOT NULL,
+        cadre_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX idx_console_audit_at ON console_audit(at, id)",
+    # A roster workbook uploaded and checked, waiting for its session to confirm the import.
+    """CREATE TABLE console_uploads (id TEXT PRIMARY KEY, session_sha256 TEXT NOT NULL, path TEXT NOT NULL,
+        filename TEXT NOT NULL, created_at TEXT NOT NULL, imported_at TEXT)""",
+)
+
+
+def _v70_console(db: sqlite_utils.Database) -> None:
+    for statement in CONSOLE_SCHEMA:
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit an applied migration.
 # Numbers 2-9 are reserved: 2 Telegram, 3 WeChat, 4 reminders, 5 understanding; 10+ for later work.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
@@ -201,6 +227,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
+    (70, "web console: login links, sessions, audit, uploads", _v70_console),
 ]
 
 
