@@ -63,9 +63,13 @@ class Console:
         """A UTC moment as local date and minute; empty for None."""
         return self.app.local_text(moment) if moment else ""
 
-    def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
-        """The template rendered (autoescaped) as an HTML response."""
-        html = self.templates.get_template(template).render(**context)
+    def render(self, request: Request, admin: Admin | None, template: str, status: int = 200,
+               **context) -> HTMLResponse:
+        """The template rendered (autoescaped) as an HTML response, with the layout's context: who is logged in,
+        their CSRF token, which page is current."""
+        current = request.url.path.removeprefix(self.base) or "/"
+        html = self.templates.get_template(template).render(
+            admin=admin, current=current, csrf_token=admin.csrf_token if admin else "", **context)
         return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
     def set_session_cookie(self, response: Response, cookie: str) -> None:
@@ -111,10 +115,8 @@ class PageRequest:
         return Clockwork(self.now, self.app.settings.reminders.visit_interval_days, self.app.campaign_start)
 
     def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
-        """Renders a page with the layout's context (who is logged in, their CSRF token, the navigation)."""
-        current = self.request.url.path.removeprefix(self.console.base) or "/"
-        return self.console.render(template, status, admin=self.admin, current=current,
-                                   csrf_token=self.admin.csrf_token if self.admin else "", **context)
+        """Renders a page for this request's administrator."""
+        return self.console.render(self.request, self.admin, template, status, **context)
 
 
 PageFunction = Callable[[PageRequest], Response]
@@ -163,7 +165,7 @@ def serve(console: Console, request: Request, func: PageFunction, form: FormData
                          admin.cadre_id if admin else "-")
         if db.conn.in_transaction:
             db.conn.execute("ROLLBACK")
-        return console.render("error.html", 500, admin=admin, title="出错了",
+        return console.render(request, admin, "error.html", 500, title="出错了",
                               message="处理这个页面时出了错，没有做任何改动。请稍后再试；如果一直不行，请联系系统管理员。")
     logger.info("console %s %s -> %d (admin %s)", request.method, request.url.path, response.status_code,
                 admin.cadre_id if admin else "-")
@@ -174,7 +176,8 @@ def refusal_response(console: Console, request: Request, refused: Refused, admin
     """The Chinese page for a refusal, logged with the reason (never a token: paths only, no query strings)."""
     logger.warning("console refused %s %s -> %d (admin %s): %s", request.method, request.url.path, refused.status,
                    admin.cadre_id if admin else "-", refused.reason)
-    response = console.render("error.html", refused.status, admin=admin, title=refused.title, message=refused.message)
+    response = console.render(request, admin, "error.html", refused.status, title=refused.title,
+                              message=refused.message)
     if refused.status == 401 and request.cookies.get(COOKIE):
         console.clear_session_cookie(response)
     return response

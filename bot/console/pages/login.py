@@ -32,7 +32,7 @@ def logout(req: PageRequest) -> Response:
     with transaction(req.db):
         end_session(req.db, req.admin.session_id, ENDED_LOGOUT, req.now)
         audit.record_action(req.db, req.admin, audit.LOGOUT, req.admin.unit_name, req.now)
-    response = req.console.render("error.html", 200, admin=None, title="已退出登录",
+    response = req.console.render(req.request, None, "error.html", 200, title="已退出登录",
                                   message="您已退出后台。需要再次登录时，请在聊天里给机器人发送“后台”。")
     req.console.clear_session_cookie(response)
     return response

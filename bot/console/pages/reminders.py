@@ -21,4 +21,4 @@ def reminders(req: PageRequest) -> Response:
     after = decode_cursor(cursor, ("due", "id"))
     rows = deliveries(req.db, req.admin, status, after, PAGE_SIZE + 1)
     page = keyset_page(rows, PAGE_SIZE, lambda r: (r.due_key, r.delivery_id), cursor)
-    return req.render("reminders.html", counts=delivery_counts(req.db, req.admin), status=status, page=page)
+    return req.render("reminders.html", counts=delivery_counts(req.db, req.admin), chosen=status, page=page)
