@@ -63,23 +63,26 @@ class Stats:
         self.cadres_behind += other.cadres_behind
 
 
-# One row per cadre: households paired, visited within the interval, overdue. The last visit of each pairing is
-# looked up through idx_visits_household, so a county's page reads only the county's visits.
-_PER_CADRE_SQL = """
-SELECT c.id, c.name, c.unit_id, c.title, c.role,
-       COUNT(p.household_id) AS households,
-       COALESCE(SUM(CASE WHEN p.last >= :cutoff THEN 1 ELSE 0 END), 0) AS covered,
-       COALESCE(SUM(CASE WHEN p.household_id IS NOT NULL AND ((p.last IS NULL AND :never_counts) OR p.last < :cutoff)
-                    THEN 1 ELSE 0 END), 0) AS overdue,
-       MAX(p.last) AS last_visit,
-       EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1) AS bound
-FROM cadres c
-LEFT JOIN (SELECT pp.cadre_id, pp.household_id,
-                  (SELECT MAX(v.visited_at) FROM visits v
-                   WHERE v.household_id = pp.household_id AND v.cadre_id = pp.cadre_id) AS last
-           FROM pairings pp WHERE pp.kind = :kind AND pp.cadre_id IS NOT NULL) p ON p.cadre_id = c.id
-WHERE {where}
-GROUP BY c.id
+# Each paired household of the cadres selected by {where} with its last visit by that cadre (looked up through
+# idx_visits_household, so a county's page reads only the county's visits), then one row per cadre. MATERIALIZED:
+# otherwise SQLite inlines the subquery and looks the last visit up once for every use of it.
+_PER_CADRE_CTE = """
+WITH paired AS MATERIALIZED (
+    SELECT pp.cadre_id, (SELECT MAX(v.visited_at) FROM visits v
+                         WHERE v.household_id = pp.household_id AND v.cadre_id = pp.cadre_id) AS last
+    FROM pairings pp JOIN cadres c ON c.id = pp.cadre_id
+    WHERE pp.kind = :kind AND {where}),
+per_cadre AS (
+    SELECT cadre_id, COUNT(*) AS households,
+           SUM(CASE WHEN last >= :cutoff THEN 1 ELSE 0 END) AS covered,
+           SUM(CASE WHEN (last IS NULL AND :never_counts) OR last < :cutoff THEN 1 ELSE 0 END) AS overdue,
+           MAX(last) AS last_visit
+    FROM paired GROUP BY cadre_id)
+"""
+
+_CADRE_COLUMNS = """
+SELECT c.id, c.name, c.unit_id, COALESCE(c.title, ''), c.role, COALESCE(pc.households, 0), COALESCE(pc.covered, 0),
+       COALESCE(pc.overdue, 0), pc.last_visit, EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
 """
 
 
@@ -99,23 +102,35 @@ class CadreRow:
     bound: bool
 
 
-def _cadre_rows(db: sqlite_utils.Database, where: str, params: dict, clock: Clockwork) -> list[CadreRow]:
-    rows = db.execute(_PER_CADRE_SQL.format(where=where), {**params, **clock.params()}).fetchall()
-    return [CadreRow(r[0], r[1], r[2], r[3] or "", r[4], r[5], r[6], r[7],
-                     datetime.fromisoformat(r[8]) if r[8] else None, bool(r[9])) for r in rows]
+def _cadre_rows(db: sqlite_utils.Database, sql: str, params: dict) -> list[CadreRow]:
+    return [CadreRow(*r[:8], datetime.fromisoformat(r[8]) if r[8] else None, bool(r[9]))
+            for r in db.execute(sql, params).fetchall()]
 
 
 def cadres_of_unit(db: sqlite_utils.Database, unit_id: str, clock: Clockwork) -> list[CadreRow]:
-    """The cadres whose own unit is unit_id (not those below it), most overdue first."""
-    rows = _cadre_rows(db, "c.unit_id = :unit", {"unit": unit_id}, clock)
-    return sorted(rows, key=lambda r: (-r.overdue, r.cadre_id))
+    """The cadres whose own unit is unit_id (not those below it), most overdue first; those with no household too."""
+    sql = (_PER_CADRE_CTE.format(where="c.unit_id = :unit") + _CADRE_COLUMNS +
+           "FROM cadres c LEFT JOIN per_cadre pc ON pc.cadre_id = c.id WHERE c.unit_id = :unit "
+           "ORDER BY COALESCE(pc.overdue, 0) DESC, c.id")
+    return _cadre_rows(db, sql, {"unit": unit_id, **clock.params()})
 
 
 def cadres_behind(db: sqlite_utils.Database, admin: Admin, clock: Clockwork, limit: int) -> list[CadreRow]:
     """The cadres of the scope with the most overdue households, worst first."""
     where, params = scope_sql(admin, "c.unit_id")
-    rows = [r for r in _cadre_rows(db, where, params, clock) if r.overdue]
-    return sorted(rows, key=lambda r: (-r.overdue, r.cadre_id))[:limit]
+    sql = (_PER_CADRE_CTE.format(where=where) + _CADRE_COLUMNS +
+           "FROM per_cadre pc JOIN cadres c ON c.id = pc.cadre_id WHERE pc.overdue > 0 "
+           "ORDER BY pc.overdue DESC, c.id LIMIT :limit")
+    return _cadre_rows(db, sql, {**params, **clock.params(), "limit": limit})
+
+
+def _unit_figures(db: sqlite_utils.Database, where: str, params: dict, clock: Clockwork) -> dict[str, Stats]:
+    """Each unit's own figures (its own cadres only), computed in one query."""
+    sql = (_PER_CADRE_CTE.format(where=where) +
+           "SELECT c.unit_id, COUNT(*), SUM(pc.households), SUM(pc.covered), SUM(pc.overdue), "
+           "SUM(CASE WHEN pc.overdue > 0 THEN 1 ELSE 0 END) "
+           "FROM per_cadre pc JOIN cadres c ON c.id = pc.cadre_id GROUP BY c.unit_id")
+    return {r[0]: Stats(*r[1:]) for r in db.execute(sql, {**params, **clock.params()}).fetchall()}
 
 
 @dataclass(frozen=True)
@@ -152,26 +167,24 @@ class UnitTree:
 def unit_tree(db: sqlite_utils.Database, admin: Admin, clock: Clockwork, root: str | None = None) -> UnitTree:
     """The scope's units (or, given root, a unit already found in scope, with those below it) with each unit's
     figures: its own cadres', and with everything below it."""
-    if root is None:
-        where, params = scope_sql(admin, "id")
-    else:
-        where, params = in_unit_subtree("id"), {"root": root}
+    if root is not None and admin.scope_root is None and top_units(db) == [root]:
+        root = None  # the office's top unit holds everything: scanning all is 3× faster than walking the tree
+    where, params = _subtree(admin, root, "id")
     units = {r[0]: Unit(*r) for r in db.execute(
         f"SELECT id, name, parent_id, kind FROM units WHERE {where} ORDER BY id", params)}
     children: dict[str | None, list[str]] = {}
     for unit in units.values():
         children.setdefault(unit.parent_id if unit.parent_id in units else None, []).append(unit.unit_id)
-    cadre_where = "1 = 0" if not units else f"c.unit_id IN (SELECT id FROM units WHERE {where})"
-    cadre_params = params
-    direct: dict[str, Stats] = {}
-    for row in _cadre_rows(db, cadre_where, cadre_params, clock):
-        if row.households:
-            direct.setdefault(row.unit_id, Stats()).add(
-                Stats(1, row.households, row.covered, row.overdue, 1 if row.overdue else 0))
-    tree = UnitTree(units, children, direct)
+    cadre_where, _ = _subtree(admin, root, "c.unit_id")
+    tree = UnitTree(units, children, _unit_figures(db, cadre_where, params, clock))
     for root in tree.roots():
         _roll_up(tree, root)
     return tree
+
+
+def _subtree(admin: Admin, root: str | None, unit_column: str) -> tuple[str, dict]:
+    """The condition for root's subtree (a unit already found in scope), or for the whole scope when root is None."""
+    return (in_unit_subtree(unit_column), {"root": root}) if root else scope_sql(admin, unit_column)
 
 
 def _roll_up(tree: UnitTree, root: str) -> None:
@@ -274,10 +287,10 @@ def weekly_visits(db: sqlite_utils.Database, admin: Admin, clock: Clockwork, tz)
     offset = clock.now.astimezone(tz).utcoffset()
     shift = f"{int(offset.total_seconds() // 60):+d} minutes"
     where, params = scope_sql(admin, "c.unit_id")
+    join = "" if admin.scope_root is None else "JOIN cadres c ON c.id = v.cadre_id"  # the office counts every visit
     counts = dict(db.execute(
         "SELECT date(v.visited_at, :shift, '-6 days', 'weekday 1') AS week, COUNT(*) FROM visits v "
-        f"JOIN cadres c ON c.id = v.cadre_id WHERE {where} AND v.visited_at >= :start AND v.visited_at <= :now "
-        "GROUP BY week", {**params, "shift": shift, "start": clock.since.isoformat(), "now": clock.now.isoformat()}))
+        f"{join} WHERE {where} AND v.visited_at >= :start AND v.visited_at <= :now GROUP BY week", {**params, "shift": shift, "start": clock.since.isoformat(), "now": clock.now.isoformat()}))
     first = clock.since.astimezone(tz).date()
     last = clock.now.astimezone(tz).date()
     monday = max(first - timedelta(days=first.weekday()), last - timedelta(days=last.weekday(), weeks=MAX_WEEKS_CHARTED - 1))
