@@ -24,3 +24,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_roster.py --scale 0.1
 	$(BIN)/python benchmarks/bench_dispatch.py
 	$(BIN)/python benchmarks/bench_wechat.py
+	$(BIN)/python benchmarks/bench_console.py --scale 0.1
