@@ -8,6 +8,7 @@ import io
 import logging
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -435,3 +436,13 @@ async def test_checking_a_large_roster_leaves_the_event_loop_free(client, two_co
     await ticking
     assert response.status_code == 200 and "检查通过" in response.text
     assert ticks - before >= 10  # the loop went on while the check ran (blocked, it would not have ticked at all)
+
+
+async def test_an_unconfirmed_upload_is_deleted_when_the_next_one_comes(client, two_counties):
+    csrf = await login(client, two_counties, OFFICE)
+    await upload(client, csrf, "第一份.xlsx", workbook_bytes())
+    [(first,)] = two_counties.db.execute("SELECT path FROM console_uploads").fetchall()
+    assert Path(first).exists()
+    await upload(client, csrf, "第二份.xlsx", workbook_bytes())
+    assert [r[0] for r in two_counties.db.execute("SELECT filename FROM console_uploads")] == ["第二份.xlsx"]
+    assert not Path(first).exists()

@@ -9,6 +9,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from starlette.background import BackgroundTask
@@ -21,6 +22,7 @@ from bot.console.serving import PageRequest, too_large
 from bot.db import transaction
 from bot.roster import RosterError, import_roster, write_template
 
+UPLOAD_KEPT = timedelta(days=1)  # a checked workbook nobody confirmed is deleted after this
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip file
 _UNSAFE_NAME = re.compile(r"[^\w\u4e00-\u9fff.()（）-]+")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,9 +106,9 @@ def safe_name(filename: str) -> str:
 
 
 def _forget_pending(req: PageRequest) -> None:
-    """Drops this session's earlier upload that was checked but never confirmed."""
-    for (path,) in req.db.execute("SELECT path FROM console_uploads WHERE session_sha256 = ? AND imported_at IS NULL",
-                                  (req.admin.session_id,)).fetchall():
+    """Drops this session's earlier upload that was checked but never confirmed, and anyone's older than a day."""
+    stale = "imported_at IS NULL AND (session_sha256 = ? OR created_at < ?)"
+    params = (req.admin.session_id, (req.now - UPLOAD_KEPT).isoformat())
+    for (path,) in req.db.execute(f"SELECT path FROM console_uploads WHERE {stale}", params).fetchall():
         shutil.rmtree(Path(path).parent, ignore_errors=True)
-    req.db.execute("DELETE FROM console_uploads WHERE session_sha256 = ? AND imported_at IS NULL",
-                   (req.admin.session_id,))
+    req.db.execute(f"DELETE FROM console_uploads WHERE {stale}", params)
