@@ -163,3 +163,4 @@ async def test_a_county_administrator_on_a_phone(demo_site, browser):
     await shot(page, "overview-phone")
     await page.goto(link)
     assert "登录链接已用过" in await page.locator("h1").inner_text()
+    await shot(page, "link-used-phone")

@@ -76,7 +76,9 @@ def roster_import(req: PageRequest) -> Response:
         return _render(req, 422, stage="errors", filename=row[1], error=str(exc), issues=exc.errors)
     with transaction(req.db):
         req.db.execute("UPDATE console_uploads SET imported_at = ? WHERE id = ?", (req.now.isoformat(), upload_id))
-        audit.record_action(req.db, req.admin, audit.ROSTER_IMPORT, row[1], req.now, report.summary().splitlines()[0])
+        lines = report.summary().splitlines()
+        changes = "；".join(line.strip() for line in lines[1:] if line.startswith("  ")) or lines[0]
+        audit.record_action(req.db, req.admin, audit.ROSTER_IMPORT, row[1], req.now, changes)
     shutil.rmtree(path.parent, ignore_errors=True)
     return _render(req, stage="imported", filename=row[1], summary=report.summary())
 
