@@ -349,6 +349,8 @@ async def test_roster_upload_checks_then_imports_on_confirmation(client, two_cou
     assert two_counties.db.execute("SELECT unit_id FROM cadres WHERE id = 'C9'").fetchone()[0] == "U0101"
     audit = two_counties.db.execute("SELECT cadre_id, action, target FROM console_audit WHERE action = '导入花名册'").fetchall()
     assert audit == [(OFFICE, "导入花名册", "花名册.xlsx")]
+    detail = two_counties.db.execute("SELECT detail FROM console_audit WHERE action = '导入花名册'").fetchone()[0]
+    assert "干部：新增 1" in detail and "农户：新增 1" in detail
     again = await client.post("/console/roster/import", data={"csrf_token": csrf, "upload_id": upload_id})
     assert again.status_code == 410
     log = (await client.get("/console/audit")).text
