@@ -89,8 +89,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         app = build(Path(tmp), args.scale)
-        counts = [app.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("units", "cadres", "households", "visits")]
-        print("built in %.0f s: %d units, %d cadres, %d households, %d visits" % (time.perf_counter() - started, *counts))
+        counts = [app.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                  for table in ("units", "cadres", "households", "visits")]
+        print("built in %.0f s: %d units, %d cadres, %d households, %d visits"
+              % (time.perf_counter() - started, *counts))
         common = ["/console/reminders", "/console/export"]
         report("office", asyncio.run(page_times(app, "G0000000", ["/console/", "/console/units/U00000",
                                                                    "/console/units/U00001", *common], args.rounds)))

@@ -22,7 +22,7 @@ from bot.console.pagination import PAGE_SIZE
 from bot.messages import Incoming
 from bot.router import Route, dispatch
 from handlers.console_link import asks_console, console_link
-from tests.console_helpers import (COUNTY, OFFICE, OTHER_COUNTY, client_for, csrf_of, insert_two_counties,
+from tests.console_helpers import (COUNTY, OFFICE, OTHER_COUNTY, client_for, insert_two_counties,
                                    link_token, login)
 
 
@@ -181,7 +181,8 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(client, two_cou
 
 async def test_a_form_from_another_site_is_refused(client, two_counties):
     csrf = await login(client, two_counties, COUNTY)
-    response = await client.post("/console/logout", data={"csrf_token": csrf}, headers={"origin": "https://evil.example"})
+    response = await client.post("/console/logout", data={"csrf_token": csrf},
+                                 headers={"origin": "https://evil.example"})
     assert response.status_code == 403
     assert (await client.get("/console/")).status_code == 200
 
@@ -228,7 +229,8 @@ SCOPE_MATRIX = [
 ]
 
 
-@pytest.mark.parametrize("who, url, status", SCOPE_MATRIX, ids=[f"{w}{u.removeprefix('/console')}" for w, u, _ in SCOPE_MATRIX])
+@pytest.mark.parametrize("who, url, status", SCOPE_MATRIX,
+                         ids=[f"{w}{u.removeprefix('/console')}" for w, u, _ in SCOPE_MATRIX])
 async def test_scope_by_url(client, two_counties, who, url, status):
     await login(client, two_counties, who)
     response = await client.get(url)
@@ -347,7 +349,8 @@ async def test_roster_upload_checks_then_imports_on_confirmation(client, two_cou
     done = await client.post("/console/roster/import", data={"csrf_token": csrf, "upload_id": upload_id})
     assert done.status_code == 200 and "已导入" in done.text
     assert two_counties.db.execute("SELECT unit_id FROM cadres WHERE id = 'C9'").fetchone()[0] == "U0101"
-    audit = two_counties.db.execute("SELECT cadre_id, action, target FROM console_audit WHERE action = '导入花名册'").fetchall()
+    audit = two_counties.db.execute(
+        "SELECT cadre_id, action, target FROM console_audit WHERE action = '导入花名册'").fetchall()
     assert audit == [(OFFICE, "导入花名册", "花名册.xlsx")]
     detail = two_counties.db.execute("SELECT detail FROM console_audit WHERE action = '导入花名册'").fetchone()[0]
     assert "干部：新增 1" in detail and "农户：新增 1" in detail

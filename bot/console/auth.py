@@ -152,7 +152,8 @@ def open_session(db: sqlite_utils.Database, token: str, client: str, now: dateti
     with transaction(db):
         problem, link = _link_problem(db, token, now)
         if problem is None:
-            db.execute("UPDATE console_links SET used_at = ? WHERE token_sha256 = ?", (now.isoformat(), hash_token(token)))
+            db.execute("UPDATE console_links SET used_at = ? WHERE token_sha256 = ?",
+                       (now.isoformat(), hash_token(token)))
             cadre_id, channel, chat_id = link
             refusal = _no_longer_admin(db, cadre_id, channel, chat_id)
             if refusal is None:

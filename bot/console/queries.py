@@ -82,7 +82,8 @@ per_cadre AS (
 
 _CADRE_COLUMNS = """
 SELECT c.id, c.name, c.unit_id, COALESCE(c.title, ''), c.role, COALESCE(pc.households, 0), COALESCE(pc.covered, 0),
-       COALESCE(pc.overdue, 0), pc.last_visit, EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
+       COALESCE(pc.overdue, 0), pc.last_visit,
+       EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
 """
 
 
@@ -263,7 +264,8 @@ class HouseholdRow:
     overdue: bool
 
 
-def households_of(db: sqlite_utils.Database, cadre_id: str, clock: Clockwork, shown_dates: int = 5) -> list[HouseholdRow]:
+def households_of(db: sqlite_utils.Database, cadre_id: str, clock: Clockwork,
+                  shown_dates: int = 5) -> list[HouseholdRow]:
     """The households paired with the cadre, with their visits by that cadre (never phone or notes)."""
     params = clock.params()
     rows = db.execute(
@@ -290,10 +292,12 @@ def weekly_visits(db: sqlite_utils.Database, admin: Admin, clock: Clockwork, tz)
     join = "" if admin.scope_root is None else "JOIN cadres c ON c.id = v.cadre_id"  # the office counts every visit
     counts = dict(db.execute(
         "SELECT date(v.visited_at, :shift, '-6 days', 'weekday 1') AS week, COUNT(*) FROM visits v "
-        f"{join} WHERE {where} AND v.visited_at >= :start AND v.visited_at <= :now GROUP BY week", {**params, "shift": shift, "start": clock.since.isoformat(), "now": clock.now.isoformat()}))
+        f"{join} WHERE {where} AND v.visited_at >= :start AND v.visited_at <= :now GROUP BY week",
+        {**params, "shift": shift, "start": clock.since.isoformat(), "now": clock.now.isoformat()}))
     first = clock.since.astimezone(tz).date()
     last = clock.now.astimezone(tz).date()
-    monday = max(first - timedelta(days=first.weekday()), last - timedelta(days=last.weekday(), weeks=MAX_WEEKS_CHARTED - 1))
+    monday = max(first - timedelta(days=first.weekday()),
+                 last - timedelta(days=last.weekday(), weeks=MAX_WEEKS_CHARTED - 1))
     weeks = []
     while monday <= last:
         weeks.append((monday, counts.get(monday.isoformat(), 0)))
@@ -325,7 +329,8 @@ def delivery_counts(db: sqlite_utils.Database, admin: Admin) -> list[tuple[str, 
     return [(status, STATUS_NAMES[status], counts.get(status, 0)) for status in STATUSES]
 
 
-def deliveries(db: sqlite_utils.Database, admin: Admin, status: str | None, after: dict, limit: int) -> list[DeliveryRow]:
+def deliveries(db: sqlite_utils.Database, admin: Admin, status: str | None, after: dict,
+               limit: int) -> list[DeliveryRow]:
     """The scope's reminders, newest due first, optionally of one status, after the keyset cursor."""
     where, params = scope_sql(admin, "c.unit_id")
     rows = db.execute(

@@ -56,7 +56,8 @@ def roster_check(req: PageRequest) -> Response:
     except RosterError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
         return _render(req, 422, stage="errors", filename=path.name, error=str(exc), issues=exc.errors)
-    req.db.execute("INSERT INTO console_uploads (id, session_sha256, path, filename, created_at) VALUES (?, ?, ?, ?, ?)",
+    req.db.execute("INSERT INTO console_uploads (id, session_sha256, path, filename, created_at) "
+                   "VALUES (?, ?, ?, ?, ?)",
                    (upload_id, req.admin.session_id, str(path), path.name, req.now.isoformat()))
     return _render(req, stage="checked", filename=path.name, summary=report.summary(), upload_id=upload_id)
 
