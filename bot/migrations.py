@@ -212,6 +212,9 @@ CONSOLE_SCHEMA = (
     # A roster workbook uploaded and checked, waiting for its session to confirm the import.
     """CREATE TABLE console_uploads (id TEXT PRIMARY KEY, session_sha256 TEXT NOT NULL, path TEXT NOT NULL,
         filename TEXT NOT NULL, created_at TEXT NOT NULL, imported_at TEXT)""",
+    # The last visit of a pairing (cadre, household) is one seek in this index: the console's figures per cadre
+    # and unit read it for every pairing of the scope (half the time of going through idx_visits_household).
+    "CREATE INDEX idx_visits_cadre_household ON visits(cadre_id, household_id, visited_at)",
 )
 
 
@@ -227,7 +230,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (3, "processed messages: claimed by, finished at", _v3_message_claims),
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
-    (70, "web console: login links, sessions, audit, uploads", _v70_console),
+    (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
 ]
 
 
