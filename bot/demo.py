@@ -1,8 +1,10 @@
-"""`campaign-bot demo`: a demo database from the shipped fictional roster, then a console chat as a demo cadre."""
+"""`campaign-bot demo`: a demo database from the shipped fictional roster, then a console chat as a demo cadre, or
+(--web) the web console on 127.0.0.1 with a login link for the demo office administrator."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import dataclasses
 import shutil
 import sys
@@ -11,13 +13,15 @@ from pathlib import Path
 from bot.app import BotApp
 from bot.channels.console import CONSOLE_HELP, bind_console, run_chat
 from bot.clock import Clock, parse_moment
-from bot.config import DatabaseSettings, PhotoSettings, Settings
+from bot.config import DatabaseSettings, PhotoSettings, ServerSettings, Settings
 from bot.roster import import_roster
 from bot.store.cadres import cadre_by_id
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 DEMO_CADRE = "G001"
 DEMO_MOMENT = "2010-05-12T09:00"
+DEMO_OFFICE_ADMIN = "G004"
+DEMO_VISITS = DEMO_DIR / "走访.csv"
 
 
 def demo_settings(base: Settings | None = None) -> Settings:
@@ -53,6 +57,38 @@ def banner(app: BotApp) -> str:
         f"可以试试：现在是哪个阶段 / 我的联系户 / 我的结对 / /photo {DEMO_DIR / 'visit.jpg'} 入户了解春耕 / 我的走访\n"
         + CONSOLE_HELP
     )
+
+
+def add_demo_visits(app: BotApp) -> int:
+    """Records the demo's fictional visits (走访.csv, local times), so the console has progress to show."""
+    with DEMO_VISITS.open(encoding="utf-8") as fh:
+        rows = [(r["干部编号"], r["户编号"], parse_moment(r["走访时间"], app.settings.timezone), r["说明"])
+                for r in csv.DictReader(fh)]
+    app.db.conn.executemany(
+        "INSERT INTO visits (cadre_id, household_id, channel, chat_id, reported_at, visited_at, note) "
+        "VALUES (?, ?, 'demo', 'demo', ?, ?, ?)", [(c, h, t.isoformat(), t.isoformat(), n) for c, h, t, n in rows])
+    return len(rows)
+
+
+def run_demo_web(now_text: str | None = None, base: Settings | None = None, port: int = 8080,
+                 routes: list | None = None) -> None:
+    """Serves the web console on 127.0.0.1 over the demo data (with visits and planned reminders) until Ctrl-C,
+    after printing a login link for the demo office administrator."""
+    import uvicorn
+
+    from bot.console import issue_login_link
+    from bot.web import build_web_app
+    from schedules.plan import plan
+
+    base = dataclasses.replace(base or Settings(), server=ServerSettings(host="127.0.0.1", port=port))
+    app = open_demo(now_text, base, routes)
+    add_demo_visits(app)
+    plan(app, app.clock.now())
+    link = issue_login_link(app.db, app.settings, DEMO_OFFICE_ADMIN, app.clock.now())
+    print(f"演示后台：时钟设在 {app.local_text(app.clock.now())}（北京时间），花名册为虚构数据。\n"
+          f"用浏览器打开下面的链接，以演示活动办管理员 {DEMO_OFFICE_ADMIN} 的身份登录（10 分钟内有效，只能用一次）：\n"
+          f"{link.url}\n按 Ctrl-C 停止。", flush=True)
+    uvicorn.run(build_web_app(app, []), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
 def run_demo(now_text: str | None = None, base: Settings | None = None, routes: list | None = None) -> None:

@@ -542,6 +542,35 @@ def _v30_import_runs(db: sqlite_utils.Database) -> None:
         "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
 
 
+CONSOLE_SCHEMA = (
+    # One-time login links: only the sha256 of the token is kept; channel/chat say which chat asked (NULL: the CLI).
+    """CREATE TABLE console_links (token_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)""",
+    "CREATE INDEX idx_console_links_cadre ON console_links(cadre_id, created_at)",
+    # Sessions, keyed by the sha256 of the cookie; a session opened from a chat's link ends with that binding.
+    """CREATE TABLE console_sessions (id_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, csrf_token TEXT NOT NULL, client TEXT, created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT)""",
+    "CREATE TABLE console_login_failures (client TEXT NOT NULL, failed_at TEXT NOT NULL)",
+    "CREATE INDEX idx_console_login_failures ON console_login_failures(client, failed_at)",
+    # 操作记录: every change made in the console; the cadre's name is kept as it was then.
+    """CREATE TABLE console_audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, cadre_id TEXT NOT NULL,
+        cadre_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX idx_console_audit_at ON console_audit(at, id)",
+    # A roster workbook uploaded and checked, waiting for its session to confirm the import.
+    """CREATE TABLE console_uploads (id TEXT PRIMARY KEY, session_sha256 TEXT NOT NULL, path TEXT NOT NULL,
+        filename TEXT NOT NULL, created_at TEXT NOT NULL, imported_at TEXT)""",
+    # The last visit of a pairing (cadre, household) is one seek in this index: the console's figures per cadre
+    # and unit read it for every pairing of the scope (half the time of going through idx_visits_household).
+    "CREATE INDEX idx_visits_cadre_household ON visits(cadre_id, household_id, visited_at)",
+)
+
+
+def _v70_console(db: sqlite_utils.Database) -> None:
+    for statement in CONSOLE_SCHEMA:
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -558,6 +587,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
     (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
+    (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
 ]
 
 

@@ -1,0 +1,29 @@
+"""The console's navigation bar: one entry per page, in the order a clerk works through them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A page in the navigation bar; `ready=False` entries are kept in order but not shown until their page exists."""
+
+    label: str
+    path: str  # relative to the console's base path
+    office_only: bool = False
+    ready: bool = True
+
+
+# 走访审核, 任务 and 通知 come with the supervision model (issue 12): set ready=True when their routes are added.
+NAV = [
+    NavItem("概览", "/"),
+    NavItem("单位", "/units"),
+    NavItem("走访审核", "/reviews", ready=False),
+    NavItem("任务", "/tasks", ready=False),
+    NavItem("通知", "/notices", ready=False),
+    NavItem("提醒", "/reminders"),
+    NavItem("花名册", "/roster", office_only=True),
+    NavItem("导出", "/export"),
+    NavItem("操作记录", "/audit", office_only=True),
+]
