@@ -19,7 +19,7 @@ from bot.rules import (
     has_refused_media,
     intent,
 )
-from handlers import admin, ask, binding, households, media, start, visits
+from handlers import admin, ask, binding, console_link, households, media, start, visits
 from handlers.binding import CONFIRMING_UNBIND
 from handlers.visits import CHOOSING_HOUSEHOLD
 
@@ -60,6 +60,7 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("my visits", intent("my_visits"), visits.my_visits, requires=BOUND),
     Route("help by words", intent("help"), start.show_help),
     Route("progress", admin.asks_progress, admin.progress, requires=UNIT_ADMIN),
+    Route("console link", console_link.asks_console, console_link.console_link, requires=UNIT_ADMIN),
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),

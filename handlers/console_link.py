@@ -18,10 +18,8 @@ def asks_console(msg: Incoming, ctx: Context) -> bool:
 
 async def console_link(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Sends an administrator a login link for the web console, valid 10 minutes, usable once, bound to this chat."""
-    if ctx.cadre is None:
-        return [Outgoing("网页后台只对单位管理员和活动办管理员开放。请先发送“绑定 绑定码”绑定您的身份。")]
     try:
-        link = issue_login_link(ctx.db, ctx.app.settings, ctx.cadre["id"], ctx.now, ctx.channel, ctx.chat_id)
+        link = issue_login_link(ctx.db, ctx.app.settings, ctx.cadre.id, ctx.now, ctx.channel, ctx.chat_id)
     except LinkRefused as exc:
         return [Outgoing(str(exc))]
     minutes = ctx.app.settings.console.link_ttl_minutes

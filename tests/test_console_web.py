@@ -20,9 +20,9 @@ from bot.config import ConsoleSettings, ServerSettings
 from bot.console import LinkRefused, issue_login_link
 from bot.console.pagination import PAGE_SIZE
 from bot.messages import Incoming
+from bot.router import ADMINS_ONLY
 from bot.router import answer as dispatch
-from bot.rules import Route
-from handlers.console_link import asks_console, console_link
+from handlers import ROUTES
 from tests.console_helpers import (COUNTY, OFFICE, OTHER_COUNTY, client_for, insert_two_counties,
                                    link_token, login)
 
@@ -102,15 +102,12 @@ def chat_message(cadre_id: str, text: str, app) -> Incoming:
     return Incoming(channel="console", chat_id=cadre_id, user_id=cadre_id, sent_at=app.clock.now(), text=text)
 
 
-CONSOLE_ROUTES = [Route("console link", asks_console, console_link)]
-
-
 @pytest.mark.parametrize("text", ["后台", "/console"], ids=["words", "command"])
 async def test_an_administrator_asks_the_bot_for_a_link_that_works(two_counties, text):
     from bot.channels.console import bind_console
 
     bind_console(two_counties, COUNTY)
-    [reply] = await dispatch(two_counties, chat_message(COUNTY, text, two_counties), CONSOLE_ROUTES)
+    [reply] = await dispatch(two_counties, chat_message(COUNTY, text, two_counties), ROUTES)
     url = re.search(r"http://\S+", reply.text).group(0)
     assert "10 分钟内有效" in reply.text and url.startswith("http://127.0.0.1:8080/console/login?t=")
     async with client_for(two_counties) as c:
@@ -121,8 +118,9 @@ async def test_a_cadre_asking_the_bot_is_refused(two_counties):
     from bot.channels.console import bind_console
 
     bind_console(two_counties, "C1")
-    [reply] = await dispatch(two_counties, chat_message("C1", "后台", two_counties), CONSOLE_ROUTES)
-    assert "只对单位管理员和活动办管理员开放" in reply.text and "http" not in reply.text
+    [reply] = await dispatch(two_counties, chat_message("C1", "后台", two_counties), ROUTES)
+    assert reply.text == ADMINS_ONLY and "http" not in reply.text  # the router refuses, the handler never runs
+    assert two_counties.db.execute("SELECT COUNT(*) FROM console_links").fetchone()[0] == 0
 
 
 def test_console_link_command_prints_a_link_for_an_administrator_only(two_counties, tmp_path, settings):

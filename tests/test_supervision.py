@@ -60,8 +60,8 @@ def test_task_status_lists_the_scope_units_of_the_bound_kinds_not_done_first(db)
 def test_a_notice_reaches_its_scope_but_its_sender_once_and_receipts_add_up(db):
     scope = scopes.scope_of(db, "C3")  # 示例县委's administrator: C1 and C2 are below
     notice = supervision.create_notice(db, scope, " 周五前上报走访情况 ", False, NOW)
-    assert supervision.confirm_notice(db, notice, scope, NOW) == 2
-    assert supervision.confirm_notice(db, notice, scope, NOW) == 2  # confirming twice adds nobody
+    assert supervision.confirm_notice(db, notice, NOW) == 2
+    assert supervision.confirm_notice(db, notice, NOW) == 2  # confirming twice adds nobody
     assert {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")} == {"C1", "C2"}
     supervision.mark_delivered(db, notice, "C1", NOW)
     supervision.mark_undeliverable(db, notice, "C2", "未绑定")
@@ -77,3 +77,22 @@ def test_an_empty_or_oversized_notice_is_refused_before_anything_is_written(db, 
     with pytest.raises(ValueError):
         supervision.create_notice(db, scopes.scope_of(db, "C3"), text, False, NOW)
     assert db.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0
+
+
+def test_a_second_confirmation_adds_nobody_who_joined_the_scope_since(db):
+    notice = supervision.create_notice(db, scopes.scope_of(db, "C3"), "周五前上报走访情况", False, NOW)
+    assert supervision.confirm_notice(db, notice, NOW) == 2
+    db["cadres"].insert({"id": "C9", "name": "新来的干部", "phone": "13800000009", "unit_id": "U0101", "title": "",
+                         "role": "干部"})
+    assert supervision.confirm_notice(db, notice, NOW + timedelta(minutes=1)) == 2
+    assert "C9" not in {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")}
+
+
+def test_recipients_follow_the_notices_own_sender_and_unit(db):
+    notice = supervision.create_notice(db, scopes.scope_of(db, "C3"), "周五前上报走访情况", False, NOW)
+    db.execute("UPDATE notices SET scope_unit_id = 'U0101' WHERE id = ?", (notice,))  # a notice for one branch
+    db["cadres"].insert({"id": "C8", "name": "县委干部", "phone": "13800000008", "unit_id": "U01", "title": "",
+                         "role": "干部"})  # in the sender's county, not in the notice's branch
+    supervision.confirm_notice(db, notice, NOW)
+    assert {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")} == {"C1", "C2"}
+    assert supervision.notice_scope(db, notice).viewer_id == "C3"

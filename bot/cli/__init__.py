@@ -207,10 +207,11 @@ def demo(now_text, web, port, settings):
     """
     from bot.demo import run_demo, run_demo_web
     from handlers import ROUTES
+    from schedules.plan import plan
 
     try:
         if web:
-            run_demo_web(now_text, settings, port, ROUTES)
+            run_demo_web(now_text, settings, port, ROUTES, plan)
         else:
             run_demo(now_text, settings, ROUTES)
     except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import secrets
@@ -12,7 +13,9 @@ import sqlite_utils
 
 from bot.console.errors import RELOGIN_HINT, Refused, login_needed
 from bot.db import transaction
-from bot.store.progress import admin_scope
+from bot.store import console as store
+from bot.store.cadres import Cadre, cadre_by_id
+from bot.store.scopes import Scope, scope_of
 from bot.vocabulary import OFFICE_ADMIN, UNIT_ADMIN
 
 logger = logging.getLogger(__name__)
@@ -52,6 +55,7 @@ class Admin:
     unit_name: str
     session_id: str
     csrf_token: str
+    scope: Scope
 
     @property
     def is_office(self) -> bool:
@@ -61,7 +65,7 @@ class Admin:
     @property
     def scope_root(self) -> str | None:
         """The unit whose subtree this administrator oversees; None for the office (everything)."""
-        return admin_scope({"role": self.role, "unit_id": self.unit_id})
+        return self.scope.root_unit
 
 
 def hash_token(token: str) -> str:
@@ -75,75 +79,63 @@ def console_base_url(settings) -> str:
     return base.rstrip("/") + settings.console.path.rstrip("/")
 
 
-def cadre_row(db: sqlite_utils.Database, cadre_id: str) -> dict | None:
-    """The cadre with their role and unit's name, or None."""
-    row = db.execute("SELECT c.id, c.name, c.role, c.unit_id, u.name FROM cadres c JOIN units u ON u.id = c.unit_id "
-                     "WHERE c.id = ?", (cadre_id,)).fetchone()
-    return dict(zip(("id", "name", "role", "unit_id", "unit_name"), row)) if row else None
-
-
 def issue_login_link(db: sqlite_utils.Database, settings, cadre_id: str, now: datetime,
                      channel: str | None = None, chat_id: str | None = None) -> LoginLink:
     """A one-time login link for an administrator, bound to the chat that asked (None: the CLI); raises LinkRefused."""
-    cadre = cadre_row(db, cadre_id)
+    cadre = cadre_by_id(db, cadre_id)
     if cadre is None:
         raise LinkRefused(f"找不到干部编号“{cadre_id}”。")
-    if cadre["role"] not in ADMIN_ROLES:
+    if cadre.role not in ADMIN_ROLES:
         logger.warning("console link refused: cadre %s is not an administrator", cadre_id)
         raise LinkRefused(FOR_ADMINS_ONLY)
     console = settings.console
-    recent = db.execute("SELECT COUNT(*) FROM console_links WHERE cadre_id = ? AND created_at > ?",
-                        (cadre_id, (now - timedelta(hours=1)).isoformat())).fetchone()[0]
+    recent = store.links_issued_since(db, cadre_id, now - timedelta(hours=1))
     if recent >= console.links_per_hour:
         logger.warning("console link refused: cadre %s asked %d times within an hour", cadre_id, recent)
         raise LinkRefused(f"一小时内最多申请 {console.links_per_hour} 次登录链接，请稍后再试。"
                           f"已收到的链接在 {console.link_ttl_minutes} 分钟内仍可使用。")
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(minutes=console.link_ttl_minutes)
-    db.execute("INSERT INTO console_links (token_sha256, cadre_id, channel, chat_id, created_at, expires_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)",
-               (hash_token(token), cadre_id, channel, chat_id, now.isoformat(), expires.isoformat()))
+    store.insert_link(db, hash_token(token), cadre_id, channel, chat_id, now, expires)
     logger.info("console link issued to cadre %s (%s)", cadre_id, channel or "cli")
     return LoginLink(f"{console_base_url(settings)}/login?t={token}", expires)
 
 
-def _link_problem(db: sqlite_utils.Database, token: str, now: datetime) -> tuple[Refused | None, tuple | None]:
-    """Why a link cannot log in (a Refused), or None with the link's (cadre_id, channel, chat_id)."""
-    row = db.execute("SELECT cadre_id, channel, chat_id, expires_at, used_at FROM console_links WHERE token_sha256 = ?",
-                     (hash_token(token),)).fetchone() if token else None
+def _link_problem(db: sqlite_utils.Database, token: str, now: datetime) -> tuple[Refused | None, store.LinkRow | None]:
+    """Why a link cannot log in (a Refused), or None with the link."""
+    row = store.link_by_hash(db, hash_token(token)) if token else None
     if row is None:
         return Refused(403, "登录链接无效", "这个链接不完整，或不是本系统发出的。" + RELOGIN_HINT,
                        "unknown login link"), None
-    if row[4] is not None:
+    if row.used_at is not None:
         return Refused(410, "登录链接已用过", "每个登录链接只能用一次。" + RELOGIN_HINT, "login link already used"), None
-    if row[3] <= now.isoformat():
+    if row.expires_at <= now.isoformat():
         return Refused(410, "登录链接已过期", "登录链接只在发出后 10 分钟内有效。" + RELOGIN_HINT,
                        "login link expired"), None
-    return None, row[:3]
+    return None, row
 
 
 def check_login_rate(db: sqlite_utils.Database, client: str, now: datetime) -> None:
     """Refuses (429) a client that presented too many bad links lately: links cannot be guessed by trying."""
-    failures = db.execute("SELECT COUNT(*) FROM console_login_failures WHERE client = ? AND failed_at > ?",
-                          (client, (now - LOGIN_FAILURE_WINDOW).isoformat())).fetchone()[0]
+    failures = store.login_failures_since(db, client, now - LOGIN_FAILURE_WINDOW)
     if failures >= LOGIN_FAILURES_ALLOWED:
         raise Refused(429, "尝试次数过多", "这台电脑短时间内用了太多无效的登录链接，请 10 分钟后再试。",
                       f"too many bad login links from {client} ({failures} in 10 minutes)")
 
 
-def peek_link(db: sqlite_utils.Database, token: str, client: str, now: datetime) -> dict:
+def peek_link(db: sqlite_utils.Database, token: str, client: str, now: datetime) -> Cadre:
     """The cadre a still-usable link belongs to, without using it up (chat apps open links to preview them)."""
     check_login_rate(db, client, now)
     problem, link = _link_problem(db, token, now)
     if problem is not None:
         _count_failure(db, client, now, problem)
         raise problem
-    return cadre_row(db, link[0])
+    return cadre_by_id(db, link.cadre_id)
 
 
 def _count_failure(db: sqlite_utils.Database, client: str, now: datetime, problem: Refused) -> None:
     if problem.status == 403:  # only unknown tokens count as guessing; an old link of one's own does not
-        db.execute("INSERT INTO console_login_failures (client, failed_at) VALUES (?, ?)", (client, now.isoformat()))
+        store.record_login_failure(db, client, now)
 
 
 def open_session(db: sqlite_utils.Database, token: str, client: str, now: datetime) -> tuple[str, Admin]:
@@ -151,17 +143,14 @@ def open_session(db: sqlite_utils.Database, token: str, client: str, now: dateti
     check_login_rate(db, client, now)
     with transaction(db):
         problem, link = _link_problem(db, token, now)
+        if problem is None and not store.use_link(db, hash_token(token), now):
+            problem = Refused(410, "登录链接已用过", "每个登录链接只能用一次。" + RELOGIN_HINT, "login link already used")
         if problem is None:
-            db.execute("UPDATE console_links SET used_at = ? WHERE token_sha256 = ?",
-                       (now.isoformat(), hash_token(token)))
-            cadre_id, channel, chat_id = link
+            cadre_id, channel, chat_id = link.cadre_id, link.channel, link.chat_id
             refusal = _no_longer_admin(db, cadre_id, channel, chat_id)
             if refusal is None:
                 cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-                db.execute("INSERT INTO console_sessions (id_sha256, cadre_id, channel, chat_id, csrf_token, client, "
-                           "created_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           (hash_token(cookie), cadre_id, channel, chat_id, csrf, client, now.isoformat(),
-                            now.isoformat()))
+                store.insert_session(db, hash_token(cookie), cadre_id, channel, chat_id, csrf, client, now)
     if problem is not None:
         _count_failure(db, client, now, problem)
         raise problem
@@ -173,19 +162,18 @@ def open_session(db: sqlite_utils.Database, token: str, client: str, now: dateti
 
 def _no_longer_admin(db: sqlite_utils.Database, cadre_id: str, channel: str | None, chat_id: str | None) -> str | None:
     """Why this cadre may no longer use the console (not an administrator, the chat unbound), or None."""
-    cadre = cadre_row(db, cadre_id)
-    if cadre is None or cadre["role"] not in ADMIN_ROLES:
+    cadre = cadre_by_id(db, cadre_id)
+    if cadre is None or cadre.role not in ADMIN_ROLES:
         return ENDED_NOT_ADMIN
-    if channel is not None and db.execute(
-            "SELECT 1 FROM bindings WHERE channel = ? AND chat_id = ? AND cadre_id = ? AND active = 1",
-            (channel, chat_id, cadre_id)).fetchone() is None:
+    if channel is not None and not store.chat_bound_to(db, channel, chat_id, cadre_id):
         return ENDED_UNBOUND
     return None
 
 
 def _admin(db: sqlite_utils.Database, cadre_id: str, session_id: str, csrf: str) -> Admin:
-    cadre = cadre_row(db, cadre_id)
-    return Admin(cadre_id, cadre["name"], cadre["role"], cadre["unit_id"], cadre["unit_name"], session_id, csrf)
+    cadre = cadre_by_id(db, cadre_id)
+    return Admin(cadre_id, cadre.name, cadre.role, cadre.unit_id, cadre.unit_name, session_id, csrf,
+                 scope_of(db, cadre_id))
 
 
 def session_admin(db: sqlite_utils.Database, cookie: str | None, now: datetime, idle: timedelta) -> Admin:
@@ -193,11 +181,10 @@ def session_admin(db: sqlite_utils.Database, cookie: str | None, now: datetime, 
     if not cookie:
         raise login_needed("no session cookie")
     session_id = hash_token(cookie)
-    row = db.execute("SELECT cadre_id, channel, chat_id, csrf_token, last_seen_at, ended_at, end_reason "
-                     "FROM console_sessions WHERE id_sha256 = ?", (session_id,)).fetchone()
+    row = store.session_by_hash(db, session_id)
     if row is None:
         raise login_needed("unknown session cookie", "登录状态无效")
-    cadre_id, channel, chat_id, csrf, last_seen, ended_at, end_reason = row
+    cadre_id, channel, chat_id, csrf, last_seen, ended_at, end_reason = dataclasses.astuple(row)
     if ended_at is not None:
         raise login_needed(f"session already ended ({end_reason})", "登录已失效")
     last = datetime.fromisoformat(last_seen)
@@ -206,12 +193,11 @@ def session_admin(db: sqlite_utils.Database, cookie: str | None, now: datetime, 
         end_session(db, session_id, reason, now)
         raise login_needed(f"session of cadre {cadre_id} ended: {reason}", "登录已失效")
     if now - last > TOUCH_EVERY:
-        db.execute("UPDATE console_sessions SET last_seen_at = ? WHERE id_sha256 = ?", (now.isoformat(), session_id))
+        store.touch_session(db, session_id, now)
     return _admin(db, cadre_id, session_id, csrf)
 
 
 def end_session(db: sqlite_utils.Database, session_id: str, reason: str, now: datetime) -> None:
     """Ends a session (logout, idle, binding removed, role lost); its cookie opens nothing any more."""
-    db.execute("UPDATE console_sessions SET ended_at = ?, end_reason = ? WHERE id_sha256 = ? AND ended_at IS NULL",
-               (now.isoformat(), reason, session_id))
+    store.end_session(db, session_id, reason, now)
     logger.info("console session ended: %s", reason)

@@ -7,6 +7,8 @@ import threading
 
 import sqlite_utils
 
+from bot.db import open_migrated
+
 
 class ConsoleDatabase:
     """Hands each worker thread its own connection to the bot's database file (WAL lets them read side by side)."""
@@ -23,13 +25,9 @@ class ConsoleDatabase:
         """This thread's connection, opened on first use with the bot's pragmas (the schema is migrated already)."""
         db = getattr(self._local, "db", None)
         if db is None:
-            conn = sqlite3.connect(self.path, check_same_thread=False)  # closed from close() on another thread
-            conn.isolation_level = None  # transactions are explicit (bot.db.transaction), as in open_db
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
-            db = self._local.db = sqlite_utils.Database(conn)
+            db = self._local.db = open_migrated(self.path)  # closed from close(), on another thread
             with self._lock:
-                self._opened.append(conn)
+                self._opened.append(db.conn)
         return db
 
     def close(self) -> None:

@@ -24,7 +24,8 @@ from bot.console.auth import Admin, session_admin
 from bot.console.database import ConsoleDatabase
 from bot.console.errors import Refused, bad_form, not_found
 from bot.console.nav import NAV
-from bot.console.queries import Clockwork
+from bot.db import roll_back_open_transaction
+from bot.store.console_views import Clockwork
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ class PageRequest:
 
     def clockwork(self) -> Clockwork:
         """This request's moment with the overdue rule of the settings and the campaign."""
-        return Clockwork(self.now, self.app.settings.reminders.visit_interval_days, self.app.campaign_start)
+        return Clockwork(self.now, self.app.settings.reminders.visit_interval_days, self.app.campaign.start)
 
     def render(self, template: str, status: int = 200, **context) -> HTMLResponse:
         """Renders a page for this request's administrator."""
@@ -163,8 +164,7 @@ def serve(console: Console, request: Request, func: PageFunction, form: FormData
     except Exception:
         logger.exception("console %s %s failed (admin %s)", request.method, request.url.path,
                          admin.cadre_id if admin else "-")
-        if db.conn.in_transaction:
-            db.conn.execute("ROLLBACK")
+        roll_back_open_transaction(db)
         return console.render(request, admin, "error.html", 500, title="出错了",
                               message="处理这个页面时出了错，没有做任何改动。请稍后再试；如果一直不行，请联系系统管理员。")
     logger.info("console %s %s -> %d (admin %s)", request.method, request.url.path, response.status_code,

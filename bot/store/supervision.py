@@ -137,14 +137,25 @@ def recipients_sql(scope: Scope) -> tuple[str, dict]:
             {**params, "sender": scope.viewer_id})
 
 
-def confirm_notice(db: sqlite_utils.Database, notice_id: int, scope: Scope, now: datetime) -> int:
-    """Confirms a draft: one receipt row per recipient (never twice); returns how many recipients it has."""
-    sql, params = recipients_sql(scope)
+def notice_scope(db: sqlite_utils.Database, notice_id: int) -> Scope | None:
+    """The scope a notice was written for: its sender and its unit's subtree (every unit when it has none)."""
+    row = db.execute("SELECT n.sender_id, c.role, n.scope_unit_id, u.path FROM notices n "
+                     "JOIN cadres c ON c.id = n.sender_id LEFT JOIN units u ON u.id = n.scope_unit_id "
+                     "WHERE n.id = ?", (notice_id,)).fetchone()
+    return Scope(*row) if row else None
+
+
+def confirm_notice(db: sqlite_utils.Database, notice_id: int, now: datetime) -> int:
+    """Confirms a draft: one receipt row per recipient of the notice's own sender and scope, written only by the
+    confirmation that moved it from draft (a second one adds nobody); returns how many recipients it has."""
     with transaction(db):
-        db.execute(f"INSERT INTO notice_receipts (notice_id, cadre_id) SELECT :notice, id FROM ({sql}) WHERE true "
-                   "ON CONFLICT (notice_id, cadre_id) DO NOTHING", {**params, "notice": notice_id})
-        db.execute("UPDATE notices SET status = 'sending', confirmed_at = ? WHERE id = ? AND status = 'draft'",
-                   (now.isoformat(), notice_id))
+        scope = notice_scope(db, notice_id)
+        changed = db.execute("UPDATE notices SET status = 'sending', confirmed_at = ? WHERE id = ? AND status = 'draft'",
+                             (now.isoformat(), notice_id)).rowcount
+        if changed == 1 and scope is not None:
+            sql, params = recipients_sql(scope)
+            db.execute(f"INSERT INTO notice_receipts (notice_id, cadre_id) SELECT :notice, id FROM ({sql}) WHERE true "
+                       "ON CONFLICT (notice_id, cadre_id) DO NOTHING", {**params, "notice": notice_id})
     return db.execute("SELECT COUNT(*) FROM notice_receipts WHERE notice_id = ?", (notice_id,)).fetchone()[0]
 
 

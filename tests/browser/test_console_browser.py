@@ -22,9 +22,8 @@ from bot.demo import DEMO_DIR, DEMO_MOMENT, DEMO_OFFICE_ADMIN, add_demo_visits
 from bot.messages import Incoming
 from bot.roster import import_roster
 from bot.router import answer as dispatch
-from bot.rules import Route
 from bot.runner import BotRunner
-from handlers.console_link import asks_console, console_link
+from handlers import ROUTES
 from schedules.plan import plan
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -69,7 +68,7 @@ async def link_the_bot_sends(app: BotApp, cadre_id: str) -> str:
     """Asks the bot for "后台" from the cadre's console chat and returns the link in its answer."""
     chat_id = bind_console(app, cadre_id)
     msg = Incoming(channel="console", chat_id=chat_id, user_id=chat_id, sent_at=app.clock.now(), text="后台")
-    [reply] = await dispatch(app, msg, [Route("console link", asks_console, console_link)])
+    [reply] = await dispatch(app, msg, ROUTES)
     return re.search(r"http://\S+", reply.text).group(0)
 
 

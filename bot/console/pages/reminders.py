@@ -6,8 +6,8 @@ from starlette.responses import Response
 
 from bot.console.errors import no_such_page
 from bot.console.pagination import PAGE_SIZE, decode_cursor, keyset_page
-from bot.console.queries import deliveries, delivery_counts
 from bot.console.serving import PageRequest
+from bot.store.console_views import deliveries, delivery_counts
 from bot.store.deliveries import STATUSES
 
 
@@ -19,6 +19,6 @@ def reminders(req: PageRequest) -> Response:
         raise no_such_page(f"unknown reminder status {status!r}")
     cursor = query.get("after")
     after = decode_cursor(cursor, ("due", "id"))
-    rows = deliveries(req.db, req.admin, status, after, PAGE_SIZE + 1)
+    rows = deliveries(req.db, req.admin.scope, status, after, PAGE_SIZE + 1)
     page = keyset_page(rows, PAGE_SIZE, lambda r: (r.due_key, r.delivery_id), cursor)
-    return req.render("reminders.html", counts=delivery_counts(req.db, req.admin), chosen=status, page=page)
+    return req.render("reminders.html", counts=delivery_counts(req.db, req.admin.scope), chosen=status, page=page)

@@ -21,6 +21,7 @@ from bot.console.errors import Refused
 from bot.console.serving import PageRequest, too_large
 from bot.db import transaction
 from bot.roster import RosterError, import_roster, write_template
+from bot.store import console as store
 
 UPLOAD_KEPT = timedelta(days=1)  # a checked workbook nobody confirmed is deleted after this
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip file
@@ -56,17 +57,14 @@ def roster_check(req: PageRequest) -> Response:
     except RosterError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
         return _render(req, 422, stage="errors", filename=path.name, error=str(exc), issues=exc.errors)
-    req.db.execute("INSERT INTO console_uploads (id, session_sha256, path, filename, created_at) "
-                   "VALUES (?, ?, ?, ?, ?)",
-                   (upload_id, req.admin.session_id, str(path), path.name, req.now.isoformat()))
+    store.insert_upload(req.db, upload_id, req.admin.session_id, str(path), path.name, req.now)
     return _render(req, stage="checked", filename=path.name, summary=report.summary(), upload_id=upload_id)
 
 
 def roster_import(req: PageRequest) -> Response:
     """Imports the workbook this session checked, records it in 操作记录, and deletes the uploaded file."""
     upload_id = req.form.get("upload_id")
-    row = req.db.execute("SELECT path, filename FROM console_uploads WHERE id = ? AND session_sha256 = ? "
-                         "AND imported_at IS NULL", (upload_id, req.admin.session_id)).fetchone()
+    row = store.pending_upload(req.db, upload_id, req.admin.session_id) if isinstance(upload_id, str) else None
     if row is None or not Path(row[0]).exists():
         raise Refused(410, "请重新上传", "这份花名册已经导入过，或已被新上传的文件替换。请重新上传后再确认。",
                       "roster import of an unknown, used or replaced upload")
@@ -76,7 +74,7 @@ def roster_import(req: PageRequest) -> Response:
     except RosterError as exc:  # the database changed since the check
         return _render(req, 422, stage="errors", filename=row[1], error=str(exc), issues=exc.errors)
     with transaction(req.db):
-        req.db.execute("UPDATE console_uploads SET imported_at = ? WHERE id = ?", (req.now.isoformat(), upload_id))
+        store.mark_upload_imported(req.db, upload_id, req.now)
         lines = report.summary().splitlines()
         changes = "；".join(line.strip() for line in lines[1:] if line.startswith("  ")) or lines[0]
         audit.record_action(req.db, req.admin, audit.ROSTER_IMPORT, row[1], req.now, changes)
@@ -110,8 +108,7 @@ def safe_name(filename: str) -> str:
 
 def _forget_pending(req: PageRequest) -> None:
     """Drops this session's earlier upload that was checked but never confirmed, and anyone's older than a day."""
-    stale = "imported_at IS NULL AND (session_sha256 = ? OR created_at < ?)"
-    params = (req.admin.session_id, (req.now - UPLOAD_KEPT).isoformat())
-    for (path,) in req.db.execute(f"SELECT path FROM console_uploads WHERE {stale}", params).fetchall():
+    older_than = req.now - UPLOAD_KEPT
+    for path in store.stale_upload_paths(req.db, req.admin.session_id, older_than):
         shutil.rmtree(Path(path).parent, ignore_errors=True)
-    req.db.execute(f"DELETE FROM console_uploads WHERE {stale}", params)
+    store.forget_stale_uploads(req.db, req.admin.session_id, older_than)
