@@ -15,13 +15,12 @@ class NavItem:
     ready: bool = True
 
 
-# 走访审核, 任务 and 通知 come with the supervision model (issue 12): set ready=True when their routes are added.
 NAV = [
     NavItem("概览", "/"),
     NavItem("单位", "/units"),
-    NavItem("走访审核", "/reviews", ready=False),
-    NavItem("任务", "/tasks", ready=False),
-    NavItem("通知", "/notices", ready=False),
+    NavItem("走访审核", "/reviews"),
+    NavItem("任务", "/tasks"),
+    NavItem("通知", "/notices"),
     NavItem("提醒", "/reminders"),
     NavItem("花名册", "/roster", office_only=True),
     NavItem("导出", "/export"),

@@ -17,7 +17,8 @@ from starlette.staticfiles import StaticFiles
 from bot.app import BotApp
 from bot.console.database import ConsoleDatabase
 from bot.console.errors import Refused, not_found
-from bot.console.pages import audit_log, export, login, overview, reminders, roster, units
+from bot.console.pages import (audit_log, export, login, notices, overview, photos, reminders, reviews, roster, tasks,
+                                units)
 from bot.console.serving import Console, page, refusal_response
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,17 @@ ROUTES = [
     Route("/units", page(units.units_index)),
     Route("/units/{unit_id}", page(units.unit_page)),
     Route("/cadres/{cadre_id}", page(units.cadre_page)),
+    Route("/reviews", page(reviews.reviews)),
+    Route("/reviews/{session_id}", page(reviews.review_page)),
+    Route("/reviews/{session_id}", page(reviews.review_submit), methods=["POST"]),
+    Route("/photos/{sha256}", page(photos.photo)),
+    Route("/photos/{sha256}/thumb", page(photos.thumbnail)),
+    Route("/tasks", page(tasks.tasks)),
+    Route("/tasks/{unit_id}/{deadline_id}/evidence", page(photos.evidence)),
+    Route("/notices", page(notices.notices)),
+    Route("/notices/preview", page(notices.notice_preview), methods=["POST"]),
+    Route("/notices/{notice_id}", page(notices.notice_page)),
+    Route("/notices/{notice_id}/send", page(notices.notice_send), methods=["POST"]),
     Route("/reminders", page(reminders.reminders)),
     Route("/roster", page(roster.roster_form, office_only=True)),
     Route("/roster/check", page(roster.roster_check, office_only=True), methods=["POST"]),

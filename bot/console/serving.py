@@ -47,6 +47,7 @@ class Console:
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.templates.filters.update(local=self.local_text, day=lambda d: f"{d:%Y-%m-%d}" if d else "",
+                                      local_text=lambda text: self.local_text(datetime.fromisoformat(text)) if text else "",
                                       percent=lambda share: f"{share:.0%}")
         self.templates.globals.update(base=self.base, nav=NAV)
 

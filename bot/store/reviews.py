@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.store.scopes import Scope, units_condition
+from bot.store.scopes import Scope, path_range, units_condition
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class ReviewFilter:
     """The grid's filters: a unit of the scope (its subtree), a review state, an evidence flag, a day range (UTC
     ISO bounds, from inclusive, to exclusive)."""
 
-    unit_path: str | None = None
+    unit_id: str | None = None
     state: str | None = None
     flag: str | None = None
     start: str | None = None
@@ -104,7 +104,10 @@ def visit_in_scope(db: sqlite_utils.Database, scope: Scope, session_id: int) -> 
 def _rows(db: sqlite_utils.Database, scope: Scope, filters: ReviewFilter, after: tuple[str, int] | None, limit: int,
           session_id: int | None) -> list[ReviewRow]:
     where, params = units_condition(scope)
-    low, high = (filters.unit_path, filters.unit_path[:-1] + "0") if filters.unit_path else (None, None)
+    low = high = None
+    if filters.unit_id:
+        path = db.execute("SELECT path FROM units WHERE id = ?", (filters.unit_id,)).fetchone()
+        low, high = path_range(path[0] if path else "/?/")
     rows = db.execute(_GRID.format(where=where), {
         **params, "unit_low": low, "unit_high": high, "state": filters.state, "flag": filters.flag,
         "start": filters.start, "end": filters.end, "after_at": after[0] if after else None,
