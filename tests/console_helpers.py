@@ -54,3 +54,27 @@ async def login(client: httpx.AsyncClient, app, cadre_id: str) -> str:
 def csrf_of(html: str) -> str:
     """The CSRF token a page's forms carry."""
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def add_visit(app, cadre_id: str, household_id: str, at: str, photo: bytes | None = None, number: int = 0) -> int:
+    """Records a visit with one photo (a drawn one unless given) and its evidence flags, as the bot does; returns
+    the visit's session id."""
+    from pathlib import Path
+
+    from bot.clock import parse_moment
+    from bot.demo import demo_photo
+    from bot.photos import check_photo, store_photo
+    from bot.store.evidence import assess_photo
+    from bot.store.reviews import session_of_visit
+    from bot.store.visits import PendingPhoto, record_visit
+
+    moment = parse_moment(at)
+    data = photo or demo_photo(number, None)
+    checked = check_photo(data, app.settings.photos.max_bytes, sent_at=moment)
+    pending = PendingPhoto.of(checked, store_photo(checked, Path(app.settings.photos.dir)), f"test-{number}")
+    visit_id = record_visit(app.db, cadre_id=cadre_id, household_id=household_id, photos=[pending], received_at=moment,
+                            note="", channel="console", chat_id=cadre_id, album_id=None)
+    session = session_of_visit(app.db, visit_id)
+    assess_photo(app.db, data=data, sha256=checked.sha256, taken_at=None, gps=None, received_at=moment,
+                 household_id=household_id, session_id=session, now=moment)
+    return session

@@ -17,7 +17,7 @@ from bot.db import transaction
 from bot.store.console_views import breakdown, scope_root_unit, unit_in_scope
 from bot.store.evidence import FLAG_NAMES, NEAR_DUPLICATE
 from bot.store.reviews import ReviewFilter, ReviewRow, next_pending, review_grid, sessions_in_scope, visit_in_scope
-from bot.store.supervision import NEEDS_MORE, PASSED, REVIEW_STATES, review_visit
+from bot.store.supervision import NEEDS_MORE, PASSED, PENDING_REVIEW as PENDING, REVIEW_STATES, review_visit
 
 GRID_SIZE = 24
 MAX_COMMENT = 200
@@ -126,7 +126,7 @@ def review_submit(req: PageRequest) -> Response:
         audit.record_action(req.db, req.admin, audit.VISIT_REVIEW, f"{row.cadre_name}走访{row.head_name}户",
                             req.now, f"{state}{'：' + comment if comment else ''}")
     following = next_pending(req.db, req.admin.scope, (row.started_at, row.session_id))
-    target = f"/reviews/{following}?done={row.session_id}" if following else f"/reviews?state={PASSED}"
+    target = f"/reviews/{following}?done={row.session_id}" if following else f"/reviews?{urlencode({'state': PENDING})}"
     return RedirectResponse(req.console.base + target, status_code=303)
 
 
