@@ -10,7 +10,7 @@ import io
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
@@ -25,13 +25,14 @@ from bot.store.cadres import cadre_by_id
 from bot.store.evidence import assess_photo
 from bot.store.scopes import scope_of
 from bot.store.reviews import session_of_visit
-from bot.store.supervision import confirm_notice, create_notice
+from bot.store.supervision import confirm_notice, create_notice, report_task_done
 from bot.store.visits import PendingPhoto, record_visit
 
 DEMO_DIR = Path(__file__).parent / "data" / "demo"
 DEMO_CADRE = "G001"
 DEMO_MOMENT = "2010-05-12T09:00"
 DEMO_OFFICE_ADMIN = "G004"
+DEMO_COUNTY, DEMO_COUNTY_ADMIN = "U10", "G008"  # 中共示例县委员会 and its 单位管理员
 DEMO_VISITS = DEMO_DIR / "走访.csv"
 EXIF_DATETIME = 306  # the EXIF DateTime tag
 
@@ -123,7 +124,7 @@ def run_demo_web(now_text: str | None = None, base: Settings | None = None, port
     base = dataclasses.replace(base or Settings(), server=ServerSettings(host="127.0.0.1", port=port))
     app = open_demo(now_text, base, routes)
     add_demo_visits(app)
-    add_demo_notice(app)
+    add_demo_supervision(app)
     if plan is not None:
         plan(app, app.clock.now())
     link = issue_login_link(app.db, app.settings, DEMO_OFFICE_ADMIN, app.clock.now())
@@ -133,11 +134,14 @@ def run_demo_web(now_text: str | None = None, base: Settings | None = None, port
     uvicorn.run(build_web_app(app, []), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def add_demo_notice(app: BotApp) -> int:
-    """A notice from the demo office administrator to everyone, confirmed, so 通知 has receipts to show."""
-    scope = scope_of(app.db, DEMO_OFFICE_ADMIN)
+def add_demo_supervision(app: BotApp) -> int:
+    """A task the demo county reported done and a notice from the demo office administrator to everyone, confirmed,
+    so 任务 and 通知 have something to show; returns the notice's id."""
     now = app.clock.now()
-    notice_id = create_notice(app.db, scope, "请各单位本周五前上报第一阶段走访小结。（虚构示例通知）", False, now)
+    report_task_done(app.db, DEMO_COUNTY, "county-plan-meeting", DEMO_COUNTY_ADMIN, now - timedelta(days=3),
+                     note="5月8日已召开动员大会（虚构示例）")
+    notice_id = create_notice(app.db, scope_of(app.db, DEMO_OFFICE_ADMIN),
+                              "请各单位本周五前上报第一阶段走访小结。（虚构示例通知）", False, now)
     confirm_notice(app.db, notice_id, now)
     return notice_id
 

@@ -4,6 +4,7 @@ download the export. Screenshots of the main pages go to docs/screenshots/ (the 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import dataclasses
@@ -18,11 +19,12 @@ from bot.app import BotApp
 from bot.channels.console import bind_console
 from bot.clock import FixedClock, parse_moment
 from bot.config import DatabaseSettings, PhotoSettings, ReminderSettings, ServerSettings, Settings
-from bot.demo import DEMO_DIR, DEMO_MOMENT, DEMO_OFFICE_ADMIN, add_demo_visits
+from bot.demo import DEMO_DIR, DEMO_MOMENT, DEMO_OFFICE_ADMIN, add_demo_supervision, add_demo_visits
 from bot.messages import Incoming
 from bot.roster import import_roster
 from bot.router import answer as dispatch
 from bot.runner import BotRunner
+from bot.store import supervision
 from handlers import ROUTES
 from schedules.plan import plan
 
@@ -44,6 +46,7 @@ async def demo_site(tmp_path):
     app = BotApp.create(settings, FixedClock(parse_moment(DEMO_MOMENT)))
     import_roster(app.db, DEMO_DIR)
     add_demo_visits(app)
+    add_demo_supervision(app)
     plan(app, app.clock.now())
     runner = BotRunner(app, channels=[], port=0)
     await runner.start()
@@ -96,7 +99,7 @@ async def shot(page, name: str) -> None:
 
 
 async def test_office_works_through_the_console(demo_site, browser, tmp_path):
-    page = await browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, accept_downloads=True, locale="zh-CN")
     await page.goto(await link_the_bot_sends(demo_site, DEMO_OFFICE_ADMIN))
     await page.get_by_role("button", name="进入后台").click()
     await page.wait_for_url(re.compile(r"/console/$"))
@@ -151,7 +154,8 @@ async def test_office_works_through_the_console(demo_site, browser, tmp_path):
 
 
 async def test_a_county_administrator_on_a_phone(demo_site, browser):
-    page = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = await browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  locale="zh-CN")
     link = await link_the_bot_sends(demo_site, DEMO_COUNTY_ADMIN)
     await page.goto(link)
     await page.get_by_role("button", name="进入后台").click()
@@ -164,3 +168,73 @@ async def test_a_county_administrator_on_a_phone(demo_site, browser):
     await page.goto(link)
     assert "登录链接已用过" in await page.locator("h1").inner_text()
     await shot(page, "link-used-phone")
+
+
+async def images_shown(page, selector: str) -> bool:
+    """Whether every image of the selector loaded (the page's CSP allows no script of the test's own to wait)."""
+    check = f"Array.from(document.querySelectorAll('{selector}')).every(i => i.complete && i.naturalWidth > 0)"
+    for _ in range(50):
+        if await page.evaluate(check):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+def review_state(app: BotApp, session_id: str) -> tuple:
+    return app.db.execute("SELECT review_state, review_comment FROM visit_sessions WHERE id = ?",
+                          (int(session_id),)).fetchone()
+
+
+async def test_office_reviews_visits_by_keyboard_and_sends_a_notice(demo_site, browser):
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    await page.goto(await link_the_bot_sends(demo_site, DEMO_OFFICE_ADMIN))
+    await page.get_by_role("button", name="进入后台").click()
+    await page.wait_for_url(re.compile(r"/console/$"))
+
+    await page.locator("nav").get_by_role("link", name="走访审核").click()
+    cards = page.locator(".grid .visit")
+    assert await cards.count() == 10
+    assert await images_shown(page, ".grid img")
+    assert await page.locator(".grid .tag.warn").count() > 0  # the demo's photos without EXIF time are flagged
+    await shot(page, "reviews")
+    await page.keyboard.press("j")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url(re.compile(r"/reviews/\d+$"))
+    first = page.url.rsplit("/", 1)[1]
+    assert await images_shown(page, ".photos img")
+    assert "拍摄时间" in await page.locator(".photos figcaption").first.inner_text()
+    await shot(page, "review")
+    await page.keyboard.press("a")  # 合格
+    await page.wait_for_url(re.compile(r"done=" + first))
+    assert review_state(demo_site, first) == ("合格", None)
+    second = page.url.split("/reviews/")[1].split("?")[0]
+    await page.keyboard.press("r")  # 需补充 wants a comment first: the key puts the cursor there
+    await page.keyboard.type("请补拍一张能看清门牌的照片")
+    await page.get_by_role("button", name=re.compile("需补充")).click()
+    await page.wait_for_url(re.compile(r"done=" + second))
+    assert review_state(demo_site, second) == ("需补充", "请补拍一张能看清门牌的照片")
+
+    await page.locator("nav").get_by_role("link", name="任务").click()
+    assert "已完成" in await page.locator("table").nth(1).inner_text()
+    await shot(page, "tasks")
+
+    await page.locator("nav").get_by_role("link", name="通知").click()
+    await page.locator("textarea[name=text]").fill("请各支部5月20日前上报走访照片。")
+    await page.get_by_role("button", name=re.compile("下一步")).click()
+    reach = int(await page.locator(".reach").inner_text())
+    cadres = demo_site.db.execute("SELECT COUNT(*) FROM cadres WHERE id <> ?", (DEMO_OFFICE_ADMIN,)).fetchone()[0]
+    assert reach == cadres
+    await shot(page, "notice-confirm")
+    await page.get_by_role("button", name="确认发送").click()
+    await page.wait_for_url(re.compile(r"/notices/\d+$"))
+    notice_id = int(page.url.rsplit("/", 1)[1])
+    supervision.mark_delivered(demo_site.db, notice_id, "G001", demo_site.clock.now())  # the chat's side: sent,
+    supervision.mark_read(demo_site.db, "G001", demo_site.clock.now(), notice_id)        # and 张三 replied 收到
+    await page.reload()
+    assert await page.locator(".figure.good b").inner_text() == "1"
+    assert "已读" in await page.locator("table").nth(1).locator("tr", has_text="张三").inner_text()
+    await shot(page, "notice")
+
+    await page.locator("nav").get_by_role("link", name="操作记录").click()
+    actions = await page.locator("table tbody tr td:nth-child(3)").all_inner_texts()
+    assert actions[:3] == ["发送通知", "审核走访", "审核走访"]
