@@ -450,3 +450,15 @@ async def test_an_unconfirmed_upload_is_deleted_when_the_next_one_comes(client, 
     await upload(client, csrf, "第二份.xlsx", workbook_bytes())
     assert [r[0] for r in two_counties.db.execute("SELECT filename FROM console_uploads")] == ["第二份.xlsx"]
     assert not Path(first).exists()
+
+
+async def test_a_unit_with_many_units_below_lists_them_page_by_page(client, two_counties):
+    two_counties.db["units"].insert_all([{"id": f"U01{n:03d}", "name": f"新支部{n}", "parent_id": "U01",
+                                          "kind": "基层党组织"} for n in range(55)])
+    await login(client, two_counties, COUNTY)
+    first = (await client.get("/console/units/U01")).text
+    listed = re.compile(r'href="/console/units/U01\w+"')
+    assert len(listed.findall(first)) == 50 and "本单位干部" in first
+    after = re.search(r'after=([^"&]+)" class="next"', first).group(1)
+    second = (await client.get(f"/console/units/U01?after={after}")).text
+    assert len(listed.findall(second)) == 6 and "新支部54" in second and 'class="next"' not in second

@@ -121,8 +121,8 @@ class Breakdown:
     root: Unit | None
     children: list[Unit]
     figures: dict[str, Figures]  # by child unit id: its whole subtree
-    own: Figures
-    total: Figures
+    own: Figures  # the root's own cadres
+    total: Figures  # the root's whole subtree
     grandchildren: dict[str, int]  # by child unit id: how many units are right below it
 
 
@@ -155,19 +155,38 @@ def path_in_scope(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> list
     return [units[i] for i in ids if i in units]
 
 
-def breakdown(db: sqlite_utils.Database, root: Unit | None, clock: Clockwork) -> Breakdown:
+def breakdown(db: sqlite_utils.Database, root: Unit | None, clock: Clockwork, after: str | None = None,
+              limit: int | None = None) -> Breakdown:
     """The root (a unit already found in scope; None: the office's several top units) broken down by the units right
-    below it, with figures from the counts."""
-    children = [Unit(*r) for r in db.execute(f"{_UNIT_COLUMNS} WHERE parent_id = ? ORDER BY id", (root.unit_id,))] \
-        if root else top_units(db)
-    ids = [u.unit_id for u in children] + ([root.unit_id] if root else [])
-    figures = subtree_figures(db, ids, clock)
-    below = sum((figures[u.unit_id] for u in children), Figures())
-    total = figures.pop(root.unit_id) if root else below
+    below it (by id, `limit` of them after the id `after` when given), with figures from the counts; `own` and
+    `total` always cover the root's whole subtree."""
+    if root is None:
+        children = top_units(db)
+    else:
+        children = [Unit(*r) for r in db.execute(
+            f"{_UNIT_COLUMNS} WHERE parent_id = :root AND (:after IS NULL OR id > :after) ORDER BY id LIMIT :limit",
+            {"root": root.unit_id, "after": after, "limit": -1 if limit is None else limit})]
+    ids = [u.unit_id for u in children]
+    figures = subtree_figures(db, ids + ([root.unit_id] if root else []), clock)
+    total = figures.pop(root.unit_id) if root else sum(figures.values(), Figures())
+    own = own_figures(db, root.unit_id, clock) if root else Figures()
     grandchildren = dict(db.execute("SELECT parent_id, COUNT(*) FROM units WHERE parent_id IN "
                                     "(SELECT value FROM json_each(?)) GROUP BY parent_id",
-                                    (json.dumps([u.unit_id for u in children]),)).fetchall())
-    return Breakdown(root, children, figures, total - below, total, grandchildren)
+                                    (json.dumps(ids),)).fetchall())
+    return Breakdown(root, children, figures, own, total, grandchildren)
+
+
+_OWN_FIGURES = f"""
+SELECT COUNT(DISTINCT p.cadre_id), COUNT(*), COALESCE(SUM(substr(p.last_visit_at, 1, 10) >= :cutoff_day), 0),
+       COALESCE(SUM({OVERDUE}), 0), COUNT(DISTINCT CASE WHEN {OVERDUE} THEN p.cadre_id END)
+FROM cadres c CROSS JOIN pairings p ON p.cadre_id = c.id
+WHERE c.unit_id = :unit AND p.kind = :kind AND p.household_id IS NOT NULL
+"""
+
+
+def own_figures(db: sqlite_utils.Database, unit_id: str, clock: Clockwork) -> Figures:
+    """The figures of the unit's own cadres (not those of the units below it)."""
+    return Figures(*db.execute(_OWN_FIGURES, {"unit": unit_id, "kind": CADRE_HOUSEHOLD, **clock.params()}).fetchone())
 
 
 def scope_root_unit(db: sqlite_utils.Database, scope: Scope) -> Unit | None:

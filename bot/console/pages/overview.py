@@ -9,6 +9,7 @@ from bot.console.serving import PageRequest
 from bot.store.console_views import breakdown, cadres_behind, scope_root_unit, weekly_visits
 
 SHOWN_BEHIND = 10
+SHOWN_UNITS = 20  # more units than this: the overview shows those with the lowest coverage, 单位 lists them all
 
 
 def overview(req: PageRequest) -> Response:
@@ -19,9 +20,12 @@ def overview(req: PageRequest) -> Response:
     rows = [(u, parts.figures[u.unit_id]) for u in parts.children]
     if parts.root is not None and parts.own.households:  # the root's own cadres (the office's staff, a county's own)
         rows.insert(0, (parts.root, parts.own))
+    hidden = max(0, len(rows) - SHOWN_UNITS)
+    if hidden:
+        rows = sorted(rows, key=lambda row: (row[1].coverage, row[0].unit_id))[:SHOWN_UNITS]
     weeks = weekly_visits(req.db, scope, clock, req.app.tz)
     return req.render(
-        "overview.html", total=parts.total, rows=rows, root=parts.root, interval=clock.interval_days,
+        "overview.html", total=parts.total, rows=rows, hidden=hidden, root=parts.root, interval=clock.interval_days,
         behind=cadres_behind(req.db, scope, clock, SHOWN_BEHIND),
         weekly=weekly_columns(weeks, "每周走访次数"),
         coverage=coverage_rows([(unit.name, figures.coverage) for unit, figures in rows],

@@ -7,9 +7,12 @@ from urllib.parse import quote
 from starlette.responses import RedirectResponse, Response
 
 from bot.console.errors import not_found
+from bot.console.pagination import Page, decode_cursor, keyset_page
 from bot.console.serving import PageRequest
 from bot.store.console_views import (breakdown, cadre_in_scope, cadres_of_unit, households_of, path_in_scope,
                                      scope_root_unit, unit_in_scope)
+
+UNITS_PAGE = 50
 
 
 def units_index(req: PageRequest) -> Response:
@@ -17,7 +20,8 @@ def units_index(req: PageRequest) -> Response:
     root = scope_root_unit(req.db, req.admin.scope)
     if root is not None:
         return RedirectResponse(f"{req.console.base}/units/{quote(root.unit_id)}", status_code=303)
-    return req.render("unit.html", unit=None, path=[], parts=breakdown(req.db, None, req.clockwork()), cadres=[],
+    parts = breakdown(req.db, None, req.clockwork())
+    return req.render("unit.html", unit=None, path=[], parts=parts, page=Page(parts.children, None, True), cadres=[],
                       interval=req.app.settings.reminders.visit_interval_days)
 
 
@@ -28,8 +32,12 @@ def unit_page(req: PageRequest) -> Response:
     if unit is None:
         raise not_found(f"unit {unit_id!r} outside the scope of {req.admin.cadre_id} or unknown")
     clock = req.clockwork()
-    return req.render("unit.html", unit=unit, path=path_in_scope(req.db, req.admin.scope, unit_id),
-                      parts=breakdown(req.db, unit, clock), cadres=cadres_of_unit(req.db, unit_id, clock),
+    cursor = req.request.query_params.get("after")
+    after = decode_cursor(cursor, ("unit",))["after_unit"]
+    parts = breakdown(req.db, unit, clock, after=after, limit=UNITS_PAGE + 1)
+    page = keyset_page(parts.children, UNITS_PAGE, lambda u: (u.unit_id,), cursor)
+    return req.render("unit.html", unit=unit, path=path_in_scope(req.db, req.admin.scope, unit_id), parts=parts,
+                      page=page, cadres=cadres_of_unit(req.db, unit_id, clock) if page.first else [],
                       interval=clock.interval_days)
 
 
