@@ -155,6 +155,14 @@ def path_in_scope(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> list
     return [units[i] for i in ids if i in units]
 
 
+def child_units(db: sqlite_utils.Database, root: Unit | None, limit: int) -> list[Unit]:
+    """Up to `limit` units right below the root (the top units when None), by id."""
+    if root is None:
+        return top_units(db)[:limit]
+    return [Unit(*r) for r in db.execute(f"{_UNIT_COLUMNS} WHERE parent_id = ? ORDER BY id LIMIT ?",
+                                         (root.unit_id, limit))]
+
+
 def breakdown(db: sqlite_utils.Database, root: Unit | None, clock: Clockwork, after: str | None = None,
               limit: int | None = None) -> Breakdown:
     """The root (a unit already found in scope; None: the office's several top units) broken down by the units right

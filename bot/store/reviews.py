@@ -82,7 +82,7 @@ WHERE {where}
   AND (:flag IS NULL OR EXISTS (SELECT 1 FROM visits v JOIN photos p ON p.visit_id = v.id
                                 JOIN photo_flags f ON f.sha256 = p.sha256
                                 WHERE v.session_id = s.id AND f.flag = :flag))
-  AND (:after_at IS NULL OR (s.started_at, s.id) < (:after_at, :after_id))
+  {after}
   AND (:session IS NULL OR s.id = :session)
 ORDER BY s.started_at DESC, s.id DESC
 LIMIT :limit
@@ -108,7 +108,9 @@ def _rows(db: sqlite_utils.Database, scope: Scope, filters: ReviewFilter, after:
     if filters.unit_id:
         path = db.execute("SELECT path FROM units WHERE id = ?", (filters.unit_id,)).fetchone()
         low, high = path_range(path[0] if path else "/?/")
-    rows = db.execute(_GRID.format(where=where), {
+    # the cursor is written only when there is one: behind an "IS NULL OR" SQLite would not seek the index to it
+    keyset = "AND s.started_at <= :after_at AND (s.started_at, s.id) < (:after_at, :after_id)" if after else ""
+    rows = db.execute(_GRID.format(where=where, after=keyset), {
         **params, "unit_low": low, "unit_high": high, "state": filters.state, "flag": filters.flag,
         "start": filters.start, "end": filters.end, "after_at": after[0] if after else None,
         "after_id": after[1] if after else None, "session": session_id, "limit": limit}).fetchall()

@@ -14,12 +14,13 @@ from bot.console.errors import Refused, no_such_page, not_found
 from bot.console.pagination import decode_cursor, keyset_page
 from bot.console.serving import PageRequest
 from bot.db import transaction
-from bot.store.console_views import breakdown, scope_root_unit, unit_in_scope
+from bot.store.console_views import child_units, scope_root_unit, unit_in_scope
 from bot.store.evidence import FLAG_NAMES, NEAR_DUPLICATE
 from bot.store.reviews import ReviewFilter, ReviewRow, next_pending, review_grid, sessions_in_scope, visit_in_scope
 from bot.store.supervision import NEEDS_MORE, PASSED, PENDING_REVIEW as PENDING, REVIEW_STATES, review_visit
 
 GRID_SIZE = 24
+UNITS_LISTED = 200  # the unit filter lists the units below the scope's root up to this many, else takes an id
 MAX_COMMENT = 200
 
 
@@ -91,15 +92,11 @@ def reviews(req: PageRequest) -> Response:
     rows = review_grid(req.db, req.admin.scope, filters, key, GRID_SIZE + 1)
     page = keyset_page(rows, GRID_SIZE, lambda r: (r.started_at, r.session_id), cursor)
     root = scope_root_unit(req.db, req.admin.scope)
-    units = ([root] if root else []) + breakdown_children(req, root)
+    below = child_units(req.db, root, UNITS_LISTED + 1)
+    units = ([root] if root else []) + below if len(below) <= UNITS_LISTED else None  # None: type the unit's id
     params = urlencode({k: v for k, v in chosen.items() if v})
     return req.render("reviews.html", page=page, flags=flag_texts(req, page.rows), chosen=chosen, params=params,
                       units=units, states=REVIEW_STATES, flag_names=FLAG_NAMES)
-
-
-def breakdown_children(req: PageRequest, root) -> list:
-    """The units right below the scope's root, for the unit filter."""
-    return breakdown(req.db, root, req.clockwork()).children
 
 
 def review_page(req: PageRequest) -> Response:

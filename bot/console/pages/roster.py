@@ -22,6 +22,7 @@ from bot.console.serving import PageRequest, too_large
 from bot.db import transaction
 from bot.roster import RosterError, import_roster, write_template
 from bot.store import console as store
+from bot.store.console_views import fresh_counts
 
 UPLOAD_KEPT = timedelta(days=1)  # a checked workbook nobody confirmed is deleted after this
 XLSX_MAGIC = b"PK\x03\x04"  # an .xlsx is a zip file
@@ -79,6 +80,7 @@ def roster_import(req: PageRequest) -> Response:
         changes = "；".join(line.strip() for line in lines[1:] if line.startswith("  ")) or lines[0]
         audit.record_action(req.db, req.admin, audit.ROSTER_IMPORT, row[1], req.now, changes)
     shutil.rmtree(path.parent, ignore_errors=True)
+    fresh_counts(req.db)  # units moved or came: recount now, in the import's time, not in the next reader's
     return _render(req, stage="imported", filename=row[1], summary=report.summary())
 
 
