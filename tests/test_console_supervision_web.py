@@ -190,11 +190,12 @@ async def test_a_notice_shows_its_reach_then_is_sent_once_with_receipts(client, 
 
 
 @pytest.mark.parametrize("text, message", [("   ", "通知内容是空的"), ("通" * 1001, "通知太长")], ids=["empty", "too-long"])
-async def test_an_empty_or_oversized_notice_is_refused(client, site, text, message):
+async def test_an_empty_or_oversized_notice_is_refused(client, site, text, message, caplog):
     csrf = await login(client, site, COUNTY)
     response = await client.post("/console/notices/preview", data={"csrf_token": csrf, "text": text})
     assert response.status_code == 422 and message in response.text and "没有发送" in response.text
     assert count(site.db, "notices") == 0
+    assert f"console notice refused (admin {COUNTY}): {message}" in caplog.text
 
 
 async def test_notices_by_url_only_within_the_scope(client, site):

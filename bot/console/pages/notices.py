@@ -3,16 +3,20 @@ receipts, in the shape the chat's dispatcher plans from), and the receipts of ev
 
 from __future__ import annotations
 
+import logging
+
 from starlette.responses import RedirectResponse, Response
 
 from bot.console import audit
-from bot.console.errors import Refused, no_such_page, not_found
+from bot.console.errors import no_such_page, not_found
 from bot.console.pagination import PAGE_SIZE, decode_cursor, keyset_page
 from bot.console.serving import PageRequest
 from bot.db import transaction
 from bot.store.notice_board import (RECEIPT_STATUSES, draft_of, notice_for, notices_for, receipts, receipts_by_unit,
                                     recipients_count)
 from bot.store.supervision import MAX_NOTICE_CHARS, confirm_notice, create_notice
+
+logger = logging.getLogger(__name__)
 
 NOTICES_SHOWN = 20
 STATUS_NAMES = {"pending": "待发送", "delivered": "未读", "read": "已读", "undeliverable": "无法送达"}
@@ -34,6 +38,7 @@ def notice_preview(req: PageRequest) -> Response:
     try:
         notice_id = create_notice(req.db, req.admin.scope, text if isinstance(text, str) else "", urgent, req.now)
     except ValueError as exc:
+        logger.warning("console notice refused (admin %s): %s", req.admin.cadre_id, exc)
         return req.render("notices.html", 422, page=None, stage="compose", max_chars=MAX_NOTICE_CHARS,
                           status_names=STATUS_NAMES, error=f"{exc}，没有发送。", text=text, urgent=urgent)
     return req.render("notices.html", page=None, stage="confirm", notice_id=notice_id, text=text.strip(),
