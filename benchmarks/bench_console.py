@@ -41,6 +41,12 @@ from bot.web import build_web_app  # noqa: E402
 OFFICE, COUNTY, COUNTY_UNIT = "OFFICE", "AU00001", "U00001"
 
 
+def branch_admin(app: BotApp) -> str:
+    """A cadre of a 党支部 in the county, made its 单位管理员: the smallest scope."""
+    return app.db.execute("SELECT c.id FROM cadres c JOIN units u ON u.id = c.unit_id WHERE u.parent_id = ? "
+                          "AND c.id LIKE 'G%' ORDER BY c.id LIMIT 1", (COUNTY_UNIT,)).fetchone()[0]
+
+
 def prepare(folder: Path, scale: float) -> BotApp:
     """The database (built unless kept from an earlier run), its counts, and a notice from each administrator."""
     path = folder / "bench.db"
@@ -53,6 +59,7 @@ def prepare(folder: Path, scale: float) -> BotApp:
     started = time.perf_counter()
     fresh_counts(app.db)
     print(f"counts rebuilt (once after a build or an import) in {time.perf_counter() - started:.1f} s")
+    app.db.execute("UPDATE cadres SET role = '单位管理员' WHERE id = ?", (branch_admin(app),))
     if app.db.execute("SELECT COUNT(*) FROM notices").fetchone()[0] == 0:
         started = time.perf_counter()
         for cadre in (OFFICE, COUNTY):
@@ -104,7 +111,11 @@ def main() -> None:
         # a cursor a month after the campaign's start: the review grid deep in its 2,000,000 visits
         deep = encode_cursor(["2010-05-01T00:00:00+00:00", 0])
         notices = [r[0] for r in app.db.execute("SELECT id FROM notices ORDER BY id")]
-        common = ["/console/", "/console/reviews", f"/console/reviews?after={deep}",
+        admin = branch_admin(app)
+        branch = app.db.execute("SELECT unit_id FROM cadres WHERE id = ?", (admin,)).fetchone()[0]
+        old_visit = app.db.execute("SELECT s.id FROM visit_sessions s JOIN cadres c ON c.id = s.cadre_id "
+                                   "WHERE c.unit_id = ? ORDER BY s.started_at LIMIT 1", (branch,)).fetchone()[0]
+        common = ["/console/", "/console/reviews", f"/console/reviews?after={deep}", f"/console/reviews/{old_visit}",
                   "/console/reviews?state=待审核", "/console/tasks", "/console/notices", "/console/reminders",
                   "/console/export"]
         report("office", asyncio.run(page_times(
@@ -112,6 +123,7 @@ def main() -> None:
                           f"/console/notices/{notices[0]}", "/console/audit"], args.rounds)))
         report("county", asyncio.run(page_times(
             app, COUNTY, [*common, f"/console/units/{COUNTY_UNIT}", f"/console/notices/{notices[1]}"], args.rounds)))
+        report("branch", asyncio.run(page_times(app, admin, [*common, f"/console/units/{branch}"], args.rounds)))
 
 
 if __name__ == "__main__":

@@ -378,13 +378,13 @@ def delivery_counts(db: sqlite_utils.Database, scope: Scope) -> list[tuple[str, 
 def deliveries(db: sqlite_utils.Database, scope: Scope, status: str | None, after: dict,
                limit: int) -> list[DeliveryRow]:
     """The scope's reminders, newest due first, optionally of one status, after the keyset cursor (after_due,
-    after_id)."""
+    after_id; written into the query only when given, so SQLite seeks to it)."""
     where, params = units_condition(scope)
     rows = db.execute(
         "SELECT d.id, d.due_at, d.kind, COALESCE(d.channel, ''), d.status, COALESCE(d.last_error, ''), c.id, c.name, "
         "u.name FROM deliveries d JOIN cadres c ON c.id = d.cadre_id JOIN units u ON u.id = c.unit_id "
         f"WHERE {where} AND (:status IS NULL OR d.status = :status) "
-        "AND (:after_due IS NULL OR (d.due_at, d.id) < (:after_due, :after_id)) "
+        f"{'AND (d.due_at, d.id) < (:after_due, :after_id)' if after['after_due'] else ''} "
         "ORDER BY d.due_at DESC, d.id DESC LIMIT :limit",
         {**params, **after, "status": status, "limit": limit}).fetchall()
     return [DeliveryRow(r[0], datetime.fromisoformat(r[1]), KIND_NAMES.get(r[2], r[2]), r[3],

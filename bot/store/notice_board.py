@@ -118,7 +118,7 @@ def receipts(db: sqlite_utils.Database, scope: Scope, notice_id: int, status: st
         f"SELECT r.cadre_id, c.name, u.name, r.status, r.reason, r.delivered_at, r.read_at FROM notice_receipts r "
         f"JOIN cadres c ON c.id = r.cadre_id JOIN units u ON u.id = c.unit_id "
         f"WHERE r.notice_id = :notice AND {where} AND (:status IS NULL OR r.status = :status) "
-        f"AND (:after IS NULL OR r.cadre_id > :after) ORDER BY r.cadre_id LIMIT :limit",
+        f"{'AND r.cadre_id > :after' if after_cadre else ''} ORDER BY r.cadre_id LIMIT :limit",
         {**params, "notice": notice_id, "status": status, "after": after_cadre, "limit": limit})
     return [ReceiptRow(*r) for r in rows]
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.store.scopes import Scope, path_range, units_condition
+from bot.store.scopes import Scope, units_condition
+from bot.store.scopes import _large  # the same choice of plan as the scope queries'
 
 
 @dataclass(frozen=True)
@@ -67,23 +68,25 @@ class ReviewRow:
     flags: list[FlagInfo]
 
 
-# The grid walks visit_sessions newest first by idx_sessions_started and keeps the rows in scope: a page costs the
-# same on page 1 and page 40,000, for the office and (a few more rows skipped) for a county.
+# Two plans, as for scopes.visits_in_scope: a large scope (the office, a county) walks visit_sessions newest first by
+# idx_sessions_started and keeps the rows in scope, so a page costs the same on page 1 and page 40,000; a small one
+# (a branch) reads its own cadres' visits and sorts them.
+_BY_TIME = """visit_sessions s INDEXED BY idx_sessions_started
+CROSS JOIN cadres c ON c.id = s.cadre_id CROSS JOIN units u ON u.id = c.unit_id"""
+_BY_SCOPE = """units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN visit_sessions s ON s.cadre_id = c.id"""
+_BY_ID = """visit_sessions s CROSS JOIN cadres c ON c.id = s.cadre_id CROSS JOIN units u ON u.id = c.unit_id"""
 _GRID = """
 SELECT s.id, s.started_at, c.id, c.name, u.name, h.id, h.head_name, h.village, s.review_state, s.review_comment,
        s.reviewed_at, (SELECT v.note FROM visits v WHERE v.session_id = s.id AND v.note IS NOT NULL LIMIT 1)
-FROM visit_sessions s INDEXED BY idx_sessions_started
-CROSS JOIN cadres c ON c.id = s.cadre_id CROSS JOIN units u ON u.id = c.unit_id
+FROM {source}
 JOIN households h ON h.id = s.household_id
 WHERE {where}
-  AND (:unit_low IS NULL OR (u.path >= :unit_low AND u.path < :unit_high))
   AND (:state IS NULL OR s.review_state = :state)
   AND (:start IS NULL OR s.started_at >= :start) AND (:end IS NULL OR s.started_at < :end)
   AND (:flag IS NULL OR EXISTS (SELECT 1 FROM visits v JOIN photos p ON p.visit_id = v.id
                                 JOIN photo_flags f ON f.sha256 = p.sha256
                                 WHERE v.session_id = s.id AND f.flag = :flag))
   {after}
-  AND (:session IS NULL OR s.id = :session)
 ORDER BY s.started_at DESC, s.id DESC
 LIMIT :limit
 """
@@ -103,15 +106,17 @@ def visit_in_scope(db: sqlite_utils.Database, scope: Scope, session_id: int) -> 
 
 def _rows(db: sqlite_utils.Database, scope: Scope, filters: ReviewFilter, after: tuple[str, int] | None, limit: int,
           session_id: int | None) -> list[ReviewRow]:
-    where, params = units_condition(scope)
-    low = high = None
-    if filters.unit_id:
+    if filters.unit_id:  # a unit the caller found in the scope: its subtree is the scope of this page
         path = db.execute("SELECT path FROM units WHERE id = ?", (filters.unit_id,)).fetchone()
-        low, high = path_range(path[0] if path else "/?/")
+        scope = Scope(scope.viewer_id, scope.role, filters.unit_id, path[0] if path else "/?/")
+    where, params = units_condition(scope)
+    source = _BY_ID if session_id is not None else _BY_TIME if _large(db, scope) else _BY_SCOPE
     # the cursor is written only when there is one: behind an "IS NULL OR" SQLite would not seek the index to it
     keyset = "AND s.started_at <= :after_at AND (s.started_at, s.id) < (:after_at, :after_id)" if after else ""
-    rows = db.execute(_GRID.format(where=where, after=keyset), {
-        **params, "unit_low": low, "unit_high": high, "state": filters.state, "flag": filters.flag,
+    if session_id is not None:
+        keyset += " AND s.id = :session"
+    rows = db.execute(_GRID.format(source=source, where=where, after=keyset), {
+        **params, "state": filters.state, "flag": filters.flag,
         "start": filters.start, "end": filters.end, "after_at": after[0] if after else None,
         "after_id": after[1] if after else None, "session": session_id, "limit": limit}).fetchall()
     ids = json.dumps([r[0] for r in rows])
