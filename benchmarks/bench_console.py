@@ -116,6 +116,7 @@ def main() -> None:
         old_visit = app.db.execute("SELECT s.id FROM visit_sessions s JOIN cadres c ON c.id = s.cadre_id "
                                    "WHERE c.unit_id = ? ORDER BY s.started_at LIMIT 1", (branch,)).fetchone()[0]
         common = ["/console/", "/console/reviews", f"/console/reviews?after={deep}", f"/console/reviews/{old_visit}",
+                  f"/console/cadres/{admin}",
                   "/console/reviews?state=待审核", "/console/tasks", "/console/notices", "/console/reminders",
                   "/console/export"]
         report("office", asyncio.run(page_times(

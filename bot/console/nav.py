@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class NavItem:
-    """A page in the navigation bar; `ready=False` entries are kept in order but not shown until their page exists."""
+    """A page in the navigation bar."""
 
     label: str
     path: str  # relative to the console's base path
     office_only: bool = False
-    ready: bool = True
 
 
 NAV = [

@@ -165,6 +165,12 @@ async def test_a_county_administrator_on_a_phone(demo_site, browser):
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, "the page scrolls sideways on a phone"
     await shot(page, "overview-phone")
+    await page.goto(page.url + "reviews")
+    assert await page.locator(".grid .visit").count() == 4  # 王五's three and 孙七's one: the county's only
+    assert "张三" not in await page.content()
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, "the review grid scrolls sideways on a phone"
+    await shot(page, "reviews-phone")
     await page.goto(link)
     assert "登录链接已用过" in await page.locator("h1").inner_text()
     await shot(page, "link-used-phone")
