@@ -19,8 +19,8 @@ from bot.rules import (
     has_refused_media,
     intent,
 )
-from handlers import (ask, binding, households, media, next_page, notices, review, start, supervision_views, tasks,
-                      visits)
+from handlers import (ask, binding, console_link, households, media, next_page, notices, review, start,
+                      supervision_views, tasks, visits)
 from handlers.binding import CONFIRMING_UNBIND
 from handlers.notices import CONFIRMING_NOTICE
 from handlers.paging import BROWSING, NEXT_PAGE, asks_next_page
@@ -90,6 +90,7 @@ ROUTES: list[Route] = EVENT_ROUTES + [
           requires=UNIT_ADMIN),
     Route("progress", supervision_views.asks_progress, supervision_views.progress, requires=UNIT_ADMIN),
     Route("export", supervision_views.asks_export, supervision_views.export, requires=UNIT_ADMIN),
+    Route("console link", console_link.asks_console, console_link.console_link, requires=UNIT_ADMIN),
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),

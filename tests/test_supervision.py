@@ -123,3 +123,22 @@ def test_a_re_report_keeps_the_first_evidence_and_the_history(db):
     kept = db.execute("SELECT evidence_name, reported_at FROM unit_task_completions").fetchall()
     assert kept == [("实施方案.docx", NOW.isoformat())]
     assert [r[2] for r in supervision.task_reports(db, "U01", "plan-report")] == ["实施方案.docx", "scan.jpg"]
+
+
+def test_a_second_confirmation_adds_nobody_who_joined_the_scope_since(db):
+    notice = supervision.create_notice(db, scopes.scope_of(db, "C3"), "周五前上报走访情况", False, NOW)
+    assert supervision.confirm_notice(db, notice, NOW) == 2
+    db["cadres"].insert({"id": "C9", "name": "新来的干部", "phone": "13800000009", "unit_id": "U0101", "title": "",
+                         "role": "干部"})
+    assert supervision.confirm_notice(db, notice, NOW + timedelta(minutes=1)) == 2
+    assert "C9" not in {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")}
+
+
+def test_recipients_follow_the_notices_own_sender_and_unit(db):
+    notice = supervision.create_notice(db, scopes.scope_of(db, "C3"), "周五前上报走访情况", False, NOW)
+    db.execute("UPDATE notices SET scope_unit_id = 'U0101' WHERE id = ?", (notice,))  # a notice for one branch
+    db["cadres"].insert({"id": "C8", "name": "县委干部", "phone": "13800000008", "unit_id": "U01", "title": "",
+                         "role": "干部"})  # in the sender's county, not in the notice's branch
+    supervision.confirm_notice(db, notice, NOW)
+    assert {r[0] for r in db.execute("SELECT cadre_id FROM notice_receipts")} == {"C1", "C2"}
+    assert supervision.notice_scope(db, notice).viewer_id == "C3"

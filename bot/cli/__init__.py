@@ -194,19 +194,26 @@ def template(path, settings):
 @cli.command()
 @click.option("--now", "now_text", default=None, metavar="ISO-TIME",
               help="演示时钟的起点，默认 2010-05-12T09:00（活动第一阶段内）。")
+@click.option("--web", is_flag=True, help="不开终端对话，改为在 127.0.0.1 上打开网页管理后台，并打印演示活动办管理员的登录链接。")
+@click.option("--port", default=8080, show_default=True, help="--web 时网页后台的端口。")
 @with_config
-def demo(now_text, settings):
-    """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话。
+def demo(now_text, web, port, settings):
+    """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话；或用 --web 打开网页管理后台。
 
     \b
     例：campaign-bot demo
         campaign-bot demo --now 2010-09-01T10:00
+        campaign-bot demo --web --port 8080
     """
-    from bot.demo import run_demo
+    from bot.demo import run_demo, run_demo_web
     from handlers import ROUTES
+    from schedules.plan import plan
 
     try:
-        run_demo(now_text, settings, ROUTES)
+        if web:
+            run_demo_web(now_text, settings, port, ROUTES, plan)
+        else:
+            run_demo(now_text, settings, ROUTES)
     except ValueError:
         raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
 
@@ -260,6 +267,26 @@ def report(out_path, unit_id, settings, clock):
                           interval_days=settings.reminders.visit_interval_days, tz=app.tz,
                           since=app.campaign_start)
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
+
+
+@cli.command("console-link")
+@click.argument("cadre_id", metavar="干部编号")
+@with_config
+@now_option
+def console_link(cadre_id, settings, clock):
+    """打印网页管理后台的一次性登录链接（10 分钟内有效，只能用一次），只发给单位管理员或活动办管理员。
+
+    \b
+    例：campaign-bot console-link G004 --config config.toml
+    """
+    from bot.console import LinkRefused, issue_login_link
+
+    app = open_app(settings, clock)
+    try:
+        link = issue_login_link(app.db, settings, cadre_id, app.clock.now())
+    except LinkRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(link.url)
 
 
 @cli.command()
