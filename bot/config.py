@@ -46,6 +46,19 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     monitoring_allow: tuple[str, ...] = ()  # addresses or networks that may read /metrics and /readyz; () = any
+    public_url: str = ""  # empty: http://host:port, the server's own address
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """[console]: the web console for administrators, its login links and sessions."""
+
+    enabled: bool = True
+    path: str = "/console"
+    link_ttl_minutes: int = 10
+    links_per_hour: int = 5
+    session_idle_hours: int = 8
+    max_upload_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ class Settings:
     photos: PhotoSettings = field(default_factory=PhotoSettings)
     campaign: CampaignSettings = field(default_factory=CampaignSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     binding: BindingSettings = field(default_factory=BindingSettings)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)

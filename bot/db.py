@@ -30,6 +30,16 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
+def open_migrated(path: str | Path) -> sqlite_utils.Database:
+    """Another connection to a database open_db already migrated, with the same pragmas, usable from any one thread
+    at a time (a worker pool's thread-local connection)."""
+    conn = sqlite3.connect(str(path), check_same_thread=False)
+    conn.isolation_level = None
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return sqlite_utils.Database(conn)
+
+
 def answers(db: sqlite_utils.Database | sqlite3.Connection) -> None:
     """Asks the database one cheap question (raises sqlite3.Error when it cannot answer): the health check."""
     db.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()

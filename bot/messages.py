@@ -19,6 +19,16 @@ class IncomingPhoto:
 
 
 @dataclass(frozen=True)
+class IncomingDocument:
+    """A file that is not an image (a plan as PDF or Word), already downloaded: evidence of a unit's task."""
+
+    data: bytes
+    filename: str
+    mime_type: str = ""
+    source_id: str = ""
+
+
+@dataclass(frozen=True)
 class Location:
     """A point the user shared."""
 
@@ -76,14 +86,20 @@ class Incoming:
     refused_what: str = ""  # the kind of attachment, or the name of a file sent as a document
     refused_limit: int = 0  # with TOO_LARGE: the limit in bytes
     voice: bool = False  # the user spoke: `text` is what the platform's speech recognition heard ('' if it gave none)
+    documents: tuple[IncomingDocument, ...] = ()  # with NOT_AN_IMAGE: the file itself, when the channel fetched it
+
+
+YES, NO = "yes", "no"  # what an option means, so "是 / 确认 / 好" and "不 / 取消" pick it wherever it is offered
 
 
 @dataclass(frozen=True)
 class Choice:
-    """An option offered to the user: a button on Telegram, a numbered line on WeChat and the console."""
+    """An option offered to the user: a button on Telegram, a numbered line on WeChat and the console. `means` is
+    YES or NO for the option that confirms or cancels (the router answers 是/好/不/取消 with it), else ''."""
 
     label: str
     value: str
+    means: str = ""
 
 
 @dataclass(frozen=True)

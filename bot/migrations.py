@@ -259,6 +259,7 @@ _SESSION_MATCH = f"""
        AND abs(julianday(NEW.visited_at) - julianday(s.started_at)) < {SESSION_HOURS} / 24.0
      ORDER BY abs(julianday(NEW.visited_at) - julianday(s.started_at)) LIMIT 1"""
 
+
 _VISIT_SESSIONS = (
     # A session is a visit as people mean it; its id is the id of the visits row that opened it. Review:
     # 待审核 (counts), 合格 (counts), 需补充 (does not count until a new photo arrives, which sets 待审核 again).
@@ -534,6 +535,39 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+_TASK_REPORTS = (
+    # Every report of a unit task, in order: unit_task_completions keeps the first (when the task was done); a
+    # re-report (a better scan, a second photo) is added here and never overwrites the first report's evidence.
+    """CREATE TABLE unit_task_reports (
+         id INTEGER PRIMARY KEY,
+         unit_id TEXT NOT NULL REFERENCES units(id),
+         deadline_id TEXT NOT NULL,
+         reported_by TEXT NOT NULL REFERENCES cadres(id),
+         reported_at TEXT NOT NULL,                 -- UTC
+         evidence_sha256 TEXT,
+         evidence_kind TEXT CHECK (evidence_kind IN ('document', 'photo')),
+         evidence_name TEXT,
+         evidence_path TEXT,
+         note TEXT
+       )""",
+    "CREATE INDEX idx_unit_task_reports_unit ON unit_task_reports(unit_id, deadline_id, reported_at)",
+    """INSERT INTO unit_task_reports (unit_id, deadline_id, reported_by, reported_at, evidence_sha256, evidence_kind,
+                                      evidence_name, evidence_path, note)
+       SELECT unit_id, deadline_id, reported_by, reported_at, evidence_sha256, evidence_kind, evidence_name,
+              evidence_path, note FROM unit_task_completions""",
+)
+
+
+def _v56_unit_task_reports(db: sqlite_utils.Database) -> None:
+    for statement in _TASK_REPORTS:
+        db.conn.execute(statement)
+
+
+def _v57_urgent_deliveries(db: sqlite_utils.Database) -> None:
+    # An urgent notice goes out in quiet hours too; every other delivery waits for the morning.
+    db.conn.execute("ALTER TABLE deliveries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0")
+
+
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
     # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
     db.conn.execute(
@@ -556,6 +590,184 @@ def _v20_last_questions(db: sqlite_utils.Database) -> None:
                     "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
 
 
+CONSOLE_SCHEMA = (
+    # One-time login links: only the sha256 of the token is kept; channel/chat say which chat asked (NULL: the CLI).
+    """CREATE TABLE console_links (token_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)""",
+    "CREATE INDEX idx_console_links_cadre ON console_links(cadre_id, created_at)",
+    # Sessions, keyed by the sha256 of the cookie; a session opened from a chat's link ends with that binding.
+    """CREATE TABLE console_sessions (id_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
+        channel TEXT, chat_id TEXT, csrf_token TEXT NOT NULL, client TEXT, created_at TEXT NOT NULL,
+        last_seen_at TEXT NOT NULL, ended_at TEXT, end_reason TEXT)""",
+    "CREATE TABLE console_login_failures (client TEXT NOT NULL, failed_at TEXT NOT NULL)",
+    "CREATE INDEX idx_console_login_failures ON console_login_failures(client, failed_at)",
+    # 操作记录: every change made in the console; the cadre's name is kept as it was then.
+    """CREATE TABLE console_audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, cadre_id TEXT NOT NULL,
+        cadre_name TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')""",
+    "CREATE INDEX idx_console_audit_at ON console_audit(at, id)",
+    # A roster workbook uploaded and checked, waiting for its session to confirm the import.
+    """CREATE TABLE console_uploads (id TEXT PRIMARY KEY, session_sha256 TEXT NOT NULL, path TEXT NOT NULL,
+        filename TEXT NOT NULL, created_at TEXT NOT NULL, imported_at TEXT)""",
+    # The last visit of a pairing (cadre, household) is one seek in this index: the console's figures per cadre
+    # and unit read it for every pairing of the scope (half the time of going through idx_visits_household).
+    "CREATE INDEX idx_visits_cadre_household ON visits(cadre_id, household_id, visited_at)",
+)
+
+
+def _v70_console(db: sqlite_utils.Database) -> None:
+    for statement in CONSOLE_SCHEMA:
+        db.conn.execute(statement)
+
+
+
+# ---- issue 13: the web console's counts (71-79). -----------------------------------------------------------------
+
+# The console's 概览 and 单位 pages show, per unit subtree, how many cadres have households and how many are behind,
+# and a chart of visits per week: counted here by triggers, as progress_counts counts households, so a page reads a
+# few rows per unit instead of every pairing or visit of the province.
+# cadre_clocks: per cadre with 干部联户 pairings, the oldest day among visited pairings (their last counted visit) and
+# among never-visited ones (their clock's start, CLOCK_DAY); '~' (after every date) when there is none. A cadre is
+# behind when one of them counts as overdue (the rule of bot/store/scopes.py, OVERDUE_COUNTS).
+# cadre_counts: those cadres counted for every unit above them by (oldest_visited, oldest_unvisited).
+# visit_hour_counts: visits (sessions) for every unit above their cadre, by UTC hour of their start ('2010-05-10T02').
+NO_DAY = "~"
+_CADRE_CLOCK = f"""INSERT INTO cadre_clocks (cadre_id, households, oldest_visited, oldest_unvisited)
+        SELECT p.cadre_id, COUNT(*),
+               COALESCE(MIN(CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) END), '{NO_DAY}'),
+               COALESCE(MIN(CASE WHEN p.last_visit_at IS NULL THEN {CLOCK_DAY.format(p='p')} END), '{NO_DAY}')
+          FROM pairings p WHERE {{where}} AND p.kind = '干部联户' AND p.household_id IS NOT NULL
+         GROUP BY p.cadre_id"""
+
+
+def _cadre_counted(cadre: str, unit: str, delta: str) -> str:
+    """Adds delta to cadre_counts for the cadre's clock row, at every unit above `unit`."""
+    return f"""INSERT INTO cadre_counts (unit_id, oldest_visited, oldest_unvisited, cadres)
+        SELECT j.value, k.oldest_visited, k.oldest_unvisited, {delta}
+          FROM cadre_clocks k, units u, {_ANCESTORS.format(path='u.path')} j
+         WHERE k.cadre_id = {cadre} AND u.id = {unit}
+        ON CONFLICT (unit_id, oldest_visited, oldest_unvisited) DO UPDATE SET cadres = cadres + {delta}"""
+
+
+def _recount_cadre(cadre: str) -> str:
+    """The statements (for a trigger) that recompute one cadre's clock row and its counts."""
+    unit = f"(SELECT unit_id FROM cadres WHERE id = {cadre})"
+    return ";\n".join((_cadre_counted(cadre, unit, "-1"),
+                       f"DELETE FROM cadre_clocks WHERE cadre_id = {cadre}",
+                       _CADRE_CLOCK.format(where=f"p.cadre_id = {cadre}"),
+                       _cadre_counted(cadre, unit, "1")))
+
+
+def _hour_counted(row: str, delta: str) -> str:
+    return f"""INSERT INTO visit_hour_counts (unit_id, hour, visits)
+        SELECT j.value, substr({row}.started_at, 1, 13), {delta}
+          FROM cadres c JOIN units u ON u.id = c.unit_id, {_ANCESTORS.format(path='u.path')} j
+         WHERE c.id = {row}.cadre_id
+        ON CONFLICT (unit_id, hour) DO UPDATE SET visits = visits + {delta}"""
+
+
+def _cadre_hours(unit: str, sign: str) -> str:
+    """Adds (sign 1) or takes away (-1) a moving cadre's visits at every unit above `unit`."""
+    return f"""INSERT INTO visit_hour_counts (unit_id, hour, visits)
+        SELECT j.value, substr(s.started_at, 1, 13), {sign} * COUNT(*)
+          FROM visit_sessions s, units u, {_ANCESTORS.format(path='u.path')} j
+         WHERE s.cadre_id = NEW.id AND u.id = {unit}
+         GROUP BY 1, 2
+        ON CONFLICT (unit_id, hour) DO UPDATE SET visits = visits + excluded.visits"""
+
+
+_WHEN_CONSOLE_COUNTED = "(SELECT stale FROM console_counts_state) = 0"
+_CONSOLE_COUNTS = (
+    """CREATE TABLE cadre_clocks (cadre_id TEXT PRIMARY KEY, households INTEGER NOT NULL,
+         oldest_visited TEXT NOT NULL, oldest_unvisited TEXT NOT NULL,
+         oldest TEXT GENERATED ALWAYS AS (min(oldest_visited, oldest_unvisited)) VIRTUAL)""",
+    # the console's "most behind" list walks cadres longest waiting first and stops at a page
+    "CREATE INDEX idx_cadre_clocks_oldest ON cadre_clocks(oldest, cadre_id)",
+    """CREATE TABLE cadre_counts (unit_id TEXT NOT NULL, oldest_visited TEXT NOT NULL, oldest_unvisited TEXT NOT NULL,
+         cadres INTEGER NOT NULL, PRIMARY KEY (unit_id, oldest_visited, oldest_unvisited)) WITHOUT ROWID""",
+    """CREATE TABLE visit_hour_counts (unit_id TEXT NOT NULL, hour TEXT NOT NULL, visits INTEGER NOT NULL,
+         PRIMARY KEY (unit_id, hour)) WITHOUT ROWID""",
+    "CREATE TABLE console_counts_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
+    "INSERT INTO console_counts_state VALUES (1, 1)",  # the first reader counts existing data
+    f"""CREATE TRIGGER pairings_cadre_clock_insert AFTER INSERT ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
+    f"""CREATE TRIGGER pairings_cadre_clock_delete AFTER DELETE ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
+    f"""CREATE TRIGGER pairings_cadre_clock_update
+        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
+        WHEN {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
+    f"""CREATE TRIGGER pairings_cadre_clock_leave AFTER UPDATE OF cadre_id ON pairings
+        WHEN OLD.cadre_id IS NOT NEW.cadre_id AND {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
+    f"""CREATE TRIGGER cadres_clock_insert AFTER INSERT ON cadres WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.id')}; END""",
+    f"""CREATE TRIGGER cadres_clock_move AFTER UPDATE OF unit_id ON cadres
+        WHEN NEW.unit_id IS NOT OLD.unit_id AND {_WHEN_CONSOLE_COUNTED} BEGIN
+          {_cadre_counted('NEW.id', 'OLD.unit_id', '-1')}; {_cadre_counted('NEW.id', 'NEW.unit_id', '1')};
+          {_cadre_hours('OLD.unit_id', '-1')}; {_cadre_hours('NEW.unit_id', '1')};
+        END""",
+    f"""CREATE TRIGGER sessions_hour_insert AFTER INSERT ON visit_sessions WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_hour_counted('NEW', '1')}; END""",
+    f"""CREATE TRIGGER sessions_hour_delete AFTER DELETE ON visit_sessions WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_hour_counted('OLD', '-1')}; END""",
+    f"""CREATE TRIGGER sessions_hour_update AFTER UPDATE OF started_at, cadre_id ON visit_sessions
+        WHEN (substr(NEW.started_at, 1, 13) IS NOT substr(OLD.started_at, 1, 13) OR NEW.cadre_id IS NOT OLD.cadre_id)
+         AND {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_hour_counted('OLD', '-1')}; {_hour_counted('NEW', '1')}; END""",
+    """CREATE TRIGGER units_console_counts_stale AFTER UPDATE OF path ON units WHEN NEW.path IS NOT OLD.path
+       BEGIN UPDATE console_counts_state SET stale = 1 WHERE stale = 0; END""",
+)
+
+
+def rebuild_console_counts(db: sqlite_utils.Database) -> None:
+    """Recounts cadre_clocks, cadre_counts and visit_hour_counts from scratch (after units moved or were imported);
+    call inside a transaction."""
+    for table in ("cadre_clocks", "cadre_counts", "visit_hour_counts"):
+        db.conn.execute(f"DELETE FROM {table}")
+    db.conn.execute(_CADRE_CLOCK.format(where="1 = 1"))
+    db.conn.execute(f"""INSERT INTO cadre_counts (unit_id, oldest_visited, oldest_unvisited, cadres)
+        SELECT j.value, k.oldest_visited, k.oldest_unvisited, COUNT(*)
+          FROM cadre_clocks k JOIN cadres c ON c.id = k.cadre_id JOIN units u ON u.id = c.unit_id,
+               {_ANCESTORS.format(path='u.path')} j
+         GROUP BY 1, 2, 3""")
+    db.conn.execute(f"""INSERT INTO visit_hour_counts (unit_id, hour, visits)
+        SELECT j.value, s.hour, SUM(s.visits)
+          FROM (SELECT cadre_id, substr(started_at, 1, 13) AS hour, COUNT(*) AS visits FROM visit_sessions
+                 GROUP BY 1, 2) s
+          JOIN cadres c ON c.id = s.cadre_id JOIN units u ON u.id = c.unit_id, {_ANCESTORS.format(path='u.path')} j
+         GROUP BY 1, 2""")
+    db.conn.execute("UPDATE console_counts_state SET stale = 0")
+
+
+def _v71_console_counts(db: sqlite_utils.Database) -> None:
+    for statement in _CONSOLE_COUNTS:
+        db.conn.execute(statement)
+
+
+# A notice's receipts counted per (notice, recipient's unit at sending, status), kept by triggers: 通知 shows a notice
+# to 400,000 cadres by unit and by status from a few thousand rows instead of every receipt.
+def _receipt_counted(row: str, delta: str) -> str:
+    return f"""INSERT INTO notice_unit_counts (notice_id, unit_id, status, receipts)
+        SELECT {row}.notice_id, c.unit_id, {row}.status, {delta} FROM cadres c WHERE c.id = {row}.cadre_id
+        ON CONFLICT (notice_id, unit_id, status) DO UPDATE SET receipts = receipts + {delta}"""
+
+
+_NOTICE_COUNTS = (
+    """CREATE TABLE notice_unit_counts (notice_id INTEGER NOT NULL, unit_id TEXT NOT NULL, status TEXT NOT NULL,
+         receipts INTEGER NOT NULL, PRIMARY KEY (notice_id, unit_id, status)) WITHOUT ROWID""",
+    f"CREATE TRIGGER receipts_count_insert AFTER INSERT ON notice_receipts BEGIN {_receipt_counted('NEW', '1')}; END",
+    f"CREATE TRIGGER receipts_count_delete AFTER DELETE ON notice_receipts BEGIN {_receipt_counted('OLD', '-1')}; END",
+    f"""CREATE TRIGGER receipts_count_update AFTER UPDATE OF status ON notice_receipts WHEN NEW.status IS NOT OLD.status
+        BEGIN {_receipt_counted('OLD', '-1')}; {_receipt_counted('NEW', '1')}; END""",
+    f"""INSERT INTO notice_unit_counts (notice_id, unit_id, status, receipts)
+        SELECT r.notice_id, c.unit_id, r.status, COUNT(*) FROM notice_receipts r JOIN cadres c ON c.id = r.cadre_id
+         GROUP BY 1, 2, 3""",
+)
+
+
+def _v72_notice_counts(db: sqlite_utils.Database) -> None:
+    for statement in _NOTICE_COUNTS:
+        db.conn.execute(statement)
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -574,6 +786,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
     (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
+    (56, "unit task reports: every report kept", _v56_unit_task_reports),
+    (57, "deliveries: urgent (sent in quiet hours)", _v57_urgent_deliveries),
+    (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
+    (71, "web console: cadres and visits counted per unit subtree", _v71_console_counts),
+    (72, "web console: notice receipts counted per unit and status", _v72_notice_counts),
 ]
 
 

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
-from bot.messages import Contact, Event, Incoming, IncomingPhoto, Location, MediaRefusal
+from bot.messages import Contact, Event, Incoming, IncomingDocument, IncomingPhoto, Location, MediaRefusal
 from bot.store.seen import THIS_PROCESS
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,8 @@ def encode(message: Incoming) -> dict:
     """The message as JSON-safe values (photos in base64, times in ISO 8601, enums by value)."""
     fields = dataclasses.asdict(message)
     fields["sent_at"] = message.sent_at.isoformat()
-    fields["photos"] = [{**photo, "data": base64.b64encode(photo["data"]).decode()} for photo in fields["photos"]]
+    for files in ("photos", "documents"):
+        fields[files] = [{**file, "data": base64.b64encode(file["data"]).decode()} for file in fields[files]]
     fields["event"] = message.event.value if message.event else None
     fields["refused_media"] = message.refused_media.value if message.refused_media else None
     return fields
@@ -97,6 +98,8 @@ def decode(fields: dict) -> Incoming:
         **fields,
         "sent_at": datetime.fromisoformat(fields["sent_at"]),
         "photos": tuple(IncomingPhoto(**{**p, "data": base64.b64decode(p["data"])}) for p in fields["photos"]),
+        "documents": tuple(IncomingDocument(**{**d, "data": base64.b64decode(d["data"])})
+                           for d in fields.get("documents", ())),
         "location": Location(**fields["location"]) if fields.get("location") else None,
         "contact": Contact(**fields["contact"]) if fields.get("contact") else None,
         "event": Event(fields["event"]) if fields.get("event") else None,

@@ -97,11 +97,15 @@ def check_photo(data: bytes, max_bytes: int, tz: str = "Asia/Shanghai", sent_at:
 
 def store_photo(photo: CheckedPhoto, photos_dir: Path) -> str:
     """Writes the photo under photos_dir once (atomically); returns its path relative to photos_dir."""
-    target = photos_dir / photo.relative_path
+    write_once(photos_dir / photo.relative_path, photo.data)
+    return photo.relative_path
+
+
+def write_once(target: Path, data: bytes) -> None:
+    """Writes data to target atomically, unless the file is there already (files are named by their hash)."""
     if not target.exists():
         with atomic_file(target, prefix=".incoming-") as fh:
-            fh.write(photo.data)
-    return photo.relative_path
+            fh.write(data)
 
 
 def _exif_time(exif: Image.Exif, tz: str, sent_at: datetime) -> datetime | None:

@@ -10,7 +10,7 @@ import re
 from bot import metrics
 from bot.app import BotApp, Context
 from bot.db import database_busy, roll_back_open_transaction
-from bot.messages import Event, Incoming, Outgoing
+from bot.messages import NO, YES, Event, Incoming, Outgoing
 from bot.rules import BOUND, OFFICE, UNIT_ADMIN, Requires, Route
 from bot.store.bindings import touch_binding
 from bot.store.cadres import bound_cadre
@@ -28,6 +28,11 @@ NOT_BOUND = "请先绑定干部身份：发送“绑定 绑定码”（绑定码
 PHOTO_NOT_SAVED = "您还没有绑定干部身份，照片没有保存。"
 ADMINS_ONLY = ("仅限管理员使用：只有单位管理员和活动办能查看。您自己的走访情况请发送“我的联系户”；"
                "您负责的单位如需查看，请让活动办在花名册里把您设为单位管理员。")
+ADMIN_NOT_BOUND = ("这是单位管理员和活动办的功能，需要先绑定管理员身份：请发送“绑定 绑定码”"
+                   "（管理员的绑定码向州活动办索取）。")
+# Words that confirm or cancel whatever the bot just offered (the option whose `means` is YES or NO).
+ANSWER_WORDS = {YES: {"是", "是的", "确认", "确定", "好", "好的", "对", "可以", "发送"},
+                NO: {"不", "不是", "否", "取消", "不要", "不用", "算了", "不发"}}
 OFFICE_ONLY = "仅限活动办管理员使用。如有需要，请联系州活动办。发送“帮助”查看您可以做什么。"
 
 
@@ -67,6 +72,8 @@ def with_what_was_heard(msg: Incoming, replies: list[Outgoing]) -> list[Outgoing
 
 def refusal(requires: Requires, msg: Incoming, ctx: Context) -> Outgoing:
     """The one answer to someone a route does not allow: a visitor is asked to bind first, whatever the route needs."""
+    if ctx.cadre is None and requires in (UNIT_ADMIN, OFFICE):
+        return Outgoing(ADMIN_NOT_BOUND)
     if requires is BOUND or ctx.cadre is None:
         return Outgoing((PHOTO_NOT_SAVED if msg.photos else "") + NOT_BOUND)
     if requires is UNIT_ADMIN:
@@ -93,8 +100,8 @@ def load_context(app: BotApp, msg: Incoming) -> Context:
 
 
 def resolve_choice(msg: Incoming, ctx: Context) -> Incoming:
-    """Turns '2', '第2户' or an option's label into the value of the choice offered last (for channels without
-    buttons, and for cadres who type instead of tapping)."""
+    """Turns '2', '第2户', an option's label, or a word of yes (是/确认/好) or no (不/取消) for the option that means
+    it, into the value of the choice offered last (for channels without buttons, and cadres who type)."""
     text = msg.text.strip().translate(str.maketrans("０１２３４５６７８９", "0123456789"))
     if msg.choice is not None or not ctx.offered or not text:
         return msg
@@ -102,7 +109,10 @@ def resolve_choice(msg: Incoming, ctx: Context) -> Incoming:
     for index, offered in enumerate(ctx.offered, start=1):
         if text == offered.label or (number and int(number[1]) == index):
             return dataclasses.replace(msg, choice=offered.value)
-    return msg
+    word = text.strip("。.!！ ")
+    meant = next((means for means, words in ANSWER_WORDS.items() if word in words), None)
+    matching = [offered for offered in ctx.offered if meant and offered.means == meant]
+    return dataclasses.replace(msg, choice=matching[0].value) if len(matching) == 1 else msg
 
 
 def remember_choices(ctx: Context, replies: list[Outgoing]) -> None:

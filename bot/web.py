@@ -1,4 +1,5 @@
-"""The one HTTP server's ASGI app: /healthz, /metrics and /readyz plus the routes each enabled channel contributes (webhooks, callbacks)."""
+"""The one HTTP server's ASGI app: /healthz, /metrics and /readyz, the routes each enabled channel contributes
+(webhooks, callbacks), and the web console under [console] path."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def _answers_on_own_connection(path: str) -> None:
 
 
 def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
-    """The Starlette app serving /healthz and every channel's routes."""
+    """The Starlette app serving /healthz, every channel's routes and (when enabled) the web console."""
 
     async def healthz(request: Request) -> JSONResponse:
         """Says whether the database answers, and which channels run."""
@@ -54,4 +55,8 @@ def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
     routes.extend(monitoring_routes(app, channels))
     for channel in channels:
         routes.extend(channel.routes())
+    if app.settings.console.enabled and app.settings.database.path != ":memory:":
+        from bot.console.routes import console_mount
+
+        routes.append(console_mount(app))
     return Starlette(routes=routes)

@@ -20,8 +20,13 @@ from bot.rules import (
     spoken_unheard,
     intent,
 )
-from handlers import admin, ask, binding, households, media, start, visits
+from handlers import (ask, binding, console_link, households, media, next_page, notices, review, start,
+                      supervision_views, tasks, visits)
 from handlers.binding import CONFIRMING_UNBIND
+from handlers.notices import CONFIRMING_NOTICE
+from handlers.paging import BROWSING, NEXT_PAGE, asks_next_page
+from handlers.review import COMMENTING, SUPPLEMENTING
+from handlers.tasks import AWAITING_EVIDENCE, CHOOSING_TASK
 from handlers.visits import CHOOSING_HOUSEHOLD
 
 # What a channel reports besides messages: following, blocking, menu buttons that answer by themselves.
@@ -37,6 +42,28 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("start", start.starts, start.start),
     Route("help", command("help"), start.show_help),
     Route("voice not heard", spoken_unheard, media.ask_to_type),
+    # administrators' supervision (before photos: a task's evidence is a photo or a file)
+    Route("task evidence", tasks.sends_evidence, tasks.receive_evidence, requires=UNIT_ADMIN, state=AWAITING_EVIDENCE),
+    Route("choose task", choice(tasks.TASK_PREFIX), tasks.choose_task, requires=UNIT_ADMIN, state=CHOOSING_TASK),
+    Route("cancel task", choice(tasks.CANCEL_TASK), tasks.cancel, requires=UNIT_ADMIN),
+    Route("report task", tasks.reports_task, tasks.report_task, requires=UNIT_ADMIN),
+    Route("review comment", review.writes_comment, review.receive_comment, requires=UNIT_ADMIN, state=COMMENTING),
+    Route("review button", choice(review.REVIEW_PREFIX), review.review_by_button, requires=UNIT_ADMIN),
+    Route("review typed", review.typed_review, review.review_by_text, requires=UNIT_ADMIN),
+    Route("review list", review.asks_review, review.list_visits, requires=UNIT_ADMIN),
+    Route("next page", choice(NEXT_PAGE), next_page.next_page, requires=UNIT_ADMIN, state=BROWSING),
+    Route("stale next page", asks_next_page, next_page.stale_page),
+    Route("confirm notice", choice(notices.NOTICE_PREFIX), notices.confirm, requires=UNIT_ADMIN,
+          state=CONFIRMING_NOTICE),
+    Route("stale notice choice", choice(notices.NOTICE_PREFIX), notices.stale_choice),
+    Route("notice status", notices.asks_status, notices.show_status, requires=UNIT_ADMIN),
+    Route("send notice", notices.sends_notice, notices.write_notice, requires=UNIT_ADMIN),
+    Route("notice read by button", choice(notices.READ_PREFIX), notices.read_by_button, requires=BOUND),
+    Route("notice received", notices.says_received, notices.read_by_text, requires=BOUND),
+    Route("tasks", tasks.asks_tasks, tasks.show_tasks, requires=UNIT_ADMIN),
+    Route("answer supplement", choice(review.SUPPLEMENT_PREFIX), review.answer_supplement, requires=BOUND,
+          state=SUPPLEMENTING),
+    Route("stale supplement choice", choice(review.SUPPLEMENT_PREFIX), review.stale_supplement),
     Route("refused media", has_refused_media, media.refuse_media),
     Route("photo while choosing", has_photo, visits.receive_pending_photo, requires=BOUND, state=CHOOSING_HOUSEHOLD),
     Route("photo", has_photo, visits.receive_photo, requires=BOUND),
@@ -61,7 +88,11 @@ ROUTES: list[Route] = EVENT_ROUTES + [
     Route("visits", command("visits"), visits.my_visits, requires=BOUND),
     Route("my visits", intent("my_visits"), visits.my_visits, requires=BOUND),
     Route("help by words", intent("help"), start.show_help),
-    Route("progress", admin.asks_progress, admin.progress, requires=UNIT_ADMIN),
+    Route("who has not visited", supervision_views.asks_overdue, supervision_views.who_has_not_visited,
+          requires=UNIT_ADMIN),
+    Route("progress", supervision_views.asks_progress, supervision_views.progress, requires=UNIT_ADMIN),
+    Route("export", supervision_views.asks_export, supervision_views.export, requires=UNIT_ADMIN),
+    Route("console link", console_link.asks_console, console_link.console_link, requires=UNIT_ADMIN),
     Route("phase", command("phase"), ask.current_phase),
     Route("deadlines", command("deadlines"), ask.upcoming_deadlines),
     Route("unknown command", any_command, start.unknown_command),

@@ -4,7 +4,7 @@ import re
 
 from bot.app import Context
 from bot.db import transaction
-from bot.messages import Choice, Incoming, Outgoing
+from bot.messages import NO, YES, Choice, Incoming, Outgoing
 from bot.rules import parse_command
 from bot.store.binding_codes import CodeProblem, redeem_code
 from bot.store.bindings import BLOCKED_REASON, UNBOUND_REASON, bind_chat, deactivate_chat, normalise_phone
@@ -81,7 +81,7 @@ async def bind_by_code(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 CONFIRMING_UNBIND = "CONFIRMING_UNBIND"
 UNBIND_PREFIX = "unbind:"
-UNBIND_CHOICES = (Choice("确定解绑", UNBIND_PREFIX + "yes"), Choice("取消", UNBIND_PREFIX + "no"))
+UNBIND_CHOICES = (Choice("确定解绑", UNBIND_PREFIX + "yes", YES), Choice("取消", UNBIND_PREFIX + "no", NO))
 
 
 async def unbind(msg: Incoming, ctx: Context) -> list[Outgoing]:

@@ -7,11 +7,12 @@ import re
 
 from bot.app import Context
 from bot.db import transaction
-from bot.messages import Choice, Event, Incoming, Outgoing
+from bot.messages import NO, Choice, Event, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
 from bot.plausibility import valid_point
 from bot.rules import normalized_text
 from bot.store.households import PairedHousehold, households_of
+from handlers.review import offer_supplement
 from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, photo_count,
                               recent_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
@@ -22,8 +23,8 @@ CHOOSING_HOUSEHOLD = "CHOOSING_HOUSEHOLD"
 NO_HOUSEHOLDS = "您目前没有结对联系户，无法记录走访，照片没有保存。如有出入，请联系本单位管理员。"
 IMPOSSIBLE_PLACE = "这个位置不存在（纬度应在 -90 到 90、经度在 -180 到 180 之间），没有保存。请重新发送您所在的位置。"
 STALE_CHOICE = "这个选项已经失效。请重新发送走访照片。"
-CANCEL_WORDS = ("取消", "算了", "不要了", "不用了", "不报了", "撤销")
-UNDO_WORDS = ("撤销", "撤回", "选错", "记错", "报错了")
+CANCEL_WORDS = ("取消", "算了", "不要了", "不用了", "不报了", "撤销", "撤消")
+UNDO_WORDS = ("撤销", "撤消", "撤回", "选错", "记错", "报错了")
 UNDO_HINT = "记错了请在一小时内发送“撤销”。"
 NUMBERED = re.compile(r"第?(\d{1,3})[户戶号號个個]?")  # 第2户, 2号: what a cadre types instead of the bare number
 REPORT_VISIT_MENU_KEY = "REPORT_VISIT"
@@ -229,7 +230,7 @@ def _ask_household(ctx: Context, households: list[PairedHousehold], photos: list
                    problems: list[str]) -> list[Outgoing]:
     """Keeps the photos pending (in the database, so a restart loses nothing) and asks which household."""
     choices = [Choice(f"{h.head_name}（{h.village}）", CHOICE_PREFIX + h.id) for h in households]
-    choices.append(Choice("取消", CANCEL_CHOICE))
+    choices.append(Choice("取消", CANCEL_CHOICE, NO))
     ctx.set_state(CHOOSING_HOUSEHOLD, {
         "photos": [p.to_json() for p in photos], "note": msg.text.strip(), "album_id": msg.album_id,
         "location": None,
@@ -268,4 +269,4 @@ def _record(ctx: Context, household: PairedHousehold, photos: list[PendingPhoto]
     if not from_exif and any(p.exif_time for p in photos):
         lines.append("注意：照片的拍摄时间与上报时间相差较大，已按上报时间记录。")
     lines.append("如需补充位置，请发送位置；" + UNDO_HINT)
-    return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))]
+    return [Outgoing(p) for p in extra] + [Outgoing("\n".join(lines))] + offer_supplement(ctx, household.id, visit_id)

@@ -12,7 +12,8 @@ from schedules.jobs import ReminderJobs
 
 logger = logging.getLogger(__name__)
 
-JOB_IDS = ("reminders-plan-deadlines", "reminders-scan-visits", "reminders-weekly-digest", "reminders-dispatch")
+JOB_IDS = ("reminders-plan-deadlines", "reminders-scan-visits", "reminders-weekly-digest", "reminders-dispatch",
+           "notices-unread-reminders", "tasks-escalations")
 
 
 def register_jobs(scheduler, app: BotApp) -> ReminderJobs | None:
@@ -31,6 +32,8 @@ def register_jobs(scheduler, app: BotApp) -> ReminderJobs | None:
         (JOB_IDS[1], jobs.scan_visits, hourly),
         (JOB_IDS[2], jobs.weekly_digest, hourly),
         (JOB_IDS[3], jobs.dispatch, IntervalTrigger(seconds=app.settings.reminders.dispatch_interval_seconds)),
+        (JOB_IDS[4], jobs.remind_unread_notices, hourly),
+        (JOB_IDS[5], jobs.escalate_overdue_tasks, hourly),
     )
     for job_id, func, trigger in schedule:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, replace_existing=True, coalesce=True,

@@ -77,7 +77,7 @@ def plan_deadline_reminders(app: BotApp, now: datetime, report: PlanReport, only
                             quiet.next_allowed(latest.send_at), expiry(app, deadline))
         if (only_new or now >= reminder.expires_at) and key_planned(app.db, reminder.key):
             continue
-        sql, params = audience_sql(deadline.binds, deadline.roles)
+        sql, params = audience_sql(deadline.binds, deadline.roles, task=deadline.id)
         if now < reminder.expires_at:
             text = deadline_text(app.campaign, deadline, local_day(held_to, app.tz))
             added = insert_for_audience(app.db, reminder, sql, params, now, text)

@@ -9,6 +9,7 @@ from bot.app import BotApp
 from bot.store.cadres import admins_without_reminder, all_cadres
 from bot.store.deliveries import insert_personal, key_planned
 from bot.store.units import Unit, all_units
+from schedules.escalations import overdue_task_lines
 from schedules.plan_result import PlanReport
 from schedules.texts import OverdueCadre, digest_text
 from schedules.timekeeping import local_day
@@ -66,5 +67,6 @@ def plan_digests(app: BotApp, now: datetime, report: PlanReport, only_new: bool 
         kinds = {tree.kinds[u] for u in units if u in tree.kinds}
         cadres = sorted((c for u in units for c in by_unit.get(u, ())), key=lambda c: (-c.households, c.name))
         ahead = [d for d in app.campaign.upcoming_deadlines(today) if kinds & set(d.binds)]
-        texts[admin.id] = digest_text(scope, cadres, ahead)
+        late = overdue_task_lines(app, admin, now)
+        texts[admin.id] = digest_text(scope, cadres, ahead) + ("\n逾期未完成的任务：\n" + "\n".join(late) if late else "")
     report.added(reminder.key, insert_personal(app.db, reminder, texts, now))

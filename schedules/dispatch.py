@@ -7,14 +7,17 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable
+from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.app import BotApp
+from bot.db import transaction
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
-from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
+from bot.messages import DeliveryOutcome, DeliveryResult
 from schedules.lifecycle import prepare_dispatch
+from schedules.notices import delivery_message, record_receipt
 from schedules.quiet_hours import QuietHours
 from schedules.ratelimit import RateLimiter, channel_limits
 from bot.store.deliveries import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
@@ -42,6 +45,9 @@ class Due:
     chat_id: str
     text: str
     attempts: int
+    reminder_key: str = ""
+    cadre_id: str = ""
+    urgent: bool = False  # an urgent notice: sent in quiet hours too
 
 
 @dataclass
@@ -61,12 +67,13 @@ def backoff(attempts: int, retry_after: float | None) -> timedelta:
     return min(FIRST_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def _due_rows(app: BotApp, now: datetime, after_id: int) -> list[Due]:
+def _due_rows(app: BotApp, now: datetime, after_id: int, urgent_only: bool = False) -> list[Due]:
     rows = app.db.execute(
-        "SELECT id, channel, chat_id, text, attempts FROM deliveries "
+        "SELECT id, channel, chat_id, text, attempts, reminder_key, cadre_id, urgent FROM deliveries "
         "WHERE status = ? AND chat_id IS NOT NULL AND due_at <= ? "
-        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? ORDER BY id LIMIT ?",
-        (PENDING, iso(now), iso(now), after_id, BATCH),
+        "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) AND id > ? AND (? = 0 OR urgent = 1) "
+        "ORDER BY id LIMIT ?",
+        (PENDING, iso(now), iso(now), after_id, int(urgent_only), BATCH),
     ).fetchall()
     return [Due(*row) for row in rows]
 
@@ -85,7 +92,14 @@ def claim(app: BotApp, due: Due) -> bool:
 
 
 def record(app: BotApp, due: Due, result: DeliveryResult) -> str:
-    """Writes what became of a send; returns the row's new status."""
+    """Writes what became of a send (and of a notice's receipt), together; returns the row's new status."""
+    with transaction(app.db):  # one piece: tried again whole when the database is locked
+        status = _record_row(app, due, result)
+        record_receipt(app, due.reminder_key, due.cadre_id, status, result.reason, app.clock.now())
+    return status
+
+
+def _record_row(app: BotApp, due: Due, result: DeliveryResult) -> str:
     now = app.clock.now()
     outcome, reason = result.outcome, result.reason
     if outcome is DeliveryOutcome.SENT:
@@ -121,7 +135,7 @@ async def send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHour
 
 async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours) -> str | None:
     await limiter.acquire(due.channel, due.chat_id)
-    if quiet.contains(app.clock.now()):  # a long run went on into the night: the rest waits for the morning
+    if quiet.contains(app.clock.now()) and not due.urgent:  # a long run went on into the night: the rest waits
         return HELD
     await limiter.admit(due.channel, due.chat_id)
     # Claimed only now, right before the send: a crash leaves unconfirmed no row that was still waiting for its gap.
@@ -129,7 +143,7 @@ async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHou
     if not await app.worker.until_done(claim, app, due, what="a reminder's claim"):
         return None
     try:
-        result = await app.senders[due.channel].send(due.chat_id, Outgoing(text=due.text))
+        result = await app.senders[due.channel].send(due.chat_id, delivery_message(due.reminder_key, due.text))
     except Exception as exc:  # it may have reached the chat: never retried, recorded with the error's name
         logger.warning("reminder %d: sender raised %s", due.id, exc.__class__.__name__)
         result = DeliveryResult(DeliveryOutcome.FAILED, f"发送出错，未确认是否送达（{exc.__class__.__name__}）")
@@ -160,10 +174,9 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     report = DispatchReport(housekeeping=await app.worker.until_done(prepare_dispatch, app, now,
                                                                      what="the dispatch bookkeeping"))
     quiet = QuietHours.from_settings(app.settings)
-    if quiet.contains(now):
-        report.quiet = True
-        logger.info("reminders: quiet hours, nothing sent")
-        return report
+    report.quiet = quiet.contains(now)  # then only urgent notices go
+    if report.quiet:
+        logger.info("reminders: quiet hours, only urgent notices are sent")
     limiter = limiter or RateLimiter(channel_limits(app.senders))
     queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
     in_flight = {name: asyncio.Semaphore(min(concurrency, limits.max_in_flight or concurrency))
@@ -184,7 +197,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:
         after_id = 0
-        while rows := await app.worker.run(_due_rows, app, now, after_id):
+        while rows := await app.worker.run(partial(_due_rows, app, now, after_id, urgent_only=report.quiet)):
             after_id = rows[-1].id
             for due in rows:
                 if due.channel in app.senders:

@@ -36,6 +36,14 @@ class ReminderJobs:
         """Plans this week's digest for administrators, once its day and time have come."""
         await self._plan("digest")
 
+    async def remind_unread_notices(self) -> None:
+        """Plans the one reminder of notices left unread for a day."""
+        await self._plan("notice-unread")
+
+    async def escalate_overdue_tasks(self) -> None:
+        """Plans the one escalation of each task some units missed, to the administrators above them."""
+        await self._plan("escalation")
+
     async def dispatch(self) -> None:
         """Plans deadline reminders that have just come due, then sends everything due (one run at a time)."""
         if self._dispatching:
@@ -49,7 +57,8 @@ class ReminderJobs:
 
     async def _dispatch(self) -> None:
         now = self.app.clock.now()
-        (await self.app.worker.run(partial(plan, self.app, now, only_new=True, kinds=("deadline",)))).log()
+        # a notice just confirmed goes now
+        (await self.app.worker.run(partial(plan, self.app, now, only_new=True, kinds=("deadline", "notice")))).log()
         try:
             report = await dispatch(self.app, now, self.limiter)
         except asyncio.CancelledError:

@@ -10,12 +10,15 @@ from bot.app import BotApp
 from bot.db import transaction
 from schedules.deadlines import plan_deadline_reminders
 from schedules.digest import plan_digests
+from schedules.escalations import plan_escalations
+from schedules.notices import plan_notices, plan_unread_reminders
 from schedules.plan_result import PlanReport
 from schedules.visit_reminders import plan_visit_reminders
 
 logger = logging.getLogger(__name__)
 
-PLANNERS = {"deadline": plan_deadline_reminders, "visit": plan_visit_reminders, "digest": plan_digests}
+PLANNERS = {"deadline": plan_deadline_reminders, "visit": plan_visit_reminders, "digest": plan_digests,
+            "notice": plan_notices, "notice-unread": plan_unread_reminders, "escalation": plan_escalations}
 
 
 def plan(app: BotApp, now: datetime | None = None, only_new: bool = False,

@@ -11,7 +11,7 @@ from bot.cli import cli
 from bot.db import open_db
 from bot.messages import Choice, Event, Incoming, IncomingPhoto, Location, Outgoing
 from bot.migrations import migrate
-from bot.router import ADMINS_ONLY, NOT_BOUND, OFFICE_ONLY, PHOTO_NOT_SAVED, answer
+from bot.router import ADMIN_NOT_BOUND, ADMINS_ONLY, NOT_BOUND, OFFICE_ONLY, PHOTO_NOT_SAVED, answer
 from bot.rules import ANYONE, BOUND, IDLE, OFFICE, UNIT_ADMIN, Route, always, event
 from handlers import ROUTES
 from tests.conftest import jpeg
@@ -49,7 +49,7 @@ FRUIT_ROUTES = [
     (ANYONE, "visitor", "ok:-"),
     (BOUND, "visitor", NOT_BOUND),
     (BOUND, "C1", "ok:C1"),
-    (UNIT_ADMIN, "visitor", NOT_BOUND),
+    (UNIT_ADMIN, "visitor", ADMIN_NOT_BOUND),
     (UNIT_ADMIN, "C1", ADMINS_ONLY),
     (UNIT_ADMIN, "C3", "ok:C3"),
     (OFFICE, "C3", OFFICE_ONLY),
@@ -102,7 +102,7 @@ async def test_an_answer_outside_the_choices_is_not_resolved(roster):
 async def test_the_choices_offered_survive_a_restart(roster, settings, clock):
     await answer(roster, incoming(roster, "水果"), FRUIT_ROUTES)
     stored = roster.db.execute("SELECT choices, data FROM conversation_state WHERE chat_id = 'C1'").fetchone()
-    assert json.loads(stored[0]) == [["苹果", "fruit:apple"], ["梨", "fruit:pear"], ["取消", "fruit:none"]]
+    assert json.loads(stored[0]) == [["苹果", "fruit:apple", ""], ["梨", "fruit:pear", ""], ["取消", "fruit:none", ""]]
     assert "choices" not in json.loads(stored[1])  # the handler's data holds only what the handler put there
     restarted = BotApp.create(settings, clock, routes=FRUIT_ROUTES)
     try:

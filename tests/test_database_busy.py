@@ -17,7 +17,7 @@ import pytest
 from datetime import datetime, timezone
 
 from bot.channels.wechat.adapter import WeChatChannel
-from bot.messages import Contact, Event, Incoming, IncomingPhoto, Location, MediaRefusal
+from bot.messages import Contact, Event, Incoming, IncomingDocument, IncomingPhoto, Location, MediaRefusal
 from bot.pending import PendingMessages
 from bot.router import CRASH_REPLY
 from bot.store.bindings import bind_chat
@@ -153,7 +153,8 @@ def test_a_kept_message_reads_back_as_it_was(tmp_path):
     message = Incoming(channel="wechat", chat_id="u", user_id="u", sent_at=datetime(2010, 5, 12, 1, tzinfo=timezone.utc),
                        text="照片", photos=(IncomingPhoto(data=jpeg(), source_id="m1"),), location=Location(35.0, 103.0),
                        contact=Contact("13800000001", "u"), event=Event.MENU_CLICK, menu_key="PHASE",
-                       refused_media=MediaRefusal.TOO_LARGE, refused_limit=10, voice=True, message_id="msg:1")
+                       refused_media=MediaRefusal.TOO_LARGE, refused_limit=10, voice=True, message_id="msg:1",
+                       documents=(IncomingDocument(data=b"%PDF-1.4", filename="plan.pdf", mime_type="application/pdf"),))
     pending = PendingMessages(tmp_path / "kept")
     pending.keep(message, "msg:1")
     assert pending.waiting("wechat") == []  # this process is answering it

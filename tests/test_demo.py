@@ -37,3 +37,37 @@ def test_demo_takes_the_configs_campaign_but_keeps_its_own_database(tmp_path, mo
     result = CliRunner().invoke(cli, ["demo", "--config", "config.toml"], input="我的联系户\n", catch_exceptions=False)
     assert result.exit_code == 0 and "您的联系户共 4 户" in result.output
     assert (tmp_path / "data" / "demo.db").exists() and not (tmp_path / "real.db").exists()
+
+
+def test_demo_web_serves_the_console_and_prints_a_working_link(tmp_path):
+    """`campaign-bot demo --web` as a user runs it: a process that prints a link, which logs in to 概览."""
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "bot", "demo", "--web", "--port", str(port)], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
+    try:
+        lines = [process.stdout.readline() for _ in range(3)]
+        link = re.search(r"http://127\.0\.0\.1:\d+/console/login\?t=\S+", "".join(lines)).group(0)
+        with httpx.Client(timeout=10) as client:
+            for _ in range(100):  # the server starts listening just after printing
+                try:
+                    client.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            login = client.post(link.split("?")[0], data={"t": link.split("?t=")[1]})
+            assert login.status_code == 303
+            overview = client.get(f"http://127.0.0.1:{port}/console/")
+        assert overview.status_code == 200 and "赵六" in overview.text and "67%" in overview.text
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -109,7 +109,7 @@ async def test_register_jobs_twice_keeps_one_of_each(roster):
         assert all(job.coalesce for job in scheduler.get_jobs())
         assert {job.id: job.max_instances for job in scheduler.get_jobs()} == {
             "reminders-plan-deadlines": 1, "reminders-scan-visits": 1, "reminders-weekly-digest": 1,
-            "reminders-dispatch": 2}
+            "reminders-dispatch": 2, "notices-unread-reminders": 1, "tasks-escalations": 1}
     finally:
         scheduler.shutdown(wait=False)
 

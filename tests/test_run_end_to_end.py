@@ -63,7 +63,7 @@ def both_channels(settings, telegram_api, wechat_api):
                               token=CALLBACK_TOKEN, encoding_aes_key=AES_KEY, api_base_url=wechat_api.url))
 
 
-async def wait_until(condition, timeout: float = 10.0) -> None:
+async def wait_until(condition, timeout: float = 60.0) -> None:
     """Polls condition() until it holds; fails the test after timeout seconds."""
     async with asyncio.timeout(timeout):
         while not condition():

@@ -611,3 +611,75 @@ def test_after_the_described_phases_a_units_tasks_say_what_the_source_says(answe
 def test_a_long_message_of_several_questions_is_still_too_long(answerer):
     text = "？".join(["五个好是什么" + "啊" * 80] * 3)  # 260 characters, each part under 200
     assert answerer.answer(text, at("2010-05-12")).intent == "bad_input"
+
+
+# ---- issue 11, after blind batch 4 ----
+
+@pytest.mark.parametrize("text, fact", [
+    ("创先争优第三阶级啥时候", "2011年7月"),  # 阶级 is a word, but 第三阶级 is 第三阶段 misheard
+    ("创先争有活动的主题", "构建和谐新甘南"),  # 有 sounds like 优 inside 创先争优
+    ("五个好先进基层党组只是哪五好", "领导班子好"),  # 党组只 is 党组织 cut through 只是
+    ("争刨活动在哪里开展", "群众团体"),  # the sentence holding 争创活动 as typed
+], ids=["jieji", "zhengyou", "dangzuzhi", "zhengchuang"])
+def test_a_slip_is_judged_by_the_whole_term(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+@pytest.mark.parametrize("text, unit, fact, other", [
+    ("东员大会啥时候开", "基层党组织", "5月15日", "5月10日"),
+    ("动员大会啥时候开", "县市委", "5月10日", "5月15日"),
+    ("When must county party committees hold the mobilization meeting?", None, "5月10日", "5月15日"),
+], ids=["grassroots-asks", "county-asks", "english-county"])
+def test_a_deadline_is_the_one_the_askers_kind_of_unit_does_itself(answerer, text, unit, fact, other):
+    reply = answerer.answer(text, at("2010-05-03"), unit_kind=unit).text
+    assert fact in reply and other not in reply
+
+
+def test_what_now_without_a_campaign_term_gives_todays_phase(answerer):
+    assert "第一阶段" in answerer.answer("现在干啥", at("2010-05-12")).text
+
+
+def test_a_statement_before_a_question_is_only_context(answerer):
+    assert "五个好" in answerer.answer("我刚到乡镇上班 创先争优是个啥", at("2010-05-12")).text
+
+
+def test_names_set_off_by_spaces_are_each_answered(answerer):
+    text = answerer.answer("我在写材料 麻烦把三项教育 三大工程 四联一带的全称都列一下", at("2010-05-12")).text
+    assert all(fact in text for fact in ("形势任务教育", "支部堡垒工程", "领导联校"))
+
+
+def test_an_english_question_may_spell_a_term_in_pinyin(answerer):
+    assert "领导班子好" in answerer.answer("what does wu ge hao mean", at("2010-05-12")).text
+
+
+@pytest.mark.parametrize("day, start", [("2010-05-31", "是的"), ("2010-05-21", "不是")])
+def test_whether_today_is_a_phases_last_day_is_answered_yes_or_no_first(answerer, day, start):
+    assert answerer.answer("今天是不是第一阶段最后一天", at(day)).text.startswith(start)
+
+
+def test_a_task_missed_asks_what_now_and_gets_the_rule_on_moving_on(answerer):
+    text = answerer.answer("我们支部动员会议还没开 现在咋办", at("2010-06-02"), unit_kind="基层党组织").text
+    assert text.startswith("已经过了截止日期") and "第二阶段" in text and "转入下一阶段" in text
+
+
+def test_a_counted_name_the_source_never_lists_is_declined_saying_so(answerer):
+    reply = answerer.answer("五个基本建设是哪五个", at("2010-05-12"))
+    assert reply.intent == "unknown" and "没有列出" in reply.text
+
+
+def test_a_units_tasks_quote_its_undated_duties(answerer):
+    text = answerer.answer("我们机关党委要做哪些事", at("2010-05-03"), unit_kind="州直党(工)委").text
+    assert "5月10日" in text and "成立领导小组" in text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("典型要符合啥标准", "经得起推敲"),  # the quoted list of qualities before 先进典型
+    ("确定活动主题要达到什么效果", "目标看得见"),  # the step and what it is for (…，使…)
+], ids=["qualities", "effect"])
+def test_a_part_answered_by_one_sentence_gets_that_sentence(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_a_unit_asking_whether_it_may_be_commended_gets_the_commendation_naming_it(answerer):
+    text = answerer.answer("我们党工委有没有评先的机会", at("2010-05-12"), unit_kind="州直党(工)委").text
+    assert "成绩显著的先进党(工)委" in text

@@ -194,19 +194,26 @@ def template(path, settings):
 @cli.command()
 @click.option("--now", "now_text", default=None, metavar="ISO-TIME",
               help="演示时钟的起点，默认 2010-05-12T09:00（活动第一阶段内）。")
+@click.option("--web", is_flag=True, help="不开终端对话，改为在 127.0.0.1 上打开网页管理后台，并打印演示活动办管理员的登录链接。")
+@click.option("--port", default=8080, show_default=True, help="--web 时网页后台的端口。")
 @with_config
-def demo(now_text, settings):
-    """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话。
+def demo(now_text, web, port, settings):
+    """用内置的虚构花名册建一个演示数据库，并以演示干部身份打开终端对话；或用 --web 打开网页管理后台。
 
     \b
     例：campaign-bot demo
         campaign-bot demo --now 2010-09-01T10:00
+        campaign-bot demo --web --port 8080
     """
-    from bot.demo import run_demo
+    from bot.demo import run_demo, run_demo_web
     from handlers import ROUTES
+    from schedules.plan import plan
 
     try:
-        run_demo(now_text, settings, ROUTES)
+        if web:
+            run_demo_web(now_text, settings, port, ROUTES, plan)
+        else:
+            run_demo(now_text, settings, ROUTES)
     except ValueError:
         raise click.BadParameter(f"“{now_text}”不是 ISO 时间，例如 2010-05-12T09:00", param_hint="--now") from None
 
@@ -260,6 +267,67 @@ def report(out_path, unit_id, settings, clock):
                           interval_days=settings.reminders.visit_interval_days, tz=app.tz,
                           since=app.campaign_start)
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
+
+
+@cli.command("console-link")
+@click.argument("cadre_id", metavar="干部编号")
+@with_config
+@now_option
+def console_link(cadre_id, settings, clock):
+    """打印网页管理后台的一次性登录链接（10 分钟内有效，只能用一次），只发给单位管理员或活动办管理员。
+
+    \b
+    例：campaign-bot console-link G004 --config config.toml
+    """
+    from bot.console import LinkRefused, issue_login_link
+
+    app = open_app(settings, clock)
+    try:
+        link = issue_login_link(app.db, settings, cadre_id, app.clock.now())
+    except LinkRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(link.url)
+
+
+@cli.command()
+@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="发给这个单位及下属单位的干部；不给则全州。")
+@click.option("--text", default=None, help="通知内容（最多 1000 字）。")
+@click.option("--file", "text_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="从 UTF-8 文本文件读取通知内容（代替 --text）。")
+@click.option("--from", "sender_id", default=None, metavar="干部编号", help="以这名管理员的名义发送；不给则用活动办管理员。")
+@click.option("--urgent", is_flag=True, help="紧急通知：夜间免打扰时段也发送。")
+@click.option("--yes", is_flag=True, help="不再询问，直接发送。")
+@with_config
+@now_option
+def notify(unit_id, text, text_file, sender_id, urgent, yes, settings, clock):
+    """给一个单位及下属单位的干部发通知（发件人本人不在收件人中）；运行中的机器人按提醒的规则发出，干部回复“收到”确认。
+
+    \b
+    例：campaign-bot notify --unit U01 --text "周五前上报走访情况"
+        campaign-bot notify --file 通知.txt --urgent --yes --config config.toml
+    """
+    if (text is None) == (text_file is None):
+        raise click.UsageError("请给出 --text 或 --file 其中之一。")
+    body = text if text is not None else Path(text_file).read_text(encoding="utf-8-sig")
+    notify_command(open_app(settings, clock), unit_id, body, sender_id, urgent, yes)
+
+
+def notify_command(app, unit_id: str | None, text: str, sender_id: str | None, urgent: bool, yes: bool) -> None:
+    """Drafts the notice, says whom it reaches, and confirms it (planned at once) or cancels it."""
+    from bot.notices import draft_notice, sender_scope
+    from bot.store.supervision import cancel_notice, confirm_notice
+    from schedules.plan import plan
+
+    now = app.clock.now()
+    draft = draft_notice(app.db, sender_scope(app.db, unit_id, sender_id), text, urgent, now)
+    click.echo(f"这条通知将发给 {draft.recipients} 名干部，其中 {draft.bound} 人已绑定、可以收到。")
+    if not yes and not click.confirm("确认发送吗？", default=False):
+        cancel_notice(app.db, draft.notice_id)
+        click.echo("已取消，通知没有发送。")
+        return
+    recipients = confirm_notice(app.db, draft.notice_id, now)
+    plan(app, now, kinds=("notice",)).log()
+    click.echo(f"通知 #{draft.notice_id} 已确认，{recipients} 名干部；运行中的机器人（campaign-bot run）会按规则发出。")
 
 
 @cli.command()

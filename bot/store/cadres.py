@@ -61,6 +61,11 @@ def all_cadres(db: sqlite_utils.Database) -> list[Cadre]:
     return [Cadre(*row) for row in db.execute(_CADRE_COLUMNS).fetchall()]
 
 
+def office_admin_ids(db: sqlite_utils.Database) -> list[str]:
+    """The ids of the 活动办管理员, in order."""
+    return [row[0] for row in db.execute("SELECT id FROM cadres WHERE role = ? ORDER BY id", (OFFICE_ADMIN,))]
+
+
 def admins_without_reminder(db: sqlite_utils.Database, reminder_key: str) -> list[Cadre]:
     """The unit administrators and office administrators who have no delivery of the reminder yet."""
     return [Cadre(*row) for row in db.execute(
@@ -69,15 +74,20 @@ def admins_without_reminder(db: sqlite_utils.Database, reminder_key: str) -> lis
         (UNIT_ADMIN, OFFICE_ADMIN, reminder_key)).fetchall()]
 
 
-def audience_sql(unit_kinds: tuple[str, ...], roles: tuple[str, ...]) -> tuple[str, tuple]:
+def audience_sql(unit_kinds: tuple[str, ...], roles: tuple[str, ...],
+                 task: str | None = None) -> tuple[str, tuple]:
     """A query for the cadres whose unit is of one of unit_kinds and whose role is one of roles (columns: id, text
-    NULL), with its parameters: the audience of a deadline, for store.deliveries.insert_for_audience."""
+    NULL), with its parameters: the audience of a deadline, for store.deliveries.insert_for_audience. With `task`
+    (a deadline id), units that reported that task done are left out: their reminders stop."""
     kinds = ", ".join("?" * len(unit_kinds))
     wanted = ", ".join("?" * len(roles))
     # CROSS JOIN keeps SQLite from scanning every cadre: units of the kinds first, then their cadres by index.
     sql = (f"SELECT c.id, NULL AS text FROM units u CROSS JOIN cadres c ON c.unit_id = u.id "
            f"WHERE u.kind IN ({kinds}) AND c.role IN ({wanted})")
-    return sql, (*unit_kinds, *roles)
+    if task is None:
+        return sql, (*unit_kinds, *roles)
+    sql += " AND NOT EXISTS (SELECT 1 FROM unit_task_completions t WHERE t.unit_id = u.id AND t.deadline_id = ?)"
+    return sql, (*unit_kinds, *roles, task)
 
 
 def audience_size(db: sqlite_utils.Database, unit_kinds: tuple[str, ...], roles: tuple[str, ...]) -> int:

@@ -20,7 +20,8 @@ STATUSES = (SENT, PENDING, SENDING, FAILED, EXPIRED, UNDELIVERABLE)
 # How a clerk reads a delivery's status and kind (the CLI and the report workbook).
 STATUS_NAMES = {SENT: "已发送", PENDING: "待发送", SENDING: "发送中", FAILED: "失败", EXPIRED: "过期",
                 UNDELIVERABLE: "无法送达"}
-KIND_NAMES = {"deadline": "截止提醒", "visit": "走访提醒", "digest": "每周汇总"}
+KIND_NAMES = {"deadline": "截止提醒", "visit": "走访提醒", "digest": "每周汇总", "notice": "通知", "review": "审核结果",
+              "escalation": "逾期未完成"}
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,14 @@ def unit_in_scope(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> bool
         is not None
 
 
+def narrowed(db: sqlite_utils.Database, scope: Scope, unit_id: str) -> Scope | None:
+    """The scope's administrator acting on one unit of it and everything below it; None when the unit is not in it."""
+    if not unit_in_scope(db, scope, unit_id):
+        return None
+    path = db.execute("SELECT path FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+    return Scope(scope.viewer_id, scope.role, unit_id, path)
+
+
 @dataclass(frozen=True)
 class CadreRow:
     """A cadre of the scope."""

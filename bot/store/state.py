@@ -43,7 +43,7 @@ def save_state(db: sqlite_utils.Database, channel: str, chat_id: str, state: str
 def save_choices(db: sqlite_utils.Database, channel: str, chat_id: str, choices: tuple[Choice, ...]) -> None:
     """Remembers the choices a reply offered, for the chat's stored state (a chat with no state keeps none)."""
     db.execute("UPDATE conversation_state SET choices = ? WHERE channel = ? AND chat_id = ?",
-               (json.dumps([[c.label, c.value] for c in choices], ensure_ascii=False), channel, chat_id))
+               (json.dumps([[c.label, c.value, c.means] for c in choices], ensure_ascii=False), channel, chat_id))
 
 
 def clear_state(db: sqlite_utils.Database, channel: str, chat_id: str) -> None:

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import unicodedata
 from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.campaign import Campaign
+from bot.campaign import Campaign, chinese_date
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
-from bot.understanding.compound import split_questions
+from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
+from bot.understanding.intents import doers
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -33,7 +35,11 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 MAX_PARTS = 4  # a message with more questions than this is read as one
+MAX_LISTED = 6  # …and a question listing more subjects than this (五个好、五带头、…分别是啥) too
+_CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
 
+# The question whose answer is the source's rule on moving on (asked for a task not done in time).
+MOVING_ON_QUESTION = "每个阶段的任务没完成能转入下一阶段吗"
 BAD_INPUT_REPLIES = {
     "empty": "您发来的是空消息。请直接打字提问。",
     "too_long": "消息太长了，我只能回答简短的问题。请一次只问一个问题。",
@@ -49,6 +55,7 @@ DECLINE_REASONS = {
     "no_place": "原文没有写地点，我不乱说。",
     "no_person": "原文只写职务，没有写人名。",
     "no_more": "关于这个问题，原文就写了这些。",
+    "no_list": "原文只提到“{term}”，没有列出它具体是哪些，我不乱说。",
 }
 PERSONAL_REPLIES = {
     "my_households": "查看联系户，请在聊天中发“我的联系户”（需要先绑定干部身份）。",
@@ -109,7 +116,7 @@ class Answerer:
 
     def _read_english(self, clean: str, norm: str) -> Understanding:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
-        query = self.normalize(to_chinese(clean, self.campaign.english))
+        query = self.normalize(to_chinese(self._engine.spell_pinyin_words(clean), self.campaign.english))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
         if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
@@ -174,9 +181,9 @@ class Answerer:
         asking several things gets every part answered, each part read after the one before it."""
         today = now.astimezone(self.tz).date()
         clean = self._engine.normalizer.clean(text)
-        parts = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
-        parts = [q for part in parts for q in self._conjuncts(part)]
-        if len(parts) < 2 or len(parts) > MAX_PARTS:
+        asked = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
+        parts = [q for part in asked for q in self._conjuncts(part)] if len(asked) <= MAX_PARTS else []
+        if len(parts) < 2 or len(parts) > MAX_LISTED:
             return self._answer_one(text, today, unit_kind, role, intent, previous)
         answers = []
         for part in parts:
@@ -187,9 +194,24 @@ class Answerer:
         return _joined(answers)
 
     def _conjuncts(self, part: str) -> list[str]:
-        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥)."""
-        questions = self._engine.followups.conjuncts(self.normalize(part))
-        return questions if len(questions) > 1 else [part]
+        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥; 三项教育 三大工程
+        四联一带的全称: names set off by spaces are listed too, each answered; class: compound)."""
+        for asked in (part, _question_after_context(part)):  # 我在写汇报材料 …: a statement first is context
+            if not asked:
+                continue
+            pending, questions, seen = [_CJK_GAP.sub("、", asked)], [], set()
+            while pending and len(questions) <= MAX_LISTED and len(seen) <= MAX_LISTED ** 2:
+                split = self._engine.followups.conjuncts(self.normalize(pending[0]))
+                if len(split) > 1:  # A、B、C的全称 is split pair by pair: what was split once is not again
+                    pending[:1] = [q for q in split if q not in seen]
+                    seen.update(split)
+                elif pending[0] not in questions:
+                    questions.append(pending.pop(0))
+                else:
+                    pending.pop(0)
+            if 1 < len(questions) <= MAX_LISTED and not pending:
+                return questions
+        return [part]
 
     def names_this_campaign(self, text: str) -> bool:
         """True when a text names this campaign (创先争优)."""
@@ -204,15 +226,53 @@ class Answerer:
             reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
             return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
         if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD and reading.intent != "source":
+            said_why = reading.slots.get("reason") or reading.slots.get("english")
+            context_free = None if said_why else _question_after_context(self._engine.normalizer.clean(text))
+            if context_free:  # 我刚到乡镇上班 创先争优是个啥: the statement before the question is only context
+                return self._answer_one(context_free, today, unit_kind, role, intent, previous)
             return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
+        reading = self._for_own_kind(reading, unit_kind)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
+        late = self._when_late(reading, today)
+        if late:  # the answer to 现在咋办 first: it has passed, the phase now, the rule; then the deadline
+            body = late + "\n" + body
         if reading.slots.get("english"):
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _when_late(self, reading: Understanding, today) -> str:
+        """动员会议还没开 现在咋办, its deadline passed: says so, names today's phase and quotes the source's rule
+        that each phase's tasks are finished before the next (class: time-aware, "what now")."""
+        text = reading.normalized
+        if reading.intent != "deadline" or not (cue("not_yet", text) and cue("what_now", text)):
+            return ""
+        due = [d for d in map(self.index.deadline, reading.slots["ids"]) if d and d.due and d.date_in_source]
+        if not due or any(d.due >= today for d in due):
+            return ""
+        lines = [f"已经过了截止日期（今天是{chinese_date(today)}）。"]
+        phase = self.campaign.phase_at(today)
+        if phase and phase.described:
+            lines.append(f"现在是{phase_label(phase.number)}（{phase.name}）。")
+        rule = self._engine.sentences.search(self.tokenize(self.normalize(MOVING_ON_QUESTION)), limit=1)
+        if rule:
+            lines.append(self._composer.quote([rule[0].index], self._engine.sentences))
+        return "\n".join(lines)
+
+    def _for_own_kind(self, reading: Understanding, unit_kind: str | None) -> Understanding:
+        """A deadline found by its task but done by another kind of unit replaced by the same task's deadline for
+        the asker's kind, when the question names no kind itself (class: role-aware)."""
+        slots = reading.slots
+        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds"):
+            return reading
+        found = [self.index.deadline(i) for i in slots["ids"]]
+        if any(d and unit_kind in doers(d) for d in found):
+            return reading
+        own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
+        return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
         """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
@@ -232,7 +292,7 @@ class Answerer:
                 return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
             case "phase" if "phase" in slots:
                 kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
-                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False))
+                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False), slots.get("day"))
             case "phase":
                 return c.current_phase(today, unit_kind, role)
             case "phases":
@@ -267,7 +327,8 @@ class Answerer:
         """Says why no answer is given and offers three questions the engine can answer, related ones first."""
         c = self.campaign
         reason = DECLINE_REASONS.get(reading.slots.get("reason", ""), DECLINE_REASONS[""])
-        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}")
+        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}",
+                              term=reading.slots.get("term", ""))
         if reading.slots.get("english"):
             reply += "\n" + gist(reply, c.english, reading.slots.get("reason", ""))
         return self._with_suggestions(reply, reading, self.suggestions_for(reading.normalized))
@@ -311,6 +372,15 @@ def _joined(answers: list[Answer]) -> Answer:
             texts.append("\n".join(new))
             shown.update(new)
     return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
+
+
+def _question_after_context(clean: str) -> str | None:
+    """The question of a message that opens with a statement set off by a space or comma (我是校长 我们学校…),
+    or None when there is no such statement (class: colloquial, filler)."""
+    head, sep, rest = clean.partition(" ") if " " in clean else clean.partition("，")
+    if not sep or not rest.strip() or ASKS.search(head):
+        return None
+    return rest.strip()
 
 
 def _screen(clean: str) -> str | None:

@@ -6,8 +6,11 @@ import re
 from datetime import date
 
 from bot.campaign import Campaign, Deadline, Phase, Topic, chinese_date
+from bot.understanding.lexicon import UNIT_KIND_WORDS
 
 CN_ORDINAL = "零一二三四五六七八九十"
+_DATED = re.compile(r"\d+月\d+日|\d{4}年")  # a sentence with a date is a deadline the file lists already
+MAX_DUTIES = 2  # undated duties of a unit kind quoted at most
 UNIT_TASKS_SHOWN = 4  # next deadlines listed at once (for a unit, or in general); the rest come when these are done
 # A due_text naming a month or 七一 fixes the day; one that names only an event (十八大召开前) does not.
 _SOURCE_NAMES_DAY = re.compile(r"\d+月|七一")
@@ -83,9 +86,11 @@ class Composer:
         """The first phase the source announces without describing it (what comes after the described ones)."""
         return next((p for p in self.campaign.phases if not p.described), None)
 
-    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False) -> str:
+    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False,
+              day: str | None = None) -> str:
         """What the source says about one phase, and where today stands relative to it; asked about the tasks of
-        a kind of unit (named, or the asker's), that unit's deadlines in the phase too."""
+        a kind of unit (named, or the asker's), that unit's deadlines in the phase too; asked whether today is its
+        first or last day (day), yes or no first."""
         phase = self.campaign.phase(number)
         total = len(self.campaign.phases)
         if phase is None:
@@ -93,10 +98,16 @@ class Composer:
         if not phase.described:
             return f"{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
+        head = []
+        if day:  # 今天是不是第一阶段最后一天: yes or no first (class: time-aware)
+            which = phase.end if day == "last" else phase.start
+            said = "最后一天" if day == "last" else "第一天"
+            head = [f"{'是的' if today == which else '不是'}，今天（{chinese_date(today)}）"
+                    f"{'是' if today == which else '不是'}{phase_label(number)}的{said}。"]
         current = self.campaign.phase_at(today)
         if current and current.number != number:
             where += f"，现在是{phase_label(current.number)}"
-        lines = [f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
+        lines = [*head, f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
         refs = [phase.ref]
         for kind in kinds if tasks else ():
             due = [d for d in self.campaign.deadlines_for(kind) if d.due and phase.start <= d.due < phase.end]
@@ -222,7 +233,18 @@ class Composer:
             lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
         elif self.campaign.status_at(today) == "running":  # after the described phases: what the source says
             lines.append(self.undescribed_stretch(today))
-        return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
+        duties = self.duties_of(kinds[0]) if len(kinds) == 1 and self.campaign.status_at(today) == "running" else []
+        if duties:  # 成立领导小组: what the source asks of the unit kind without a date (class: role-aware)
+            lines += [f"原文对{kinds[0]}的其他要求：", *(f"「{d.text}」" for d in duties)]
+        refs = [*(self._refs(shown) if shown else self.campaign.ref).split("、"), *(d.ref for d in duties)]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(refs)))])
+
+    def duties_of(self, kind: str) -> list:
+        """Undated sentences of the source whose subject is that kind of unit (各县市委、州直各党(工)委也要…)."""
+        names = "|".join(re.escape(w) for w in sorted(UNIT_KIND_WORDS[kind], key=len, reverse=True) if len(w) >= 2)
+        subject = re.compile(rf"^(各|全州)?([^，、]{{0,4}}、)?({names})")
+        return [s for s in self.campaign.sentences if subject.match(s.text) and "要" in s.text
+                and not _DATED.search(s.text)][:MAX_DUTIES]
 
     def _passed_in_phase(self, phase, today: date, kind: str | None, role: str | None) -> list[Deadline]:
         """Deadlines of the current phase already past: a unit that missed one must still hear of it."""

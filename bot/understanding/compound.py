@@ -10,13 +10,13 @@ MIN_QUESTION = 9  # a part this long is a question of its own even without a que
 _STOPS = re.compile(r"[?？!！;；。\n]+")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")
-_ASKS = re.compile(r"什么|啥|哪|几|吗|吧|怎|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
+ASKS = re.compile(r"什么|啥|哪|几|吗|吧|怎|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
 # Words that join two questions and belong to neither (完了下个阶段干啥 asks about the next phase).
 _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
 
 
 def _asks(part: str) -> bool:
-    return bool(_ASKS.search(part)) or len(part) >= MIN_QUESTION
+    return bool(ASKS.search(part)) or len(part) >= MIN_QUESTION
 
 
 def split_questions(text: str) -> list[str]:
@@ -25,7 +25,7 @@ def split_questions(text: str) -> list[str]:
     pieces = []
     for sentence in _STOPS.split(_CJK_SPACE.sub("\n", text)):
         clauses = [c for c in _COMMA.split(sentence) if c.strip()]
-        if len(clauses) > 1 and sum(bool(_ASKS.search(c)) for c in clauses) == len(clauses):
+        if len(clauses) > 1 and sum(bool(ASKS.search(c)) for c in clauses) == len(clauses):
             pieces += clauses
         elif sentence.strip():
             pieces.append(sentence)
@@ -37,10 +37,10 @@ def split_questions(text: str) -> list[str]:
             questions.append(waiting + piece)
             waiting = ""
         else:
-            waiting += piece
+            waiting += piece + " "  # the space kept: names set off by spaces are a list (三项教育 三大工程 …)
     if waiting:
         if questions:
-            questions[-1] += waiting
+            questions[-1] += " " + waiting.strip()
         else:
-            questions.append(waiting)
+            questions.append(waiting.strip())
     return questions

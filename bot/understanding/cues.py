@@ -62,6 +62,17 @@ CUES = {
                        "学习型党组织", "学习实践活动", "学习实践科学发展观活动", "三讲", "党的群众路线", "四史"),
     # … unless the question asks how this campaign relates to it (the source compares it with 学习实践活动).
     "relation": ("关系", "区别", "联系", "成果", "经验", "借鉴", "相比", "和创先争优", "与创先争优", "跟创先争优"),
+    # A task not done yet, and what to do now (class: time-aware, "what now"): 动员会议还没开 现在咋办.
+    "not_yet": ("还没", "(没|未)(有)?(开|做|交|报|定|弄|搞|完成|召开|上报|制定)"),
+    "what_now": ("怎么办", "咋办", "怎么弄", "咋弄", "咋整", "怎么补", "咋补", "怎么处理"),
+    # Yes or no about a day of a phase (class: time-aware): 今天是不是第一阶段最后一天.
+    "yes_no": ("是不是", "是否", "吗$", "不$", "没$"),
+    "last_day": ("最后(1|一)天", "最后1日", "截止那天", "结束那天"),
+    "first_day": ("第(1|一)天", "头(1|一)天", "开始那天"),
+    # The qualities a thing must have (class: inside-paragraph): 典型要符合啥标准, 要树什么样的典型.
+    "qualities": ("标准", "条件", "什么样", "哪些特点", "具备什么"),
+    # What a step is for (class: inside-paragraph): 确定活动主题要达到什么效果.
+    "effect": ("效果", "目的", "为了什么", "为了啥", "起什么作用"),
     # A question that wants a date: only phases, deadlines and dated topics can answer it.
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),

@@ -8,7 +8,7 @@ from bot.campaign import Campaign
 from bot.understanding.followup import FollowUpReader
 from bot.understanding.intents import IntentReader
 from bot.understanding.lexicon import (build_tokenizer, correctable_terms, file_terms, frames_a_question, source_words,
-                                       tokens)
+                                       tokens, unlisted_counted_names)
 from bot.understanding.normalize import Normalizer
 from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Index
@@ -30,7 +30,7 @@ class Engine:
         known = self._tokenizer.FREQ
         self._sounds = SoundCorrector(source_words(campaign, [*self.index.words(), *self.sentences.words()]),
                                       lambda w: known.get(w, 0) > 0, lambda text: self._tokenizer.lcut(text, HMM=False))
-        self.reader = IntentReader(self.index, self.sentences)
+        self.reader = IntentReader(self.index, self.sentences, unlisted_counted_names(campaign, whole))
         names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
         self.followups = FollowUpReader(names)
 
@@ -40,6 +40,10 @@ class Engine:
         corrected = self._sounds.correct(self._corrector.correct(text))
         # a corrected slip may complete a form the normaliser unifies (第二接段 -> 第二阶段 -> 第2阶段)
         return corrected if corrected == text else self.normalizer.normalize(corrected)
+
+    def spell_pinyin_words(self, text: str) -> str:
+        """An English question with the campaign words it spells in pinyin (wu ge hao) written in Chinese."""
+        return self._sounds.spell_words(text)
 
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""

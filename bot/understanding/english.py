@@ -58,6 +58,7 @@ GLOSSARY = (
     (r"\bby when\b|\bwhen\b|\bwhat date\b|\bwhich date\b", "什么时候"),
     (r"\bend\w*|\bfinish\w*|\bclos\w*|\bover\b", "结束"), (r"\bstart\w*|\bbegin\w*|\bbegun\b", "开始"),
     (r"\bhow many\b|\bhow much\b", "多少"), (r"\bwho\b", "谁"), (r"\bwhy\b", "为什么"), (r"\bwhere\b", "哪里"),
+    (r"\bmean(s|ing)?\b|\bstands? for\b", "是什么意思"),
     (r"\bhow\b", "怎么"), (r"\bwhat\b|\bwhich\b", "什么"),
     (r"\bmasses\b|\bthe public\b", "群众"), (r"\bgannan\b", "甘南"), (r"\bparty members?\b", "党员"),
     (r"\bcadres?\b", "干部"), (r"\bthe campaign\b|\bcampaign\b", "活动"), (r"\bhouseholds?\b", "农牧户"), (r"\bvillages?\b", "农牧村"),
@@ -86,6 +87,7 @@ DECLINE_GISTS = {
     "no_money": "The source gives no amounts of money.",
     "no_place": "The source names no place.",
     "no_person": "The source names offices, not people.",
+    "no_list": "The source names this but never lists what it is made of.",
 }
 
 

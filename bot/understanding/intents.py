@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_WORD, cue, personal_intent
@@ -19,9 +20,25 @@ QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits,
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
+PHRASE = 4  # a stretch of the question this long found in a sentence as it stands marks the sentence meant
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
+
+
+# Asks for the members of a counted name (class: plain-fact, decline): 哪五个, 有哪些, 包括什么, 分别是, 是什么.
+_ASKS_MEMBERS = re.compile(r"哪[一二三四五六七八九十两几\d]*[个项条种样]|哪些|有什么|包括|包含|分别|具体|都是|是什么|指什么")
+_PURPOSE = re.compile(r"[，,](使|让|以便|从而|确保)")  # …，使目标看得见: what the step before it is for
+_QUALITY_FRAME = frozenset(("符合", "达到", "具备", "标准", "条件", "样子"))
+_SUPERVISORS = re.compile(r"(?:^|[（，,])([^（，,]*)督促")
+
+
+def doers(deadline) -> tuple[str, ...]:
+    """The unit kinds a deadline binds that do its task themselves, not those its task says only supervise
+    (…（县市委、州直各党(工)委督促所属基层党组织完成）: 基层党组织 does it)."""
+    supervising = _SUPERVISORS.search(deadline.task)
+    named = kinds_named_in(supervising.group(1)) if supervising else ()
+    return tuple(k for k in deadline.binds if k not in named) or deadline.binds
 
 
 def _task_words(words: list[str]) -> list[str]:
@@ -32,9 +49,10 @@ def _task_words(words: list[str]) -> list[str]:
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
-    def __init__(self, index: Index, sentences: SentenceIndex):
+    def __init__(self, index: Index, sentences: SentenceIndex, unlisted: frozenset[str] = frozenset()):
         self.index = index
         self.sentences = sentences
+        self.unlisted = unlisted  # counted names (五个基本建设) the file names only as an item, never listing theirs
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
@@ -55,6 +73,9 @@ class IntentReader:
         return self._campaign_question(text, words)
 
     def _campaign_question(self, text: str, words: list[str]) -> Understanding:
+        unlisted = next((name for name in self.unlisted if name in text), None)
+        if unlisted and _ASKS_MEMBERS.search(text):  # 五个基本建设是哪五个: the source never lists them
+            return Understanding("unknown", 0.0, text, {"reason": "no_list", "term": unlisted})
         phase = PHASE.search(text)
         last = cue("last_phase", text)
         if (phase or last) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers
@@ -63,8 +84,9 @@ class IntentReader:
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
                 return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
                                   start=("开始" in text and "结束" not in text) or None)
+            day = "last" if cue("last_day", text) else "first" if cue("first_day", text) else None
             return self._rule("phase", text, phase=number, tasks=cue("task", text) or None,
-                              unit_kinds=list(kinds_named_in(text)) or None)
+                              unit_kinds=list(kinds_named_in(text)) or None, day=day if cue("yes_no", text) else None)
         dated = self._dated_deadlines(text, words)
         if dated:
             return dated
@@ -73,6 +95,8 @@ class IntentReader:
         if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
                 and not MOVE_ON.search(text):
             return self._rule("current_phase", text, tasks=cue("task", text) or None)
+        if not words and cue("current", text) and cue("task", text) and not cue("unit", text):  # 现在干啥: today's phase and its tasks
+            return self._rule("current_phase", text, tasks=True)  # (class: colloquial, no campaign term)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
@@ -95,7 +119,22 @@ class IntentReader:
                 return named_task
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
             return self._deadlines(text, words)
-        return self._retrieve(text, words)
+        return self._effect(text, words) or self._retrieve(text, words)
+
+    def _effect(self, text: str, words: list[str]) -> Understanding | None:
+        """确定活动主题要达到什么效果: the sentence doing what is asked about and saying what it is for (…活动主题，
+        使目标看得见…), or None (class: inside-paragraph, what a step is for)."""
+        if not cue("effect", text):
+            return None
+        subject = [w for w in words if not CUE_PATTERNS["effect"].fullmatch(w)]
+        if len(subject) < 2:
+            return None  # one word is a topic's question (活动主题的目的), not a step's
+        for index in range(len(self.sentences.sentences)):
+            sentence = self.sentences.normalized(index)
+            ends = [sentence.find(w) + len(w) for w in subject if w in sentence]
+            if len(ends) == len(subject) and _PURPOSE.search(sentence, max(ends)):
+                return Understanding("source", RULE_CONFIDENCE, text, {"sentences": [index]})
+        return None
 
     def _rule(self, intent: str, text: str, **slots) -> Understanding:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
@@ -133,16 +172,23 @@ class IntentReader:
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 
-    def _deadline_hits(self, text: str, words: list[str]) -> list[Hit]:
-        """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
+    def _deadline_hits(self, text: str, words: list[str], kinds: tuple[str, ...] | None = None) -> list[Hit]:
+        """Deadlines the question names by task, those a unit kind it names must do first (那基层的呢 …开动员大会)."""
         task_words = _task_words(words)
         hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
         found: list[Hit] = []
-        for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
-            bound = [h for h in hits if kind in self.index.deadline(h.entry.key).binds]
+        for kind in kinds_named_in(text) if kinds is None else kinds:  # each unit kind gets its own best deadlines
+            deadlines = [(h, self.index.deadline(h.entry.key)) for h in hits]
+            bound = [h for h, d in deadlines if kind in doers(d)] or [h for h, d in deadlines if kind in d.binds]
             # a kind's task may be named in another kind's words (县委的动员大会…基层的呢): a lower bar
             found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= KIND_TASK_BAR else [])
-        return list(dict.fromkeys(found)) or self._good(hits)
+        return list(dict.fromkeys(found)) or (self._good(hits) if kinds is None else [])
+
+    def deadlines_for_kind(self, text: str, words: list[str], kind: str) -> list[str]:
+        """The deadlines a question names by task that the asker's kind of unit must do itself (class: role-aware:
+        动员大会什么时候开 from a 基层党组织 is its 动员会议 by 5月15日, not the county's 动员大会 by 5月10日)."""
+        hits = self._deadline_hits(text, words, (kind,))
+        return [h.entry.key for h in hits if kind in doers(self.index.deadline(h.entry.key))]
 
     def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading for a question naming a deadline's day (方案5月10日前没弄完还算数吗), with the
@@ -170,6 +216,8 @@ class IntentReader:
         confidence = round(top.coverage, 3)
         if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
             return quote  # a sentence of the source says more of what is asked than the topic does
+        if quote and not top.named and quote.confidence >= confidence and self._quotes_phrase(text, words, quote):
+            return quote  # 争创活动在哪搞: the sentence holding the question's phrase whole, not 全面争创's phase
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
             return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
@@ -178,16 +226,34 @@ class IntentReader:
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
 
+    def _qualities(self, text: str, words: list[str]) -> Understanding | None:
+        """典型要符合啥标准: the sentence giving the thing asked about a quoted list of qualities (培树一批“经得起推敲、
+        群众信服…”的先进典型), or None (class: inside-paragraph, a list of qualities)."""
+        if not cue("qualities", text):
+            return None
+        subject = [w for w in words if not CUE_PATTERNS["qualities"].fullmatch(w) and w not in _QUALITY_FRAME]
+        for index, described in self.sentences.qualified:
+            if subject and all(w in described for w in subject):
+                return Understanding("source", RULE_CONFIDENCE, text, {"sentences": [index]})
+        return None
+
     def _quote(self, text: str, words: list[str]) -> Understanding | None:
         """A 'source' reading: the one or two sentences of the source that hold most of the question, or None.
 
         A question asking when is answered only by sentences that name a date."""
+        qualities = self._qualities(text, words)
+        if qualities:
+            return qualities
         hits = self.sentences.search(words, limit=5)
         strict = cue("date_asked", text) or any(self.sentences.unknown(w) for w in words)
         if cue("date_asked", text):
             hits = [h for h in hits if self.sentences.dated(h.index)]
         if not hits or hits[0].coverage < (STRICT_QUOTE_THRESHOLD if strict else QUOTE_THRESHOLD):
             return None
+        phrased = [h for h in hits if h.coverage >= hits[0].coverage - QUOTE_NEAR
+                   and self._holds_phrase(text, words, h.index)]
+        if phrased:  # 争创活动在哪里开展: of sentences as good, the one holding the question's phrase whole first
+            hits = [phrased[0], *[h for h in hits if h is not phrased[0]]]
         kind_words = [w for kind in kinds_named_in(text) for w in UNIT_KIND_WORDS[kind]]
         about_kind = [h for h in hits if h.coverage >= hits[0].coverage - KIND_MARGIN
                       and any(w in self.sentences.sentences[h.index].text for w in kind_words)]
@@ -198,6 +264,29 @@ class IntentReader:
         if kind_words and following and any(w in self.sentences.sentences[following[0]].text for w in kind_words):
             chosen = [chosen[0], following[0]]  # …州委集中表彰。各基层党组织也要…: what the unit asked about does
         return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": chosen})
+
+    def _quotes_phrase(self, text: str, words: list[str], quote: Understanding) -> bool:
+        """True when the first sentence quoted holds a phrase of the question (see _holds_phrase)."""
+        return self._holds_phrase(text, words, quote.slots["sentences"][0])
+
+    def _holds_phrase(self, text: str, words: list[str], index: int) -> bool:
+        """True when sentence index holds a stretch of the question of PHRASE characters, which is neither the
+        campaign's own name nor part of a term the index matches already (class: typo, inside-paragraph: the
+        words as the cadre put them)."""
+        sentence = self.sentences.normalized(index)
+        terms = set()
+        for word in (w for w in words if len(w) >= 3):
+            at = text.find(word)
+            while at != -1:
+                terms.update(range(at, at + len(word)))
+                at = text.find(word, at + 1)
+        for start in range(len(text) - PHRASE + 1):
+            stretch = text[start:start + PHRASE]
+            if terms.intersection(range(start, start + PHRASE)):
+                continue
+            if stretch in sentence and not any(stretch in n for n in self.sentences.campaign_names):
+                return True
+        return False
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""

@@ -52,7 +52,7 @@ SYNONYMS = {
     "县里": "县市委", "县上": "县市委", "市里": "县市委", "村里": "基层党组织", "乡里": "基层党组织", "乡上": "基层党组织",
     "镇里": "基层党组织", "镇上": "基层党组织", "村上": "基层党组织",
     "感觉": "感到", "觉得": "感到", "拉胯": "不力", "差劲": "不力", "落后": "不力", "落在后头": "不力", "掉队": "不力", "完事": "结束", "完事儿": "结束",
-    "蹲点": "联系", "包点": "联系", "评先进": "评选先进", "评先": "评选先进", "担责": "责任", "负责任": "责任",
+    "蹲点": "联系", "包点": "联系", "评先进": "评选先进", "担责": "责任", "负责任": "责任",
     "内容": "主要内容", "交到": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报", "时间节点": "截止",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同", "干完": "完成", "做完": "完成", "弄完": "完成", "搞完": "完成",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
@@ -88,7 +88,11 @@ STOPWORDS = frozenset(
     # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
     "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
     "查询 单位 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
-    "在线 在线等 帮我 全称 简称 全名 叫法 关系 区别 负责 不能 一句 一句话 后头 前头 这次 这事 这事儿 这个事 里头 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
+    "在线 在线等 帮我 全称 简称 全名 叫法 关系 区别 负责 不能 一句 一句话 后头 前头 这次 这事 这事儿 这个事 里头 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边 "
+    # who sent someone is not what is asked: 上头派专家下来干啥 asks what the experts do (class: colloquial)
+    "上头 上边 上级派 派 "
+    # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
+    "机会 可能 资格".split()
 )
 
 
@@ -160,7 +164,20 @@ def correctable_terms(campaign: Campaign) -> set[str]:
         names.update((topic.title, *topic.items))
         names.update(a for a in topic.aliases if not _PHRASE_CHARS.search(a))
     names.update(p.name for p in campaign.phases if p.name)
+    # the phases by number as typed (第三阶级, 第一届段 are the phase misheard; class: typo, homophone)
+    names.update(f"第{'一二三四五六七八九'[n - 1]}阶段" for n in sorted({p.number for p in campaign.phases}) if n < 10)
     return names
+
+
+_COUNTED_START = re.compile(r"^[两三四五六七八九十]个?\S{2,}")
+
+
+def unlisted_counted_names(campaign: Campaign, normalize) -> frozenset[str]:
+    """Counted names (五个基本建设) that are an item of a topic's list but whose own members no topic gives: asked
+    which they are, the bot says the source does not list them (class: plain-fact, decline)."""
+    titled = {normalize(t.title) for t in campaign.topics}
+    items = {normalize(i) for t in campaign.topics for i in t.items}
+    return frozenset(i for i in items if _COUNTED_START.match(i) and i not in titled)
 
 
 def common_words_dictionary() -> Path:

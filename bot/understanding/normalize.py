@@ -56,13 +56,17 @@ _SPACES = re.compile(r"\s+")
 _SEGMENT = re.compile(r"(?<=[上下这本前后一几])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
 _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
 # "I am a township head," before a question says who asks, not what (class: role-aware).
-_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？]{1,10}[,，。!！]")
+_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？ ]{1,10}[,，。!！ ]")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")  # terminal colour codes pasted along with text
+# 哪五好 asks which five (the 五个好 named before it), it names no list of its own (教职工党员“五好”)
+_WHICH_COUNT = re.compile(r"哪([一二三四五六七八九十两几])好")
+# 在这个活动里有啥责任: the campaign named as the setting, not as what is asked about (class: role-aware, colloquial)
+_SETTING = re.compile(r"在(这个|这次|本次|咱们|我们)?(创先争优)?活动(里|中|当中|里面)(?!的)")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』《》]")
 
 
@@ -117,6 +121,8 @@ class Normalizer:
         text = _PHASE_BARE.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _PHASE_AFTER.sub(lambda m: _arabic(m, "第{}阶段"), text)
         text = _COUNTED_NAME.sub(lambda m: "零一二三四五六七八九"[int(m.group(1))], text)
+        text = _WHICH_COUNT.sub(r"哪\1个", text)
+        text = _SETTING.sub("", text)
         text = _SHORT_YEAR.sub(r"20\1", text)
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)

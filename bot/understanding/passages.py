@@ -31,17 +31,28 @@ def _pairs(word: str) -> set[str]:
     return {word[i:i + 2] for i in range(len(word) - 1)}
 
 
+_QUALITY_LIST = re.compile(r"“[^”]*、[^”]*”的([^，。；;,]{1,16})")
+
+
 class SentenceIndex:
     """The source's sentences, normalised, with word weights for matching questions against them."""
 
     def __init__(self, campaign: Campaign, normalize: Callable[[str], str], tokenize: Callable[[str], list[str]]):
         self.sentences: tuple[SourceSentence, ...] = campaign.sentences
         self._texts = [normalize(s.text) for s in self.sentences]
+        self.campaign_names = (normalize(campaign.name), normalize(campaign.organiser))
+        # (sentence, what it describes) where a quoted list of qualities stands before a thing: “A、B、C”的先进典型
+        self.qualified = [(i, normalize(m.group(1))) for i, s in enumerate(self.sentences)
+                          for m in _QUALITY_LIST.finditer(s.text)]
         self._pairs = [_pairs(t) for t in self._texts]
         df = Counter(w for t in self._texts for w in set(tokenize(t)))
         n = max(len(self._texts), 1)
         self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def normalized(self, index: int) -> str:
+        """The sentence as questions are normalised (simplified, numerals unified)."""
+        return self._texts[index]
 
     def words(self) -> list[str]:
         """Every word the sentences hold."""

@@ -24,6 +24,7 @@ MAX_READINGS = 8  # readings of a stretch tried at most (characters with several
 MAX_TEXT = 120  # longer texts are left as they are
 _CJK_RUN = re.compile(f"{CJK_CHARS}+")
 _LATIN_RUN = re.compile(r"[a-z]{2,}")
+_PINYIN_WORD = re.compile(r"(?<![A-Za-z'])[A-Za-z]{1,6}(?![A-Za-z'])")
 MAX_NEIGHBOURS = 2  # Chinese characters either side of typed pinyin that may belong to the same word (shang报)
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("eng", "en"), ("ing", "in"))
@@ -108,6 +109,20 @@ class SoundCorrector:
                 if word and (best is None or len(word) > len(best[0])):
                     best = (word, start - left, end + right)
         return text if best is None else text[:best[1]] + best[0] + text[best[2]:]
+
+    def spell_words(self, text: str) -> str:
+        """Pinyin written as separate words in an English question (what does wu ge hao mean) as the campaign word
+        it spells (class: english)."""
+        words = list(_PINYIN_WORD.finditer(text))
+        for size in range(min(MAX_WORD, len(words)), 1, -1):
+            for i in range(len(words) - size, -1, -1):
+                run = words[i:i + size]
+                if len(run) == size and all(run[j].end() + 1 == run[j + 1].start() for j in range(size - 1)):
+                    word = self._by_spelling.get("".join(m.group(0).lower() for m in run))
+                    if word:
+                        text = text[:run[0].start()] + word + text[run[-1].end():]
+                        return self.spell_words(text)
+        return text
 
     def correct(self, text: str) -> str:
         """The text with each stretch that sounds like a campaign word (and is no word itself) replaced by it."""

@@ -7,14 +7,15 @@ import re
 from collections.abc import Callable
 
 from bot.understanding.normalize import CJK_CHARS
-from bot.understanding.sounds import GRAMMAR_CHARS
+from bot.understanding.sounds import GRAMMAR_CHARS, char_sounds
 
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
 _CJK_RUN = re.compile(f"{CJK_CHARS}+")
 # Everyday words a term's slip must not eat into: 动员会什么时候 is not a slip of 动员会议, nor 我们镇党委 of 乡镇党委.
 EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "俺们", "你们", "他们", "怎么", "哪个", "哪些", "多少", "为什么",
-                  "是不是", "有没有", "做什么", "要做")
+                  "是不是", "有没有", "做什么", "要做",
+                  *(f"{c}一阶段" for c in "几下上这该本每哪同前后"))  # 下一阶段 is no slip of 第一阶段
 
 
 class TermCorrector:
@@ -48,9 +49,11 @@ class TermCorrector:
             for start in range(len(run) - length + 1):
                 if covered.intersection(range(start, start + length)):
                     continue  # overlaps a term written correctly: not a slip
-                if bounds is not None and (start not in bounds or start + length not in bounds):
-                    continue
-                term = self._match(run[start:start + length])
+                window = run[start:start + length]
+                if bounds is not None and (start not in bounds or start + length not in bounds) \
+                        and not _sound_slip(window, self._match(window)):
+                    continue  # a slip may cut a word only when it sounds like the term (党组只是 -> 党组织是)
+                term = self._match(window)
                 if term and self._segment and self._changes_a_framing_word(run[start:start + length], term):
                     continue
                 if term:
@@ -80,9 +83,18 @@ class TermCorrector:
 
     def _match(self, window: str) -> str | None:
         for i in range(len(window)):
-            if window[i] in GRAMMAR_CHARS:
-                continue  # 哪项教育 asks which; it is no slip of 三项教育
             term = self._patterns.get(window[:i] + "?" + window[i + 1:])
+            if term and window[i] in GRAMMAR_CHARS and not _sound_slip(window, term):
+                continue  # 哪项教育 asks which; it is no slip of 三项教育 (创先争有 sounds like 创先争优: it is)
             if term:
                 return term
         return None
+
+
+def _sound_slip(window: str, term: str | None) -> bool:
+    """True when window is term with one character replaced by one that sounds the same (voice input), judged by
+    the whole term: 争有 alone is a word, 创先争有 is 创先争优 misheard (class: typo, homophone)."""
+    if term is None or len(window) != len(term):
+        return False
+    differ = [(a, b) for a, b in zip(window, term) if a != b]
+    return len(differ) == 1 and bool(set(char_sounds(differ[0][0])) & set(char_sounds(differ[0][1])))

@@ -60,7 +60,11 @@ class FakeWeChatApi:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
-                fake._handle(self, json.loads(self.rfile.read(length).decode("utf-8")))
+                raw = self.rfile.read(length)
+                if self.headers.get("Content-Type", "").startswith("multipart/form-data"):
+                    fake._handle(self, {"multipart": raw})  # an upload: the raw form, for tests to read
+                else:
+                    fake._handle(self, json.loads(raw.decode("utf-8")))
 
             def log_message(self, *args):
                 pass
@@ -110,6 +114,8 @@ class FakeWeChatApi:
             return _json(request, {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"})
         if url.path == "/cgi-bin/media/get":
             return self._media(request, params.get("media_id", ""))
+        if url.path == "/cgi-bin/media/upload" and body and "multipart" in body:
+            return _json(request, {"errcode": 0, "type": params.get("type"), "media_id": f"MEDIA-{len(self.calls)}"})
         if url.path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/message/send",
                         "/cgi-bin/menu/create"):
             return _json(request, {"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(self.calls)})

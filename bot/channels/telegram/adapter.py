@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 import warnings
@@ -32,8 +33,8 @@ from bot.app import BotApp
 from bot.channels.base import ChannelConfigError
 from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
-from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
-                          MediaRefusal, Outgoing)
+from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingDocument, IncomingPhoto,
+                          Location, MediaRefusal, Outgoing)
 from bot.handling import answer_kept, answer_once, finish_answer
 from bot.redaction import add_secrets, redact_loggers
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
@@ -260,6 +261,8 @@ class TelegramChannel:
         if message.voice is not None:  # Telegram gives no transcript: the handlers ask for the question typed
             return Incoming(**{**base, "text": ""}, voice=True)
         refusal = unsupported_refusal(message)
+        if refusal is not None and refusal[0] is MediaRefusal.NOT_AN_IMAGE:  # still a unit task's evidence maybe
+            return await self._with_document(base, message.document, refusal[1])
         if refusal is not None:
             return Incoming(**base, refused_media=refusal[0], refused_what=refusal[1])
         if message.document is not None:
@@ -269,23 +272,42 @@ class TelegramChannel:
             return Incoming(**base, event=Event.START if started else None)
         return None
 
-    async def _with_photo(self, base: dict, media, filename: str | None, as_file: bool) -> Incoming:
+    @property
+    def _download_limit(self) -> int:
         # Nothing larger than the photo check accepts is worth downloading.
-        limit = min(self.settings.max_file_bytes, self.app.settings.photos.max_bytes)
-        too_large = dict(refused_media=MediaRefusal.TOO_LARGE, refused_limit=limit,
-                         refused_what=(filename or "document") if as_file else "")
-        if media.file_size and media.file_size > limit:
-            return Incoming(**base, **too_large)
+        return min(self.settings.max_file_bytes, self.app.settings.photos.max_bytes)
+
+    async def _download(self, media) -> bytes | None:
+        """The file's bytes; None when it is over the limit, b"" when Telegram would not hand it over."""
+        if media.file_size and media.file_size > self._download_limit:
+            return None
         try:
             data = bytes(await (await self.application.bot.get_file(media.file_id)).download_as_bytearray())
         except TelegramError as exc:
             logger.warning("could not download a telegram file: %s", exc)
+            return b""
+        return data if len(data) <= self._download_limit else None
+
+    async def _with_photo(self, base: dict, media, filename: str | None, as_file: bool) -> Incoming:
+        data = await self._download(media)
+        if data is None:
+            return Incoming(**base, refused_media=MediaRefusal.TOO_LARGE, refused_limit=self._download_limit,
+                            refused_what=(filename or "document") if as_file else "")
+        if not data:
             return Incoming(**base, refused_media=MediaRefusal.NOT_RECEIVED)
-        if len(data) > limit:
-            return Incoming(**base, **too_large)
         photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
                               sent_as_file=as_file)
         return Incoming(**base, photos=(photo,))
+
+    async def _with_document(self, base: dict, document, name: str) -> Incoming:
+        """A file that is not an image: refused as a photo, but fetched (within the size limit) for handlers that
+        take documents (a unit's plan)."""
+        refused = Incoming(**base, refused_media=MediaRefusal.NOT_AN_IMAGE, refused_what=name)
+        data = await self._download(document)
+        if not data:
+            return refused
+        doc = IncomingDocument(data, name, document.mime_type or "", document.file_unique_id or document.file_id)
+        return dataclasses.replace(refused, documents=(doc,))
 
     # ---- sending ----
 

@@ -45,7 +45,7 @@ from bot.channels.wechat.guard import Refused, check_fresh, parse_envelope, read
 from bot.channels.wechat.limits import sending_limits
 from bot.channels.wechat.menu import BUTTONS, create_menu, menu_summary
 from bot.channels.wechat.sending import CHANNEL, WeChatSender
-from bot.channels.wechat.texts import wechat_texts
+from bot.channels.wechat.texts import sendable, wechat_texts
 from bot.errors import UserError
 from bot.messages import DeliveryResult, Event, Incoming, IncomingPhoto, Location, MediaRefusal, Outgoing, SendingLimits
 from bot.handling import answer_kept, answer_once
@@ -297,8 +297,8 @@ class WeChatChannel:
             return self._empty()
         if answer.replied or answer.sent_later:
             return self._empty()
-        texts = wechat_texts(replies)
-        if len(texts) > 1:  # a passive reply carries one message
+        texts = wechat_texts(replies, self.settings.kind)
+        if len(texts) > 1 or any(r.file and sendable(self.settings.kind, r.file) for r in replies):  # one text only
             self._send_later(answer)
             return self._empty()
         answer.replied = True
@@ -320,12 +320,14 @@ class WeChatChannel:
         task.add_done_callback(self._background.discard)
 
     async def _deliver_later(self, answer: _Answer) -> None:
-        for text in wechat_texts(await answer.task or []):
-            try:
+        replies = await answer.task or []  # None: answered before
+        try:
+            for text in wechat_texts(replies, self.settings.kind):
                 await self.sender.reply(answer.chat_id, text)
-            except WeChatApiError as exc:
-                logger.warning("a late WeChat reply was not delivered: %s", exc.meaning)
-                return
+            for path in (r.file for r in replies if r.file and sendable(self.settings.kind, r.file)):
+                await self.sender.send_file(answer.chat_id, path)  # the user just wrote: inside the 48 hours
+        except WeChatApiError as exc:
+            logger.warning("a late WeChat reply was not delivered: %s", exc.meaning)
 
     def _passive(self, message, text: str, encrypted: bool) -> Response:
         reply_class = WorkTextReply if self.work else OfficialTextReply

@@ -163,6 +163,17 @@ class WeChatApi:
                                        content=body, headers={"Content-Type": "application/json; charset=utf-8"})
         return _json_or_empty(response.content)
 
+    async def upload_media(self, media_type: str, name: str, data: bytes) -> str:
+        """Uploads temporary media (media/upload; type image, or file on WeCom); returns its media_id."""
+        token = await self.access_token()
+        for attempt in range(2):  # an invalid token is refreshed once, as post() does
+            response = await self._request("POST", "media/upload", params={"access_token": token, "type": media_type},
+                                           files={"media": (name, data)})
+            result = _json_or_empty(response.content)
+            if result.get("errcode") not in INVALID_TOKEN_CODES or attempt:
+                return str(_checked(result).get("media_id", ""))
+            token = await self.access_token(stale=token)
+
     async def download_media(self, media_id: str, max_bytes: int) -> bytes:
         """Downloads temporary media by MediaId, retrying transient failures (network, 5xx, busy)."""
         delays = list(self.media_retry_delays)

@@ -6,12 +6,15 @@ The template (`[wechat] template_id`) must show the text as {{content.DATA}}.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta, timezone
 
+from pathlib import Path
+
 from bot.app import BotApp
 from bot.channels.wechat.api import WeChatApi, WeChatApiError, is_transient, seconds_until_tomorrow
-from bot.channels.wechat.texts import wechat_texts
+from bot.channels.wechat.texts import IMAGE_SUFFIXES, sendable, wechat_texts
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat, last_seen
 
@@ -39,12 +42,16 @@ class WeChatSender:
 
     async def send(self, chat_id: str, message: Outgoing) -> DeliveryResult:
         """Sends a message the bot starts and says what became of it; a blocked user's binding goes inactive."""
-        texts = wechat_texts([message])
+        kind = self.settings.kind
+        texts = wechat_texts([message], kind)
         try:
-            if self.settings.kind == "work":
+            if kind == "work":
                 ids = [await self.work_message(chat_id, text) for text in texts]
             else:
                 ids = await self._official(chat_id, texts)
+            if message.file is not None and sendable(kind, message.file) and (kind == "work" or
+                                                                               self._inside_window(chat_id)):
+                ids.append(await self.send_file(chat_id, message.file))
         except NotDeliverable as exc:
             return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=str(exc))
         except WeChatApiError as exc:
@@ -91,6 +98,19 @@ class WeChatSender:
         payload = {"touser": chat_id, "msgtype": "text", "agentid": int(self.settings.agent_id),
                    "text": {"content": text}}
         result = await self.api.post("message/send", payload)
+        if result.get("invaliduser"):
+            raise WeChatApiError(81013, "invaliduser")
+        return str(result.get("msgid", ""))
+
+    async def send_file(self, chat_id: str, path: Path) -> str:
+        """An image (either kind) or, on WeCom, any file: uploaded as temporary media, then sent as its own message
+        (WeCom message/send; the Official Account's customer-service message, so only inside the 48 hours)."""
+        media_type = "image" if path.suffix.lower() in IMAGE_SUFFIXES else "file"
+        media_id = await self.api.upload_media(media_type, path.name, await asyncio.to_thread(path.read_bytes))
+        payload = {"touser": chat_id, "msgtype": media_type, media_type: {"media_id": media_id}}
+        if self.settings.kind != "work":
+            return str((await self.api.post("message/custom/send", payload)).get("msgid", ""))
+        result = await self.api.post("message/send", {**payload, "agentid": int(self.settings.agent_id)})
         if result.get("invaliduser"):
             raise WeChatApiError(81013, "invaliduser")
         return str(result.get("msgid", ""))
