@@ -213,8 +213,11 @@ async def test_the_rehearsal_clock_runs_on_past_quiet_hours_and_a_stop_mid_dispa
         await wait_until(lambda: wechat_api.sent("message/send"))
         await bot.runner.stop()
         rows = app.db.execute("SELECT status, sent_at FROM deliveries WHERE cadre_id = 'G008'").fetchall()
-    [sent_at] = [datetime.fromisoformat(at) for status, at in rows if status == "sent"]
-    assert parse_moment(MORNING) <= sent_at < start + timedelta(seconds=10)  # the clock ran on from --now
-    assert Counter(status for status, _ in rows) == Counter(sent=1, pending=2)  # none failed: the next start sends them
-    assert len(wechat_api.sent("message/send")) == 1
+    sent_at = [datetime.fromisoformat(at) for status, at in rows if status == "sent"]
+    assert all(parse_moment(MORNING) <= at < start + timedelta(seconds=60) for at in sent_at)  # clock ran on from --now
+    # The stop came after the first send and, WeCom spacing one member's messages 2 s apart, before the last one (a
+    # loaded machine may let a second through): none failed, the rest wait for the next start.
+    statuses = Counter(status for status, _ in rows)
+    assert set(statuses) == {"sent", "pending"} and statuses["sent"] + statuses["pending"] == 3
+    assert len(wechat_api.sent("message/send")) == statuses["sent"] == len(sent_at)
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
