@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign, chinese_date
@@ -24,6 +24,7 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
+from bot.understanding.lexicon import kinds_named_in
 from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
@@ -118,8 +119,9 @@ class Answerer:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
         query = self.normalize(to_chinese(self._engine.spell_pinyin_words(clean), self.campaign.english))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
-        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
-            return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
+        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason") \
+                and not self.tokenize(query):  # no campaign word found through the glossary: say so in English too
+            return Understanding("bad_input", 0.0, norm, {"reason": "language"})
         return dataclasses.replace(reading, slots={**reading.slots, "english": True})
 
     # ---- answering ----
@@ -269,8 +271,8 @@ class Answerer:
         if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds"):
             return reading
         found = [self.index.deadline(i) for i in slots["ids"]]
-        if any(d and unit_kind in doers(d) for d in found):
-            return reading
+        if any(d and (unit_kind in doers(d) or unit_kind in kinds_named_in(self.normalize(d.task))) for d in found):
+            return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
@@ -288,6 +290,8 @@ class Answerer:
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
         match reading.intent:
+            case "current_phase" if slots.get("day_offset"):
+                return c.current_phase(today + timedelta(days=slots["day_offset"]), unit_kind, role, label="明天")
             case "current_phase":
                 return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
             case "phase" if "phase" in slots:
