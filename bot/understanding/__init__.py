@@ -24,7 +24,7 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
-from bot.understanding.lexicon import kinds_named_in
+from bot.understanding.lexicon import kinds_named_in, spellings
 from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
@@ -137,6 +137,10 @@ class Answerer:
             return self._more(follow.question)
         if follow.shape == "ordinal":
             return self._item(follow, reading)
+        if follow.shape in ("what_about", "what_about_other"):
+            same = self._same_passage(follow, self.normalize(previous))
+            if same or follow.shape == "what_about_other":
+                return same or reading  # X not a name of the file: the last passage if it speaks of X, else X alone
         if not follow.shape:
             return reading
         merged = self._engine.reader.read(follow.question, self.tokenize(follow.question))
@@ -156,6 +160,19 @@ class Answerer:
             item = self.normalize(items[follow.number - 1])
         question = item + (follow.rest or "是什么")
         return self._engine.reader.read(question, self.tokenize(question))
+
+    def _same_passage(self, follow, previous: str) -> Understanding | None:
+        """那学校呢 after 医疗卫生单位谁指导: the source sentences that answered the last question, when they speak of
+        X as well (…教育局党组织要加强对中小学的指导…), read again for X; else None (class: follow-up)."""
+        if self._engine.reader.names_topic(follow.rest):
+            return None  # 那干部联户呢: a topic of its own
+        before = self._engine.reader.read(previous, self.tokenize(previous))
+        shown = before.slots.get("sentences", []) if before.intent == "source" else []
+        texts = [self._engine.sentences.normalized(i) for i in shown]
+        words = self.tokenize(self.normalize(follow.rest))
+        if not texts or not words or not all(any(f in t for t in texts for f in spellings(w)) for w in words):
+            return None
+        return Understanding("source", before.confidence, follow.question, {"sentences": shown})
 
     def _more(self, previous: str) -> Understanding:
         """还有呢: the next deadlines, or the source sentences after (or besides) those the last answer gave."""

@@ -44,10 +44,10 @@ PREDICATE_WORDS = frozenset(
 class FollowUp:
     """How a text relates to the chat's previous question: its shape and the full question it stands for."""
 
-    shape: str  # "more", "what_about", "predicate", "ordinal" or "" (a question of its own)
+    shape: str  # "more", "what_about", "what_about_other", "predicate", "ordinal" or "" (a question of its own)
     question: str
     number: int = 0  # for an ordinal: which item (1 = the first)
-    rest: str = ""  # for an ordinal: what is asked about the item
+    rest: str = ""  # for an ordinal: what is asked about the item; for "what about": the X put in place
 
 
 class FollowUpReader:
@@ -74,7 +74,9 @@ class FollowUpReader:
         about = _WHAT_ABOUT.match(text)
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
-            return FollowUp("what_about", self._put_in_place(x, previous))
+            return FollowUp("what_about", self._put_in_place(x, previous), rest=x)
+        if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x):  # 那学校呢: X no name of the file's
+            return FollowUp("what_about_other", previous, rest=x)
         generic = all(text[a:b] in GENERIC_SUBJECTS for a, b, _ in self.spans(text))
         own_subject = self.spans(text) and not (text.startswith("那") and generic)  # 那要达到什么目标: the last one's
         if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \

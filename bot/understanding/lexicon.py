@@ -69,7 +69,8 @@ def _spellings() -> dict[str, tuple[str, ...]]:
 
 # A paraphrase a cadre uses -> the source's own terms for it, for matching the source's sentences only (the words
 # themselves stay apart in the index: 十八大 is also a date). 党代会: the congresses the source names by number.
-PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大")}
+PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "学校": ("学校", "中小学"),
+               "确定": ("确定", "明确", "定下")}  # 明确…实践重点: to set is 明确 in the source
 
 SPELLINGS = _spellings() | PARAPHRASES
 
