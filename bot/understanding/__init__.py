@@ -389,10 +389,22 @@ def _joined(answers: list[Answer]) -> Answer:
             continue  # a part with no answer and no reason to give says nothing beside the answered ones
         lines = a.text.splitlines() if a in found else a.text.splitlines()[:1]
         new = [line for line in lines if line not in shown or line.startswith("依据")]
-        if any(not line.startswith("依据") for line in new):  # a part all said already adds nothing
+        said = [line for line in new if not line.startswith("依据")]
+        if said and a.intent in ("source", "topic") and _mostly_said("".join(said), "".join(shown)):
+            continue  # the same passage in other words (a quote and the topic holding it) is said once
+        if said:  # a part all said already adds nothing
             texts.append("\n".join(new))
             shown.update(new)
     return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
+
+
+SAID_ALREADY = 0.6  # a part whose character pairs are this much among those shown says nothing new
+
+
+def _mostly_said(text: str, shown: str) -> bool:
+    """True when most of text's character pairs are in what the answer shows already."""
+    pairs = {text[i:i + 2] for i in range(len(text) - 1)}
+    return bool(pairs) and len(pairs & {shown[i:i + 2] for i in range(len(shown) - 1)}) >= SAID_ALREADY * len(pairs)
 
 
 def _question_after_context(clean: str) -> str | None:

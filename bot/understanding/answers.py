@@ -28,7 +28,7 @@ MONTH_DAYS = 30.4  # the mean length of a month, for "about N months"
 def days_phrase(days: int) -> str:
     """How far a day is from today, in words."""
     if days >= MONTH_DAYS * 2:  # 还有几个月: a long wait is said in months too (about, from the days)
-        return f"还有{days}天（约{round(days / MONTH_DAYS)}个月）"
+        return f"还有{days}天，约{round(days / MONTH_DAYS)}个月"
     if days > 0:
         return f"还有{days}天"
     return "就是今天" if days == 0 else f"已经过去{-days}天"
