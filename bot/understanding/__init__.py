@@ -203,7 +203,8 @@ class Answerer:
         asked = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
         parts = [q for part in asked for q in self._conjuncts(part)] if len(asked) <= MAX_PARTS else []
         if len(parts) < 2 or len(parts) > MAX_LISTED:
-            return self._answer_one(text, today, unit_kind, role, intent, previous)
+            one = parts[0] if len(parts) == 1 and " " not in parts[0] else text  # 表彰 我们 怎么 评: spaces gone
+            return self._answer_one(one, today, unit_kind, role, intent, previous)
         answers = []
         for part in parts:
             if answers and _about_another_campaign(answers[-1]) and not self.names_this_campaign(part):

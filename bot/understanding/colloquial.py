@@ -29,7 +29,7 @@ DIALECT = (
     # which congress: 哪次大会 / 哪届党代会 asks for a Party congress (the source writes 十七大: see lexicon.PARAPHRASES)
     (r"(哪次|哪届|哪一次|哪一届|第几次|第几届)(党的)?(全国)?(党员)?(代表)?(大会|党代会)", "哪次党代会"),
     # to be commended: 评上, 评得上, 能评啥, 拿啥奖
-    (r"评得?上|能评(?=[啥什])|(拿|得)(啥|什么)奖", "表彰"),
+    (r"评得?上|能评(选)?(?=[啥什先优])|(拿|得)(啥|什么)奖", "表彰"),
 )
 _DIALECT = tuple((re.compile(pattern), standard) for pattern, standard in DIALECT)
 
