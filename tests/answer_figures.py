@@ -7,11 +7,13 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 
 from bot.campaign import Campaign, chinese_date
+from bot.understanding.answers import MONTH_DAYS
 from bot.understanding.english import MONTHS
 
 _FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日|(\d{4})-(\d{2})-(\d{2})")
 _YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![\d])")
 _DAYS = re.compile(r"(\d+)天")
+_DAYS_MONTHS = re.compile(r"(\d+)天，约(\d+)个月")
 _NUMBER = re.compile(r"\d+")
 _ENGLISH_DAY = re.compile(rf"(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})")
 _ENGLISH_MONTH = re.compile(rf"(?:end of )?({'|'.join(MONTHS)}) (\d{{4}})")
@@ -63,6 +65,10 @@ class CampaignFigures:
                 bad.append(match.group(0))
         rest = _YEAR_MONTH.sub(" ", rest)
         counts = {str(abs((d - today).days)) for d in self.dates}
+        for match in _DAYS_MONTHS.finditer(rest):  # 还有334天，约11个月: the months must be the days' own
+            if match.group(1) not in counts or round(int(match.group(1)) / MONTH_DAYS) != int(match.group(2)):
+                bad.append(match.group(0))
+        rest = _DAYS_MONTHS.sub(" ", rest)
         for match in _DAYS.finditer(rest):
             if match.group(1) not in counts:
                 bad.append(match.group(0))

@@ -16,7 +16,7 @@ import logging
 import re
 import unicodedata
 from collections import OrderedDict
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign, chinese_date
@@ -24,6 +24,7 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
+from bot.understanding.lexicon import kinds_named_in, spellings
 from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
@@ -118,8 +119,9 @@ class Answerer:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
         query = self.normalize(to_chinese(self._engine.spell_pinyin_words(clean), self.campaign.english))
         reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
-        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
-            return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
+        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason") \
+                and not self.tokenize(query):  # no campaign word found through the glossary: say so in English too
+            return Understanding("bad_input", 0.0, norm, {"reason": "language"})
         return dataclasses.replace(reading, slots={**reading.slots, "english": True})
 
     # ---- answering ----
@@ -135,6 +137,10 @@ class Answerer:
             return self._more(follow.question)
         if follow.shape == "ordinal":
             return self._item(follow, reading)
+        if follow.shape in ("what_about", "what_about_other"):
+            same = self._same_passage(follow, self.normalize(previous))
+            if same or follow.shape == "what_about_other":
+                return same or reading  # X not a name of the file: the last passage if it speaks of X, else X alone
         if not follow.shape:
             return reading
         merged = self._engine.reader.read(follow.question, self.tokenize(follow.question))
@@ -154,6 +160,19 @@ class Answerer:
             item = self.normalize(items[follow.number - 1])
         question = item + (follow.rest or "是什么")
         return self._engine.reader.read(question, self.tokenize(question))
+
+    def _same_passage(self, follow, previous: str) -> Understanding | None:
+        """那学校呢 after 医疗卫生单位谁指导: the source sentences that answered the last question, when they speak of
+        X as well (…教育局党组织要加强对中小学的指导…), read again for X; else None (class: follow-up)."""
+        if self._engine.reader.names_topic(follow.rest):
+            return None  # 那干部联户呢: a topic of its own
+        before = self._engine.reader.read(previous, self.tokenize(previous))
+        shown = before.slots.get("sentences", []) if before.intent == "source" else []
+        texts = [self._engine.sentences.normalized(i) for i in shown]
+        words = self.tokenize(self.normalize(follow.rest))
+        if not texts or not words or not all(any(f in t for t in texts for f in spellings(w)) for w in words):
+            return None
+        return Understanding("source", before.confidence, follow.question, {"sentences": shown})
 
     def _more(self, previous: str) -> Understanding:
         """还有呢: the next deadlines, or the source sentences after (or besides) those the last answer gave."""
@@ -184,7 +203,8 @@ class Answerer:
         asked = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
         parts = [q for part in asked for q in self._conjuncts(part)] if len(asked) <= MAX_PARTS else []
         if len(parts) < 2 or len(parts) > MAX_LISTED:
-            return self._answer_one(text, today, unit_kind, role, intent, previous)
+            one = parts[0] if len(parts) == 1 and " " not in parts[0] else text  # 表彰 我们 怎么 评: spaces gone
+            return self._answer_one(one, today, unit_kind, role, intent, previous)
         answers = []
         for part in parts:
             if answers and _about_another_campaign(answers[-1]) and not self.names_this_campaign(part):
@@ -269,8 +289,8 @@ class Answerer:
         if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds"):
             return reading
         found = [self.index.deadline(i) for i in slots["ids"]]
-        if any(d and unit_kind in doers(d) for d in found):
-            return reading
+        if any(d and (unit_kind in doers(d) or unit_kind in kinds_named_in(self.normalize(d.task))) for d in found):
+            return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
@@ -288,6 +308,8 @@ class Answerer:
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
         match reading.intent:
+            case "current_phase" if slots.get("day_offset"):
+                return c.current_phase(today + timedelta(days=slots["day_offset"]), unit_kind, role, label="明天")
             case "current_phase":
                 return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
             case "phase" if "phase" in slots:
@@ -368,10 +390,22 @@ def _joined(answers: list[Answer]) -> Answer:
             continue  # a part with no answer and no reason to give says nothing beside the answered ones
         lines = a.text.splitlines() if a in found else a.text.splitlines()[:1]
         new = [line for line in lines if line not in shown or line.startswith("依据")]
-        if any(not line.startswith("依据") for line in new):  # a part all said already adds nothing
+        said = [line for line in new if not line.startswith("依据")]
+        if said and a.intent in ("source", "topic") and _mostly_said("".join(said), "".join(shown)):
+            continue  # the same passage in other words (a quote and the topic holding it) is said once
+        if said:  # a part all said already adds nothing
             texts.append("\n".join(new))
             shown.update(new)
     return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
+
+
+SAID_ALREADY = 0.6  # a part whose character pairs are this much among those shown says nothing new
+
+
+def _mostly_said(text: str, shown: str) -> bool:
+    """True when most of text's character pairs are in what the answer shows already."""
+    pairs = {text[i:i + 2] for i in range(len(text) - 1)}
+    return bool(pairs) and len(pairs & {shown[i:i + 2] for i in range(len(shown) - 1)}) >= SAID_ALREADY * len(pairs)
 
 
 def _question_after_context(clean: str) -> str | None:

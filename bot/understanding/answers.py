@@ -22,8 +22,13 @@ def phase_label(number: int) -> str:
     return f"第{CN_ORDINAL[number]}阶段" if 0 < number < len(CN_ORDINAL) else "这个阶段"
 
 
+MONTH_DAYS = 30.4  # the mean length of a month, for "about N months"
+
+
 def days_phrase(days: int) -> str:
     """How far a day is from today, in words."""
+    if days >= MONTH_DAYS * 2:  # 还有几个月: a long wait is said in months too (about, from the days)
+        return f"还有{days}天，约{round(days / MONTH_DAYS)}个月"
     if days > 0:
         return f"还有{days}天"
     return "就是今天" if days == 0 else f"已经过去{-days}天"
@@ -44,8 +49,10 @@ class Composer:
 
     # ---- phases ----
 
-    def current_phase(self, today: date, unit_kind: str | None, role: str | None, tasks: bool = False) -> str:
-        """Which phase today is in, including before the start, the undescribed stretch and after the end."""
+    def current_phase(self, today: date, unit_kind: str | None, role: str | None, tasks: bool = False,
+                      label: str = "现在") -> str:
+        """Which phase a day (today, or the day label names) is in, including before the start, the undescribed
+        stretch and after the end."""
         c = self.campaign
         status = c.status_at(today)
         if status == "before":
@@ -60,10 +67,10 @@ class Composer:
         if phase is None:
             later = self._first_undescribed()
             return f"{self.undescribed_stretch(today)}\n{self.basis(later.ref if later else c.ref)}"
-        text = f"现在（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
+        text = f"{label}（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
         if tasks:  # 现在是哪个阶段，该干啥: what the phase is for, too
             text += f"\n这个阶段要做的是：{phase.summary}"
-        upcoming = c.upcoming_deadlines(today, unit_kind, role)
+        upcoming = c.upcoming_deadlines(today, unit_kind, role) if label == "现在" else []  # days count from today
         if upcoming:
             text += f"\n下一个截止：{self.deadline_line(upcoming[0], today, unit_kind)}"
         return f"{text}\n{self.basis(phase.ref)}"

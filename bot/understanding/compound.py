@@ -6,6 +6,8 @@ import re
 
 from bot.understanding.normalize import CJK_CHARS
 
+MIN_SPACED_WORDS = 5  # a message of this many pieces set off by spaces…
+SPACED_WORD_CHARS = 2  # …this short on average is one question typed word by word (voice input, habit)
 MIN_QUESTION = 9  # a part this long is a question of its own even without a question word (培树一批典型 is context)
 _STOPS = re.compile(r"[?？!！;；。\n]+")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
@@ -22,6 +24,9 @@ def _asks(part: str) -> bool:
 def split_questions(text: str) -> list[str]:
     """The questions of a cleaned message; one item when it asks one thing. Non-questions (你好, 请问) stay with
     the question they introduce; commas split only between two questions."""
+    words = text.split()
+    if len(words) >= MIN_SPACED_WORDS and sum(map(len, words)) <= SPACED_WORD_CHARS * len(words):
+        text = "".join(words)  # 表彰 我们 怎么 评 先进: a space after every word or two breaks words, not questions
     pieces = []
     for sentence in _STOPS.split(_CJK_SPACE.sub("\n", text)):
         clauses = [c for c in _COMMA.split(sentence) if c.strip()]

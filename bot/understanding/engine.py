@@ -23,7 +23,7 @@ class Engine:
         self.normalizer = Normalizer()
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
         self._corrector = TermCorrector(correctable_terms(campaign), lambda text: self._tokenizer.lcut(text, HMM=False),
-                                        frames_a_question)
+                                        frames_a_question, lambda words: self.sentences.mentions(words))
         whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
         self.index = Index(campaign, whole, self.tokenize)
         self.sentences = SentenceIndex(campaign, whole, self.tokenize)

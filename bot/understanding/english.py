@@ -73,6 +73,8 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
            "November", "December")
 MAX_TERMS = 5  # terms glossed in the gist at most
 MIN_ENGLISH_WORDS = 3  # this many English words, more letters than Chinese characters: an English question
+STEM = 5  # English words are matched on their first letters (responsible, responsibility)
+MIN_STEM = 4  # …when they are this long (of, the, and are not matched)
 MIN_GLOSS = 5  # an English gloss shorter than this (Phase) is left to the glossary
 _BRITISH = re.compile(r"(?<=[a-z])iz(?=(e|ed|es|ing|ation|ations)\b)")  # mobilization -> mobilisation, as the file spells
 _GLOSS_NOTE = re.compile(r"\s*\(.*?\)")  # "(the campaign)" in a gloss explains; it is not said
@@ -112,6 +114,11 @@ def _campaign_terms(text: str, terms: tuple[tuple[str, str], ...]) -> str:
         core = _GLOSS_NOTE.sub("", english).lower().removeprefix("the ").strip()
         if len(core) >= MIN_GLOSS:
             text = re.sub(rf"\b(the )?{re.escape(core)}s?\b", chinese, text)
+    stems = {w[:STEM] for w in _LATIN_WORD.findall(text)}
+    for chinese, english in terms:  # the person with first responsibility: the gloss's words in another order
+        words = [w[:STEM] for w in _LATIN_WORD.findall(_GLOSS_NOTE.sub("", english).lower()) if len(w) >= MIN_STEM]
+        if len(words) >= 2 and chinese not in text and all(w in stems for w in words):
+            text += f" {chinese}"
     return text
 
 

@@ -25,11 +25,13 @@ _PHASE = re.compile(r"第\d+阶段")
 _DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
 _JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two subjects of one question
 _RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
+_DIFFERENCE = re.compile(r"区别|不同|异同|差别|不一样")
 _YEAR = re.compile(r"\d{4}年")
 _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
 # Names that also say what is asked (目标, 要求, 意义 …): after 那 they ask it of the last question's subject.
 GENERIC_SUBJECTS = frozenset("目标 目标要求 要求 意义 内容 主要内容 任务 标准 作用 重点 措施".split())
-_NOW = re.compile(r"现在|目前|当前|眼下|如今|今天")  # a question anchored now is a question of its own
+# a question anchored now (or on what comes next from now, or tomorrow) is a question of its own
+_NOW = re.compile(r"现在|目前|当前|眼下|如今|今天|接下来|下一步|明天")
 MIN_SIDE = 3  # two names side by side (五个好五带头) are two only when each is this long (四联一带 is one)
 MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
@@ -42,10 +44,10 @@ PREDICATE_WORDS = frozenset(
 class FollowUp:
     """How a text relates to the chat's previous question: its shape and the full question it stands for."""
 
-    shape: str  # "more", "what_about", "predicate", "ordinal" or "" (a question of its own)
+    shape: str  # "more", "what_about", "what_about_other", "predicate", "ordinal" or "" (a question of its own)
     question: str
     number: int = 0  # for an ordinal: which item (1 = the first)
-    rest: str = ""  # for an ordinal: what is asked about the item
+    rest: str = ""  # for an ordinal: what is asked about the item; for "what about": the X put in place
 
 
 class FollowUpReader:
@@ -72,7 +74,9 @@ class FollowUpReader:
         about = _WHAT_ABOUT.match(text)
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
-            return FollowUp("what_about", self._put_in_place(x, previous))
+            return FollowUp("what_about", self._put_in_place(x, previous), rest=x)
+        if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x):  # 那学校呢: X no name of the file's
+            return FollowUp("what_about_other", previous, rest=x)
         generic = all(text[a:b] in GENERIC_SUBJECTS for a, b, _ in self.spans(text))
         own_subject = self.spans(text) and not (text.startswith("那") and generic)  # 那要达到什么目标: the last one's
         if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \
@@ -85,9 +89,9 @@ class FollowUpReader:
     def conjuncts(self, text: str) -> list[str]:
         """五个好和五带头分别是啥 -> [五个好分别是啥, 五带头分别是啥]: one question per subject joined by 和/与/、
         (class: compound); the text alone when it joins none, or asks how the two relate."""
-        if _RELATION.search(text):
-            return [text]
         spans = [s for s in self.spans(text) if s[2] != "unit"]
+        if _RELATION.search(text) and not self._two_of_a_kind(text, spans):
+            return [text]
         for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
             if k1 == k2 and _JOINED.fullmatch(text[b1:a2]) and b2 < len(text):
                 first, second = text[a1:b1], text[a2:b2]
@@ -99,6 +103,13 @@ class FollowUpReader:
             if parts:
                 return [text[:a] + part + text[b:] for part in parts]
         return [text]
+
+    @staticmethod
+    def _two_of_a_kind(text: str, spans: list[tuple[int, int, str]]) -> bool:
+        """A 跟 B 有啥区别 about two parts of this campaign (机关联村, 干部联户): each is answered, so the asker sees
+        both; two campaigns compared (学习实践活动和创先争优活动) are one question the source answers as such."""
+        names = [text[a:b] for a, b, kind in spans if kind == "name"]
+        return _DIFFERENCE.search(text) is not None and len(names) == 2 and not any(n.endswith("活动") for n in names)
 
     def _two_names(self, name: str) -> tuple[str, str] | None:
         """五个好和五带头 -> (五个好, 五带头) when a name is two names, joined or side by side."""

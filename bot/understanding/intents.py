@@ -77,6 +77,8 @@ class IntentReader:
         if unlisted and _ASKS_MEMBERS.search(text):  # 五个基本建设是哪五个: the source never lists them
             return Understanding("unknown", 0.0, text, {"reason": "no_list", "term": unlisted})
         phase = PHASE.search(text)
+        if cue("tomorrow", text) and "阶段" in text and not phase and not self._names(text, "phase"):
+            return self._rule("current_phase", text, day_offset=1)  # 明天开始啥阶段: the phase tomorrow is in
         last = cue("last_phase", text)
         if (phase or last) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers
             number = int(phase.group(1)) if phase else self.index.last_phase()
@@ -95,8 +97,10 @@ class IntentReader:
         if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
                 and not MOVE_ON.search(text):
             return self._rule("current_phase", text, tasks=cue("task", text) or None)
-        if not words and cue("current", text) and cue("task", text) and not cue("unit", text):  # 现在干啥: today's phase and its tasks
-            return self._rule("current_phase", text, tasks=True)  # (class: colloquial, no campaign term)
+        if not words and (cue("current", text) or cue("next", text)) and cue("task", text) and not cue("unit", text):
+            return self._rule("current_phase", text, tasks=True)  # 现在干啥, 下来弄啥: today's phase and its tasks
+        if cue("why", text) and not self._subject_words(words):
+            return self._why(text)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
@@ -120,6 +124,20 @@ class IntentReader:
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
             return self._deadlines(text, words)
         return self._effect(text, words) or self._retrieve(text, words)
+
+    def _subject_words(self, words: list[str]) -> list[str]:
+        """The words of a question naming something besides the campaign itself (这个活动, 创先争优活动)."""
+        names = self.sentences.campaign_names
+        return [w for w in words if not any(w in n for n in names) and not (w.endswith("活动") and len(w) <= 4)]
+
+    def _why(self, text: str) -> Understanding:
+        """为啥要搞这个活动: the file's topic on the campaign's significance (意义), read as if asked by that word
+        (class: colloquial, why-questions about the campaign itself)."""
+        asked = f"{self.sentences.campaign_names[0]}的意义"
+        hits = self._good(self.index.search(asked, [self.sentences.campaign_names[0], "意义"], ("topic",)))
+        if not hits:
+            return Understanding("unknown", 0.0, text)
+        return Understanding("topic", RULE_CONFIDENCE, text, {"topic": hits[0].entry.key})
 
     def _effect(self, text: str, words: list[str]) -> Understanding | None:
         """确定活动主题要达到什么效果: the sentence doing what is asked about and saying what it is for (…活动主题，

@@ -67,7 +67,12 @@ def _spellings() -> dict[str, tuple[str, ...]]:
     return {word: tuple(v for v in variants if len(v) >= 2) for word, variants in found.items()}
 
 
-SPELLINGS = _spellings()
+# A paraphrase a cadre uses -> the source's own terms for it, for matching the source's sentences only (the words
+# themselves stay apart in the index: 十八大 is also a date). 党代会: the congresses the source names by number.
+PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "学校": ("学校", "中小学"),
+               "确定": ("确定", "明确", "定下")}  # 明确…实践重点: to set is 明确 in the source
+
+SPELLINGS = _spellings() | PARAPHRASES
 
 
 def spellings(word: str) -> tuple[str, ...]:
@@ -92,7 +97,9 @@ STOPWORDS = frozenset(
     # who sent someone is not what is asked: 上头派专家下来干啥 asks what the experts do (class: colloquial)
     "上头 上边 上级派 派 "
     # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
-    "机会 可能 资格".split()
+    "机会 可能 资格 "
+    # "what next" and "tomorrow" say when, read by the rules, not what (class: time-aware, colloquial)
+    "接下 接下来 下一步 明天 明日 明儿 为什么 为何".split()
 )
 
 

@@ -7,6 +7,7 @@ import unicodedata
 
 import opencc
 
+from bot.understanding.colloquial import standardize
 from bot.understanding.english import translate
 
 MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
@@ -114,6 +115,7 @@ class Normalizer:
         text = _SEGMENT.sub(lambda m: (m.group(1) or "") + "阶段", _ER_FOR_JI.sub("几", text))
         for variant, word in VARIANTS:
             text = text.replace(variant, word)
+        text = standardize(text)
         for spoken, plain in SPOKEN:
             text = text.replace(spoken, plain)
         text = _UNTIL_END.sub("什么时候结束", text)

@@ -22,10 +22,12 @@ class TermCorrector:
     """Knows every term of at least four characters and the one-character slips that map to exactly one of them."""
 
     def __init__(self, terms: set[str], segment: Callable[[str], list[str]] | None = None,
-                 framing: Callable[[str], bool] = lambda word: False):
+                 framing: Callable[[str], bool] = lambda word: False,
+                 in_source: Callable[[str], bool] = lambda words: False):
         self.terms = {t for t in terms if len(t) >= MIN_TERM and _CJK_RUN.fullmatch(t)}
         self._segment = segment  # when given, a slip never cuts through a word (动员会分别 is no slip of 动员会议)
         self._framing = framing  # a word that only frames a question (分别) is written on purpose: 分别指导 stays
+        self._in_source = in_source  # words the source writes as they stand (活动情况) are no slip of a term (活动概况)
         patterns: dict[str, set[str]] = {}
         for term in self.terms:
             for i in range(len(term)):
@@ -55,6 +57,8 @@ class TermCorrector:
                     continue  # a slip may cut a word only when it sounds like the term (党组只是 -> 党组织是)
                 term = self._match(window)
                 if term and self._segment and self._changes_a_framing_word(run[start:start + length], term):
+                    continue
+                if term and self._in_source(window):
                     continue
                 if term:
                     fixed = run[:start] + term + run[start + length:]
