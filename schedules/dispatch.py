@@ -168,8 +168,6 @@ async def finish_writing(write: Awaitable[str]) -> str:
 async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
                    concurrency: int = CONCURRENCY) -> DispatchReport:
     """Sends every delivery due by now through app.senders, within each channel's limits; outside quiet hours only."""
-    if app.db.conn.in_transaction:
-        raise RuntimeError("dispatch needs autocommit: each claim must be committed before its send")
     now = now or app.clock.now()
     report = DispatchReport(housekeeping=await app.worker.until_done(prepare_dispatch, app, now,
                                                                      what="the dispatch bookkeeping"))
