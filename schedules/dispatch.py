@@ -165,9 +165,16 @@ async def finish_writing(write: Awaitable[str]) -> str:
         raise
 
 
+def _require_autocommit(app: BotApp) -> None:
+    # Asked on the database thread: the event loop would see whatever transaction a message has open there.
+    if app.db.conn.in_transaction:
+        raise RuntimeError("dispatch needs autocommit: each claim must be committed before its send")
+
+
 async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
                    concurrency: int = CONCURRENCY) -> DispatchReport:
     """Sends every delivery due by now through app.senders, within each channel's limits; outside quiet hours only."""
+    await app.worker.run(partial(_require_autocommit, app))
     now = now or app.clock.now()
     report = DispatchReport(housekeeping=await app.worker.until_done(prepare_dispatch, app, now,
                                                                      what="the dispatch bookkeeping"))
