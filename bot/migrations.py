@@ -533,6 +533,12 @@ def _v55_progress_counts(db: sqlite_utils.Database) -> None:
     for statement in _PROGRESS_COUNTS:
         db.conn.execute(statement)
 
+def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
+    # `chat --as X` used to bind the console chat X to cadre X for good: X then counted as bound and was planned
+    # reminders. Rehearsals now act as a cadre without a binding (BotApp.acting_as); their old bindings go.
+    db.conn.execute("DELETE FROM bindings WHERE channel = 'console' AND chat_id = cadre_id")
+
+
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
     # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
     db.conn.execute(
@@ -558,6 +564,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (53, "unit tasks, notices and receipts; pairing dates", _v53_tasks_notices_pairing_dates),
     (54, "pairings: last counted visit, kept by triggers", _v54_pairing_clock),
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
+    (63, "console rehearsals leave no binding", _v63_no_rehearsal_bindings),
 ]
 
 

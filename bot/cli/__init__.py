@@ -92,7 +92,7 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份对话；不给则是未绑定的访客。")
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份试用（不会留下绑定，不计入报表和提醒）；不给则是未绑定的访客。")
 @with_config
 @now_option
 def chat(cadre_id, settings, clock):
@@ -102,10 +102,10 @@ def chat(cadre_id, settings, clock):
     例：campaign-bot chat --as G001 --now 2010-05-12T09:00
         echo 我的联系户 | campaign-bot chat --as G001
     """
-    from bot.channels.console import CONSOLE_HELP, VISITOR_CHAT, bind_console, run_chat
+    from bot.channels.console import CONSOLE_HELP, VISITOR_CHAT, act_as, run_chat
 
     app = open_app(settings, clock)
-    chat_id = bind_console(app, cadre_id) if cadre_id else VISITOR_CHAT
+    chat_id = act_as(app, cadre_id) if cadre_id else VISITOR_CHAT
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(CONSOLE_HELP)
@@ -115,7 +115,7 @@ def chat(cadre_id, settings, clock):
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问。")
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问（不会留下绑定）。")
 @click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), default=None,
               help="逐行回答文件中的问题，每行输出一个 JSON 对象。")
 @with_config
@@ -213,26 +213,33 @@ def demo(now_text, settings):
 
 @cli.command()
 @click.argument("cadre_ids", nargs=-1)
-@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="为这个单位的全部干部生成绑定码。")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="把绑定码写入 .xlsx 文件。")
+@click.option("--unit", "unit_id", default=None, metavar="单位编号",
+              help="为这个单位及其全部下属单位的干部生成绑定码（与 report --unit 的范围相同）。")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="把绑定码写入新的 .xlsx 文件（文件已存在则拒绝，不覆盖）。")
+@click.option("--rebind", is_flag=True, help="已绑定的干部也生成新绑定码（换手机、换账号时用）；不加则跳过并列出他们。")
 @with_config
 @now_option
-def invite(cadre_ids, unit_id, out_path, settings, clock):
+def invite(cadre_ids, unit_id, out_path, rebind, settings, clock):
     """生成一次性绑定码（默认 7 天有效）。干部发送“绑定 绑定码”即可绑定。
+
+    新绑定码生成后，这名干部此前未用的绑定码作废。已绑定的干部默认跳过并列出名字。
 
     \b
     例：campaign-bot invite G001 G002
         campaign-bot invite --unit U01 --out 绑定码.xlsx
+        campaign-bot invite G001 --rebind
     """
-    invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path)
+    invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path, rebind)
 
 
-def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
+def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None,
+                   rebind: bool = False) -> None:
     """Issues binding codes and prints them (or where they were written)."""
     from bot.invites import issue_invites
 
     with user_errors():
-        for line in issue_invites(app, cadre_ids, unit_id, out_path):
+        for line in issue_invites(app, cadre_ids, unit_id, out_path, rebind):
             click.echo(line)
 
 
