@@ -16,6 +16,7 @@ from bot.store.bindings import UNBOUND_REASON, normalise_phone
 from bot.cli import cli
 from bot.messages import Contact, Incoming
 from bot.router import answer as dispatch
+from tests.conftest import local
 
 CHANNEL = "wechat"  # any channel but the console, whose chats the roster fixture binds
 
@@ -226,7 +227,8 @@ async def test_a_new_code_revokes_the_cadres_unused_earlier_codes(roster, config
     unbind_all(roster)
     first = CliRunner().invoke(cli, ["invite", "C1", "C2", "--config", str(config_file), "--now", "2010-05-12T09:00"])
     old = {line.split("\t")[0]: line.split("\t")[2] for line in first.output.splitlines() if "\t" in line}
-    second = CliRunner().invoke(cli, ["invite", "C1", "--config", str(config_file), "--now", "2010-05-12T09:00"])
+    second = CliRunner().invoke(cli, ["invite", "C1", "--config", str(config_file), "--now", "2010-05-12T09:05"])
+    roster.clock.set(local("2010-05-12T09:10"))
     new = next(line.split("\t")[2] for line in second.output.splitlines() if "\t" in line)
     assert "过期" in await say(roster, "u1", f"绑定 {old['C1']}")
     assert binding(roster, "u1") is None
