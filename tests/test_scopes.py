@@ -138,10 +138,11 @@ def test_a_visit_needing_more_does_not_count_until_a_new_photo(db):
 @pytest.mark.parametrize("paired_on, first_imported, overdue", [
     (None, None, 1),                                   # from before pairing dates: the campaign's start
     ("2010-06-01", None, 0),                           # 结对日期 19 days ago: the clock has not run 30 days
-    ("2010-05-21", None, 1),                           # 30 days ago (Beijing date of the cutoff)
+    ("2010-05-21", None, 0),                           # 30 days ago: just in time, as a visit 30 days ago is
+    ("2010-05-20", None, 1),                           # 31 days ago
     (None, "2010-06-10T00:00:00+00:00", 0),            # first imported ten days ago
     ("2010-05-01", "2010-06-10T00:00:00+00:00", 1),    # the sheet's date wins over the import's
-], ids=["legacy", "paired-recently", "paired-30-days-ago", "imported-recently", "date-wins"])
+], ids=["legacy", "paired-recently", "paired-30-days-ago", "paired-31-days-ago", "imported-recently", "date-wins"])
 def test_the_overdue_clock_of_a_never_visited_household_starts_at_its_pairing(db, paired_on, first_imported, overdue):
     db.execute("INSERT INTO households (id, head_name, village) VALUES ('HN', '新户', '新村')")
     db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id, paired_on, first_imported_at) "
