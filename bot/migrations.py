@@ -498,8 +498,8 @@ def _count_cadre(unit: str, delta: str) -> str:
         ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + excluded.households"""
 
 
-# While the counts are stale (units moved or were added: an import), the triggers leave them alone; the next
-# reader recounts everything, which is cheaper than counting an import's rows one by one.
+# While the counts are stale (an import, or units moved), the triggers leave them alone; the import recounts
+# everything at its end (a reader, if one comes first), which is cheaper than counting its rows one by one.
 _WHEN_COUNTED = "WHEN (SELECT stale FROM progress_state) = 0"
 _PROGRESS_COUNTS = (
     """CREATE TABLE progress_counts (
@@ -535,6 +535,21 @@ def rebuild_progress_counts(db: sqlite_utils.Database) -> None:
          WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
          GROUP BY 1, 2, 3""")
     db.conn.execute("UPDATE progress_state SET stale = 0")
+
+
+def mark_progress_stale(db: sqlite_utils.Database) -> None:
+    """Marks progress_counts stale: the count triggers skip rows until rebuild_progress_counts (an import's end)."""
+    db.conn.execute("UPDATE progress_state SET stale = 1 WHERE stale = 0")
+
+
+def mark_progress_fresh(db: sqlite_utils.Database) -> None:
+    """Marks progress_counts true again without recounting (an import that changed nothing they count)."""
+    db.conn.execute("UPDATE progress_state SET stale = 0 WHERE stale = 1")
+
+
+def progress_stale(db: sqlite_utils.Database) -> bool:
+    """Whether progress_counts wait to be recounted."""
+    return bool(db.conn.execute("SELECT stale FROM progress_state").fetchone()[0])
 
 
 def _v55_progress_counts(db: sqlite_utils.Database) -> None:

@@ -11,6 +11,7 @@ from bot.messages import Choice, Event, Incoming, Outgoing
 from bot.photos import PhotoRejected, check_photo, store_photo
 from bot.rules import normalized_text
 from bot.store.households import PairedHousehold, households_of
+from bot.store.scopes import NEEDS_MORE
 from bot.store.visits import (PendingPhoto, add_photos, album_visit, append_note, find_submitted, photo_count,
                               recent_visit, recent_visits, record_visit, set_location, visit_time, withdraw_visit)
 
@@ -166,10 +167,12 @@ async def my_visits(msg: Incoming, ctx: Context) -> list[Outgoing]:
     visits = recent_visits(ctx.db, ctx.cadre.id)
     if not visits:
         return [Outgoing("您还没有上报过走访。走访时拍一张照片发给我即可上报。")]
-    lines = [f"您最近的 {len(visits)} 次走访："]
+    lines = [f"您最近的 {len(visits)} 次走访（两小时内同一户的照片算一次）："]
     for v in visits:
         lines.append(f"· {ctx.app.local(v.visited_at):%Y-%m-%d} {v.head_name}（{v.village}），照片 {v.photos} 张"
-                     + ("，有位置" if v.located else "") + (f"；{v.note}" if v.note else ""))
+                     + ("，有位置" if v.located else "") + (f"；{v.note}" if v.note else "") + f"【{v.review_state}】")
+        if v.review_state == NEEDS_MORE:
+            lines.append(f"   审核意见：{v.review_comment or '无'}。请补发这一户的走访照片，补发后重新计入。")
     return [Outgoing("\n".join(lines))]
 
 

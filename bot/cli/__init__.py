@@ -144,7 +144,8 @@ def ask(text, cadre_id, batch_file, settings, clock):
 @click.option("--prune-pairings", is_flag=True,
               help="纠正结对时用：本文件列出的联系方在数据库里、但“结对”表已没有的结对，一并删除。")
 @with_config
-def import_(path, dry_run, prune_pairings, settings):
+@now_option
+def import_(path, dry_run, prune_pairings, settings, clock):
     """导入花名册：一个 .xlsx 工作簿，或一个装有 单位/干部/农户/结对 .csv 文件的文件夹。
 
     有任何一行出错就报告全部错误，什么都不导入。重复导入同一文件不改变任何数据。
@@ -154,15 +155,16 @@ def import_(path, dry_run, prune_pairings, settings):
     例：campaign-bot import 花名册.xlsx --dry-run
         campaign-bot import roster/ --config config.toml
         campaign-bot import 改正后的花名册.xlsx --prune-pairings
+        campaign-bot import 花名册.xlsx --now 2010-05-03T09:00   （演练：新结对从这一天算起）
     """
     from bot.roster import RosterError, import_roster, unfinished_notice
 
-    app = open_app(settings)
+    app = open_app(settings, clock)
     if not dry_run and (notice := unfinished_notice(app.db)):
         click.echo(notice, err=True)
     try:
         report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer(),
-                               prune_pairings=prune_pairings)
+                               prune_pairings=prune_pairings, now=app.clock.now())
     except RosterError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)

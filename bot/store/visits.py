@@ -147,7 +147,7 @@ def set_location(db: sqlite_utils.Database, visit_id: int, latitude: float, long
 
 @dataclass(frozen=True)
 class VisitLine:
-    """One of the cadre's visits as the list of their visits shows it."""
+    """One of the cadre's visits (a session: photos of one household within two hours) as their list shows it."""
 
     visited_at: datetime
     head_name: str
@@ -155,18 +155,23 @@ class VisitLine:
     note: str | None
     photos: int
     located: bool
+    review_state: str = "待审核"  # 待审核 / 合格 / 需补充
+    review_comment: str | None = None
 
 
 def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> list[VisitLine]:
-    """The cadre's latest visits, newest first."""
+    """The cadre's latest visits (sessions), newest first, with their review state."""
     rows = db.execute(
-        "SELECT v.visited_at, h.head_name, h.village, v.note, "
-        "(SELECT COUNT(*) FROM photos p WHERE p.visit_id = v.id), v.latitude IS NOT NULL "
-        "FROM visits v JOIN households h ON h.id = v.household_id WHERE v.cadre_id = ? "
-        "ORDER BY v.visited_at DESC, v.id DESC LIMIT ?",
+        "SELECT s.started_at, h.head_name, h.village, "
+        "(SELECT group_concat(v.note, '；') FROM visits v WHERE v.session_id = s.id), "
+        "(SELECT COUNT(*) FROM visits v JOIN photos p ON p.visit_id = v.id WHERE v.session_id = s.id), "
+        "EXISTS (SELECT 1 FROM visits v WHERE v.session_id = s.id AND v.latitude IS NOT NULL), "
+        "s.review_state, s.review_comment "
+        "FROM visit_sessions s JOIN households h ON h.id = s.household_id WHERE s.cadre_id = ? "
+        "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
         (cadre_id, limit),
     ).fetchall()
-    return [VisitLine(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+    return [VisitLine(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
 
 
 def withdraw_visit(db: sqlite_utils.Database, visit_id: int) -> int:
