@@ -570,7 +570,9 @@ def _v64_local_clock_days(db: sqlite_utils.Database) -> None:
         if statement.lstrip().startswith("CREATE TRIGGER"):
             db.conn.execute(statement)
     rebuild_progress_counts(db)
-    # "谁没走访" for a large scope walks the pairings by clock day, oldest first, and stops at its page
+    # "谁没走访" for a large scope walks the pairings by clock day, oldest first, and stops at its page; the index by
+    # last visit it walked before goes (one index less for an import to keep)
+    db.conn.execute("DROP INDEX IF EXISTS idx_pairings_kind_clock")
     db.conn.execute(f"CREATE INDEX idx_pairings_kind_clock_day ON pairings (kind, ({CLOCK_DAY.replace('{p}.', '')}))")
 
 def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.photos import CheckedPhoto
+from bot.store.evidence import assess_hashed_photo
 
 # A photo taken more than this long before it was sent is not taken as the time of the visit.
 EXIF_TRUST_WINDOW = timedelta(days=7)
@@ -30,12 +31,14 @@ class PendingPhoto:
     gps_lat: float | None
     gps_lon: float | None
     source_id: str
+    phash: int | None = None  # perceptual hash, computed off the event loop when the photo arrived
 
     @classmethod
-    def of(cls, photo: CheckedPhoto, path: str, source_id: str) -> PendingPhoto:
+    def of(cls, photo: CheckedPhoto, path: str, source_id: str, phash: int | None = None) -> PendingPhoto:
         """The record of a checked photo stored at path."""
         return cls(photo.sha256, path, len(photo.data), photo.format, photo.width, photo.height,
-                   photo.exif_time.isoformat() if photo.exif_time else None, photo.gps_lat, photo.gps_lon, source_id)
+                   photo.exif_time.isoformat() if photo.exif_time else None, photo.gps_lat, photo.gps_lon, source_id,
+                   phash)
 
     def to_json(self) -> dict:
         """A plain dict for the conversation state."""
@@ -90,16 +93,25 @@ def record_visit(db: sqlite_utils.Database, *, cadre_id: str, household_id: str,
 
 
 def add_photos(db: sqlite_utils.Database, visit_id: int, photos: list[PendingPhoto], received_at: datetime) -> int:
-    """Attaches photos to a visit, skipping any already stored; returns how many were added."""
+    """Attaches photos to a visit, skipping any already stored, and records each one's evidence flags in the same
+    transaction (never a refusal); returns how many were added."""
     added = 0
-    for p in photos:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO photos (sha256, visit_id, path, bytes, format, width, height, exif_time, "
-            "gps_lat, gps_lon, source_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (p.sha256, visit_id, p.path, p.bytes, p.format, p.width, p.height, p.exif_time, p.gps_lat, p.gps_lon,
-             p.source_id, received_at.isoformat()),
-        )
-        added += cursor.rowcount
+    with transaction(db):
+        household_id, session_id, *place = db.execute(
+            "SELECT household_id, session_id, latitude, longitude FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        for p in photos:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO photos (sha256, visit_id, path, bytes, format, width, height, exif_time, "
+                "gps_lat, gps_lon, source_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (p.sha256, visit_id, p.path, p.bytes, p.format, p.width, p.height, p.exif_time, p.gps_lat, p.gps_lon,
+                 p.source_id, received_at.isoformat()),
+            )
+            added += cursor.rowcount
+            if cursor.rowcount:
+                gps = (p.gps_lat, p.gps_lon) if p.gps_lat is not None else tuple(place) if place[0] is not None else None
+                assess_hashed_photo(db, sha256=p.sha256, phash=p.phash, received_at=received_at, now=received_at,
+                                    taken_at=datetime.fromisoformat(p.exif_time) if p.exif_time else None, gps=gps,
+                                    household_id=household_id, session_id=session_id)
     return added
 
 

@@ -286,7 +286,7 @@ class TelegramChannel:
         if len(data) > limit:
             return Incoming(**base, **too_large)
         photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
-                              sent_as_file=as_file)
+                              sent_as_file=as_file, compressed=not as_file)
         return Incoming(**base, photos=(photo,))
 
     # ---- sending ----
