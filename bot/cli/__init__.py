@@ -247,27 +247,31 @@ def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_pat
 
 @cli.command()
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="写出的 .xlsx 文件。")
-@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="只含这个单位及下属单位；不给则全州。")
+@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="只含这个单位及其全部下属单位；不给则全州。")
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="期间的第一天（北京时间）：此前的走访、通知、提醒不列入。")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="期间的最后一天（含这一天）。")
 @with_config
 @now_option
-def report(out_path, unit_id, settings, clock):
-    """导出走访进度报表（.xlsx）：干部走访进度、走访记录、未送达提醒、失效绑定。
+def report(out_path, unit_id, from_day, to_day, settings, clock):
+    """导出上报用的工作簿（.xlsx）：汇总（按单位树，含小计和覆盖率图）、逾期农户、走访记录（照片文件、疑点、审核）、
+    五类结对、单位任务、通知回执、未送达提醒、失效绑定。不含农户电话和备注。
+
+    --now 是截止时刻：此后发生的一律不计入。
 
     \b
     例：campaign-bot report --out 全州进度.xlsx
-        campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
+        campaign-bot report --unit U01 --out 示例县进度.xlsx --from 2010-05-01 --to 2010-05-31
+        campaign-bot report --out 五月底.xlsx --now 2010-05-31T23:59 --config config.toml
     """
-    from bot.progress_report import write_report
-    from bot.store.units import unit_by_id
+    from bot.scope_report import office_report
 
     if not out_path.lower().endswith(".xlsx"):
         raise click.ClickException(f"报表是 Excel 工作簿，--out 要以 .xlsx 结尾，例如 进度.xlsx（现在是 {out_path}）。")
     app = open_app(settings, clock)
-    if unit_id and unit_by_id(app.db, unit_id) is None:
-        raise click.ClickException(f"找不到单位编号“{unit_id}”。")
-    counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
-                          interval_days=settings.reminders.visit_interval_days, tz=app.tz,
-                          since=app.campaign_start)
+    counts = office_report(app, Path(out_path), unit_id, from_day.date() if from_day else None,
+                           to_day.date() if to_day else None)
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
 
 

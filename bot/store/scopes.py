@@ -47,6 +47,15 @@ def scope_of(db: sqlite_utils.Database, cadre_id: str) -> Scope | None:
     return Scope(cadre_id, role, None, None) if role == OFFICE_ADMIN else Scope(cadre_id, role, unit_id, path)
 
 
+def unit_scope(db: sqlite_utils.Database, unit_id: str | None, viewer_id: str = "") -> Scope | None:
+    """The scope of a unit and everything below it (the whole tree when unit_id is None), as `report --unit` means
+    it; None for an unknown unit."""
+    if unit_id is None:
+        return Scope(viewer_id, OFFICE_ADMIN, None, None)
+    row = db.execute("SELECT path FROM units WHERE id = ?", (unit_id,)).fetchone()
+    return Scope(viewer_id, UNIT_ADMIN, unit_id, row[0]) if row else None
+
+
 def path_range(path: str) -> tuple[str, str]:
     """[low, high) of the paths below and including path: '/' is followed by '0' in code-point order."""
     return path, path[:-1] + "0"
