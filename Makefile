@@ -26,3 +26,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_wechat.py
 	$(BIN)/python benchmarks/bench_evidence.py --hashes 200000
 	$(BIN)/python benchmarks/bench_supervision.py --scale 0.1
+	$(BIN)/python benchmarks/bench_report.py --scale 0.1
