@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_dispatch import MOMENT, FakeServer, generate_roster, make_app  # noqa: E402
 
-from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.channels.telegram.adapter import TelegramChannel  # noqa: E402
 from bot.clock import parse_moment  # noqa: E402
 from schedules.lifecycle import INTERRUPTED, SENDING_LEASE  # noqa: E402
 from schedules.plan import plan  # noqa: E402
@@ -40,7 +40,7 @@ import asyncio, sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 from bench_dispatch import make_app
-from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.adapter import TelegramChannel
 from bot.clock import parse_moment
 from schedules.dispatch import dispatch
 

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.db import open_db
 from bot.messages import Choice, DeliveryResult, Outgoing
 from bot.store.cadres import Cadre
+from bot.store.installation import installation_key
 from bot.store.state import clear_state, save_state
 
 
@@ -40,6 +41,7 @@ class BotApp:
     # binding, so a rehearsal never counts as bound in reports nor receives reminders
     acting_as: dict[tuple[str, str], str] = field(default_factory=dict)
     _answerer: Any = None
+    _log_key: bytes | None = None
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock | None = None, routes: list | None = None) -> BotApp:
@@ -61,6 +63,13 @@ class BotApp:
     def photos_dir(self) -> Path:
         """Where photos are stored, by sha256."""
         return Path(self.settings.photos.dir)
+
+    @property
+    def log_key(self) -> bytes:
+        """The installation's key for log references (read once from the database)."""
+        if self._log_key is None:
+            self._log_key = installation_key(self.db)
+        return self._log_key
 
     @property
     def answerer(self):

@@ -74,6 +74,16 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class SourceSentence:
+    """One sentence or clause of the source, corrected, with the paragraph it stands in."""
+
+    ref: str  # the paragraph as the source numbers it: 二(四), 三(二)3 …
+    text: str
+    paragraph: int  # index of its paragraph in the file, so neighbours can be found
+    position: int  # its place within the paragraph
+
+
+@dataclass(frozen=True)
 class Campaign:
     """The whole campaign file: its head, phases, deadlines and topics."""
 
@@ -91,6 +101,8 @@ class Campaign:
     phases: tuple[Phase, ...]
     deadlines: tuple[Deadline, ...]
     topics: tuple[Topic, ...] = field(default=())
+    sentences: tuple[SourceSentence, ...] = field(default=())  # the whole source, sentence by sentence
+    english: tuple[tuple[str, str], ...] = field(default=())  # (Chinese term, English) for English questions' gist
 
     def phase_at(self, day: date) -> Phase | None:
         """The described phase that contains day, or None (before, after, or the undescribed stretch)."""
@@ -153,6 +165,8 @@ def load_campaign(path: str | Path | None = None) -> Campaign:
             phases=tuple(_phase(p) for p in raw.get("phases", [])),
             deadlines=tuple(_deadline(d) for d in raw.get("deadlines", [])),
             topics=tuple(_topic(t) for t in raw.get("topics", [])),
+            sentences=_sentences(raw.get("source", [])),
+            english=tuple((str(k), str(v)) for k, v in raw.get("english", {}).items()),
         )
     except KeyError as exc:
         raise CampaignError(f"活动文件缺少必填项 {exc.args[0]}（{path}）") from exc
@@ -209,6 +223,11 @@ def _deadline(raw: dict) -> Deadline:
         problem=problem,
         date_in_source=bool(raw.get("date_in_source", True)),
     )
+
+
+def _sentences(paragraphs: list[dict]) -> tuple[SourceSentence, ...]:
+    return tuple(SourceSentence(p["ref"], text, number, position)
+                 for number, p in enumerate(paragraphs) for position, text in enumerate(p["sentences"]))
 
 
 def _topic(raw: dict) -> Topic:

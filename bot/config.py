@@ -45,6 +45,7 @@ class ServerSettings:
 
     host: str = "127.0.0.1"
     port: int = 8080
+    monitoring_allow: tuple[str, ...] = ()  # addresses or networks that may read /metrics and /readyz; () = any
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,22 @@ class ReminderSettings:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """[logging]: how much the running bot logs, and as plain lines or JSON."""
+
+    level: str = "INFO"
+    format: str = "plain"  # "plain" or "json"
+
+
+@dataclass(frozen=True)
+class CheckSettings:
+    """[check]: the limits `campaign-bot check` holds the disk and the WAL to."""
+
+    min_free_disk_mb: int = 1024
+    max_wal_mb: int = 256
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot can be configured with; see config.example.toml."""
 
@@ -81,6 +98,8 @@ class Settings:
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
     wechat: WeChatSettings = field(default_factory=WeChatSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

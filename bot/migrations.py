@@ -575,6 +575,7 @@ def _v64_local_clock_days(db: sqlite_utils.Database) -> None:
     db.conn.execute("DROP INDEX IF EXISTS idx_pairings_kind_clock")
     db.conn.execute(f"CREATE INDEX idx_pairings_kind_clock_day ON pairings (kind, ({CLOCK_DAY.replace('{p}.', '')}))")
 
+
 def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
     # `chat --as X` used to bind the console chat X to cadre X for good: X then counted as bound and was planned
     # reminders. Rehearsals now act as a cadre without a binding (BotApp.acting_as); their old bindings go.
@@ -590,6 +591,19 @@ def _v30_import_runs(db: sqlite_utils.Database) -> None:
         "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
 
 
+def _v40_installation_keys(db: sqlite_utils.Database) -> None:
+    # A random key per installation, made once: it turns message ids into log references no one can recompute
+    # from the guessable ids alone.
+    db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
+    db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
+
+
+def _v20_last_questions(db: sqlite_utils.Database) -> None:
+    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
+    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
+                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -599,7 +613,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "reminders: series, expiry, claim time", _v4_reminder_lifecycle),
     (10, "binding code attempts per chat", _v10_binding_attempts),
     (11, "conversation state: the choices offered", _v11_offered_choices),
+    (20, "last question per chat, for follow-ups", _v20_last_questions),
     (30, "roster import runs", _v30_import_runs),
+    (40, "a random key per installation for log references", _v40_installation_keys),
     (50, "units: materialised path", _v50_unit_paths),
     (51, "visits grouped as sessions, with reviews", _v51_visit_sessions),
     (52, "photo hashes and evidence flags; household coordinates", _v52_evidence),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from PIL import Image, UnidentifiedImageError
 
+from bot.files import atomic_file
 from bot.plausibility import plausible_photo_time, valid_dms, valid_point
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -100,17 +99,8 @@ def store_photo(photo: CheckedPhoto, photos_dir: Path) -> str:
     """Writes the photo under photos_dir once (atomically); returns its path relative to photos_dir."""
     target = photos_dir / photo.relative_path
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(photo.data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(target, prefix=".incoming-") as fh:
+            fh.write(photo.data)
     return photo.relative_path
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import re
 
+from bot import metrics
 from bot.app import BotApp, Context
 from bot.db import roll_back_open_transaction
 from bot.messages import Event, Incoming, Outgoing
@@ -29,6 +30,7 @@ ADMINS_ONLY = ("仅限管理员使用：只有单位管理员和活动办能查�
 OFFICE_ONLY = "仅限活动办管理员使用。如有需要，请联系州活动办。发送“帮助”查看您可以做什么。"
 
 
+@metrics.observed
 async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) -> list[Outgoing]:
     """The replies to one message, from the first route in `routes` (the app's table by default) that matches it."""
     routes = app.routes if routes is None else routes
@@ -46,6 +48,7 @@ async def answer(app: BotApp, msg: Incoming, routes: list[Route] | None = None) 
         return [] if msg.event is Event.LOCATION_REPORT else replies  # the user sent nothing: nothing to answer
     except Exception:
         logger.exception("handler %s failed on a %s message", route.name if route else "(routing)", msg.channel)
+        metrics.handler_failed(msg.channel, route.name if route else "(routing)")
         roll_back_open_transaction(app.db)
         return [Outgoing(CRASH_REPLY)]
 

@@ -14,6 +14,7 @@ import uvicorn
 from bot.app import BotApp
 from bot.errors import UserError
 from bot.channels.base import Channel, ChannelConfigError
+from bot.run_lock import hold_run_lock, release_run_lock
 from bot.web import build_web_app
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class BotRunner:
         self.scheduler = None
         self._serving: asyncio.Task | None = None
         self._started: list[Channel] = []
+        self._run_lock: int | None = None
 
     @property
     def port(self) -> int:
@@ -68,13 +70,14 @@ class BotRunner:
 
     async def start(self) -> None:
         """Opens the HTTP server first (webhooks must be reachable), then the channels, then the scheduler."""
-        config = self.server.config
-        self._serving = asyncio.create_task(self.server.serve(sockets=[listen(config.host, config.port)]))
-        while not self.server.started:
-            if self._serving.done():
-                raise ServerStartError(f"HTTP 服务没能启动（{config.host}:{config.port}），详见日志。")
-            await asyncio.sleep(0.01)
-        try:
+        self._run_lock = hold_run_lock(self.app.settings.database.path)  # one bot per database; restore checks it
+        try:  # whatever fails to start, the lock and what did start are let go
+            config = self.server.config
+            self._serving = asyncio.create_task(self.server.serve(sockets=[listen(config.host, config.port)]))
+            while not self.server.started:
+                if self._serving.done():
+                    raise ServerStartError(f"HTTP 服务没能启动（{config.host}:{config.port}），详见日志。")
+                await asyncio.sleep(0.01)
             for channel in self.channels:
                 await channel.start()
                 self._started.append(channel)
@@ -96,10 +99,14 @@ class BotRunner:
             except Exception:
                 logger.exception("channel %s did not stop cleanly", channel.name)
         self.server.should_exit = True
-        if self._serving is not None:
-            with contextlib.suppress(SystemExit):
-                await self._serving
+        try:
+            if self._serving is not None:
+                with contextlib.suppress(SystemExit):
+                    await self._serving
+        finally:
             self._serving = None
+            release_run_lock(self._run_lock)
+            self._run_lock = None
 
 
 def listen(host: str, port: int) -> socket.socket:

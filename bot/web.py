@@ -1,4 +1,4 @@
-"""The one HTTP server's ASGI app: /healthz plus the routes each enabled channel contributes (webhooks, callbacks)."""
+"""The one HTTP server's ASGI app: /healthz, /metrics and /readyz plus the routes each enabled channel contributes (webhooks, callbacks)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from starlette.routing import Route
 from bot.app import BotApp
 from bot.channels.base import Channel
 from bot.db import answers
+from bot.monitoring import monitoring_routes
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def build_web_app(app: BotApp, channels: Sequence[Channel]) -> Starlette:
         return JSONResponse(body, status_code=200 if database == "ok" else 503)
 
     routes = [Route("/healthz", healthz, methods=["GET"])]
+    routes.extend(monitoring_routes(app, channels))
     for channel in channels:
         routes.extend(channel.routes())
     return Starlette(routes=routes)

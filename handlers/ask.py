@@ -1,6 +1,7 @@
 """Questions about the campaign, answered by the answer engine from the campaign file."""
 
 from bot.app import Context
+from bot.store.chat_memory import last_question, remember_question
 from bot.messages import Incoming, Outgoing
 
 
@@ -21,7 +22,10 @@ async def upcoming_deadlines(msg: Incoming, ctx: Context) -> list[Outgoing]:
 
 def _answer(text: str, ctx: Context, intent: str | None) -> Outgoing:
     cadre = ctx.cadre
+    previous = last_question(ctx.db, ctx.channel, ctx.chat_id, ctx.now) if intent is None else None
     reply = ctx.app.answerer.answer(
-        text, ctx.now, unit_kind=cadre.unit_kind if cadre else None, role=cadre.role if cadre else None, intent=intent
+        text, ctx.now, unit_kind=cadre.unit_kind if cadre else None, role=cadre.role if cadre else None,
+        intent=intent, previous=previous
     )
+    remember_question(ctx.db, ctx.channel, ctx.chat_id, reply.asked, ctx.now)
     return Outgoing(reply.text)

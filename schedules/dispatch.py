@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.app import BotApp
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.messages import DeliveryOutcome, DeliveryResult, Outgoing
@@ -152,6 +153,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
     queue: asyncio.Queue[Due | None] = asyncio.Queue(maxsize=concurrency * 2)
     in_flight = {name: asyncio.Semaphore(min(concurrency, limits.max_in_flight or concurrency))
                  for name, limits in channel_limits(app.senders).items()}
+    metrics.watch_dispatch_queue(queue)
 
     async def worker() -> None:
         """Sends queued rows one after another until it is handed None."""
@@ -162,6 +164,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
                 logger.exception("reminder %d: recording the send failed", due.id)
                 status = "error"
             report.outcomes[status or NOT_CLAIMED] += 1
+            metrics.reminder_sent(due.channel, due.id, status or NOT_CLAIMED)
 
     workers = [asyncio.create_task(worker()) for _ in range(concurrency)]
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot import metrics
 from bot.app import BotApp
 from bot.db import transaction
 from schedules.deadlines import plan_deadline_reminders
@@ -32,4 +33,5 @@ def plan(app: BotApp, now: datetime | None = None, only_new: bool = False,
         except Exception:  # a scheduler job must never die of one bad part of the roster or campaign file
             logger.exception("planning %s reminders failed", kind)
             report.problem(f"{kind} 提醒计划出错，详见日志")
+    metrics.reminders_planned(report.rows)
     return report

@@ -7,6 +7,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 
+from bot import metrics
 from bot.messages import UNLIMITED, SendingLimits as Limits
 
 
@@ -78,10 +79,12 @@ class RateLimiter:
         while True:
             delay = self.reserve(channel, chat_id)
             if delay > 0:
+                metrics.rate_limit_waited(channel, delay)
                 await self.sleep(delay)
             paused = max(self.paused.get(channel, 0.0), self.paused.get((channel, chat_id), 0.0)) - self.monotonic()
             if paused <= 0:
                 return
+            metrics.rate_limit_waited(channel, paused)
             await self.sleep(paused)  # the slot was promised before the pause: take a new one after it
 
     async def admit(self, channel: str, chat_id: str) -> None:

@@ -7,11 +7,20 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 
 from bot.campaign import Campaign, chinese_date
+from bot.understanding.english import MONTHS
 
 _FULL_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日|(\d{4})-(\d{2})-(\d{2})")
 _YEAR_MONTH = re.compile(r"(\d{4})年(\d{1,2})月(?![\d])")
 _DAYS = re.compile(r"(\d+)天")
 _NUMBER = re.compile(r"\d+")
+_ENGLISH_DAY = re.compile(rf"(\d{{1,2}}) ({'|'.join(MONTHS)}) (\d{{4}})")
+_ENGLISH_MONTH = re.compile(rf"(?:end of )?({'|'.join(MONTHS)}) (\d{{4}})")
+
+
+def _as_chinese_dates(text: str) -> str:
+    """English dates of an answer's gist (15 May 2010, end of June 2011) written as the Chinese dates they are."""
+    text = _ENGLISH_DAY.sub(lambda m: f"{m.group(3)}年{MONTHS.index(m.group(2)) + 1}月{m.group(1)}日", text)
+    return _ENGLISH_MONTH.sub(lambda m: f"{m.group(2)}年{MONTHS.index(m.group(1)) + 1}月", text)
 
 
 def _strings(value) -> list[str]:
@@ -42,6 +51,7 @@ class CampaignFigures:
     def unsupported(self, answer: str, today: date) -> list[str]:
         """Dates and numbers in answer that neither the file nor today (nor a day count between them) accounts for."""
         bad = []
+        answer = _as_chinese_dates(answer)
         rest = answer
         for match in _FULL_DATE.finditer(answer):
             found = _dates_in(match.group(0))

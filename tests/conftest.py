@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 from datetime import datetime
 
 import pytest
@@ -39,6 +41,23 @@ def fake_wechat_api():
     server.url = server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """An empty folder no one may write into: a read-only tmpfs as root (root ignores modes), mode 555 otherwise."""
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a read-only folder here")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
 
 
 @pytest.fixture

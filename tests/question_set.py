@@ -24,10 +24,15 @@ class Question:
     intent: str | None
     must: tuple[str, ...]
     decline: bool
+    id: str = ""
+    klass: str = ""  # the failure class a blind batch wrote it for (homophone, filler, compound …)
+    expect: str = ""  # the facts a right answer gives, in prose (blind batches)
+    before: tuple[str, ...] = ()  # what the same chat asked just before, in order (follow-ups)
 
     def label(self) -> str:
         """A short readable id for reports."""
-        return f"{self.text[:30]!r}@{self.now:%Y-%m-%d}" + (f"/{self.unit}" if self.unit else "")
+        head = f"{self.id} " if self.id else ""
+        return f"{head}{self.text[:30]!r}@{self.now:%Y-%m-%d}" + (f"/{self.unit}" if self.unit else "")
 
 
 def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
@@ -42,14 +47,21 @@ def load_questions(path: Path = QUESTIONS_FILE) -> list[Question]:
             intent=q.get("intent"),
             must=tuple(q.get("must", ())),
             decline=bool(q.get("decline", False)),
+            id=q.get("id", ""),
+            klass=q.get("class", ""),
+            expect=q.get("expect", ""),
+            before=tuple(q.get("before", ())),
         )
         for q in raw["q"]
     ]
 
 
 def ask(answerer: Answerer, q: Question) -> Answer:
-    """The engine's answer to a question of the set, at its moment, for its unit."""
-    return answerer.answer(q.text, q.now, unit_kind=q.unit)
+    """The engine's answer to a question of the set, at its moment, for its unit, after the chat's earlier ones."""
+    previous = None
+    for earlier in q.before:
+        previous = answerer.answer(earlier, q.now, unit_kind=q.unit, previous=previous).asked or previous
+    return answerer.answer(q.text, q.now, unit_kind=q.unit, previous=previous)
 
 
 def judge(q: Question, answer: Answer, classified_intent: str) -> str | None:

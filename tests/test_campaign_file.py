@@ -193,3 +193,17 @@ def test_a_bad_deadline_date_is_reported_not_fatal(tmp_path):
 def test_a_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CampaignError, match="找不到活动文件"):
         load_campaign(tmp_path / "none.toml")
+
+
+def test_the_whole_source_is_kept_sentence_by_sentence(campaign):
+    """Every sentence of the minutes is in the file (corrected), each under an existing paragraph."""
+    kept = "".join(s.text for s in campaign.sentences)
+    body = SOURCE[SOURCE.index("这次会议的主要任务"):]
+    for wrong, right in (("耍", "要"), ("永藻", "永葆"), ("限朗", "限期"), ("深人", "深入"), ("2O11", "2011"),
+                         ("叁与", "参与"), ("促迸", "促进"), ("惟迸", "推进"), ("争刨", "争创"), ("整政", "整改"),
+                         ("学书记", "学习贯彻总书记"), ("今年", "今年2010年")):
+        body = body.replace(wrong, right)
+    for sentence in re.findall(r"[^。；\n]{12,}", body):
+        probe = re.sub(r"[\"“”:：,，、()（）著着\s]", "", sentence)[:12]
+        assert probe in re.sub(r"[\"“”:：,，、()（）著着\s]", "", kept), sentence
+    assert not [s.ref for s in campaign.sentences if not paragraph_exists(s.ref)]

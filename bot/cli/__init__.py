@@ -285,8 +285,10 @@ def run(settings, clock):
     例：campaign-bot run --config config.toml
         campaign-bot run --config config.toml --now 2010-05-01T08:00
     """
+    from bot.logging_setup import configure_logging
     from bot.runner import run_bot
 
+    configure_logging(settings)  # [logging]: level and plain or JSON lines, for the service's journal
     run_bot(open_app(settings, clock))
 
 
@@ -353,6 +355,81 @@ def create_menu_command(app) -> None:
 
     with user_errors():
         click.echo(set_up_menu(app))
+
+
+@cli.command()
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, metavar="DIR",
+              help="备份文件夹：新的或以前的备份文件夹（每次增加一个带日期的快照）。")
+@click.option("--keep", type=click.IntRange(min=1), default=None, metavar="N",
+              help="只保留最新的 N 个快照，更早的删除（照片库共用，不删）。不给则全部保留。")
+@with_config
+def backup(out_dir, keep, settings):
+    """在机器人运行时备份数据库和照片：每次在 DIR 里增加一个带日期的快照，照片只复制新增的。
+
+    可以每晚由 cron 备份到同一个文件夹。出任何问题都以非零状态退出。
+
+    \b
+    例：campaign-bot backup --out /var/backups/campaign-bot --config config.toml
+        campaign-bot backup --out /var/backups/campaign-bot --keep 60 --config config.toml
+    """
+    from bot.backup import take_backup
+
+    result = take_backup(settings.database.path, settings.photos.dir, Path(out_dir), keep=keep)
+    click.echo(result.summary())
+    if result.problems:
+        raise UserError(f"备份完成，但有 {len(result.problems)} 个问题（见上）。")
+
+
+@cli.command()
+@click.argument("backup_dir", type=click.Path(file_okay=False), metavar="DIR")
+@click.option("--snapshot", default=None, metavar="NAME",
+              help="恢复这个快照（备份文件夹 snapshots 下的名字，不是路径）；不给则恢复最新的快照。")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), required=True,
+              help="配置文件（TOML）：恢复到它指定的数据库和照片文件夹。")
+@click.option("--force", is_flag=True, help="数据库已存在时也替换它（原文件改名保留）。")
+@click.option("--allow-missing-photos", is_flag=True,
+              help="备份里有照片缺失或损坏时，仍恢复数据库和其余照片，并列出缺的照片。")
+def restore(backup_dir, snapshot, config_path, force, allow_missing_photos):
+    """从备份恢复：先核对清单和校验和，再把快照放到配置文件指定的数据库和照片文件夹。
+
+    机器人运行时不能恢复；数据库已存在时要加 --force。请以机器人的用户运行（sudo -u campaign-bot …），
+    或以 root 运行（恢复出的文件交给目标文件夹的属主）。
+
+    \b
+    例：campaign-bot restore /var/backups/campaign-bot --config config.toml
+        campaign-bot restore /var/backups/campaign-bot --snapshot 20260129T021500Z --config config.toml --force
+    """
+    from bot.backup import restore_backup
+
+    settings = load_settings(config_path)
+    result = restore_backup(Path(backup_dir), settings.database.path, settings.photos.dir, snapshot, force,
+                            allow_missing_photos)
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="配置文件（TOML）。不给则用内置默认值：数据在 ./data 下。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON（给监控程序用）。")
+@click.option("--full", is_flag=True, help="完整检查数据库的每一页（integrity_check，大数据库要几分钟）；默认只做快速检查。")
+def check(config_path, as_json, full):
+    """检查部署是否正常：配置、数据库、照片文件夹和磁盘、各渠道的凭据、时钟、提醒。全部正常时退出码为 0。
+
+    \b
+    例：campaign-bot check --config config.toml
+        campaign-bot check --config config.toml --json
+        campaign-bot check --config config.toml --full
+    """
+    import json
+
+    from bot.health_check import report_json, report_lines, run_checks
+
+    findings = run_checks(config_path, full=full)
+    if as_json:
+        click.echo(json.dumps(report_json(findings), ensure_ascii=False, indent=1))
+    else:
+        click.echo(report_lines(findings))
+    sys.exit(0 if all(f.ok for f in findings) else 1)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ month_tasks, topic, greeting, thanks; bad_input and unknown are declined politel
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import unicodedata
 from collections import OrderedDict
@@ -19,8 +20,10 @@ from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
+from bot.understanding.compound import split_questions
 from bot.understanding.engine import engine_for
-from bot.understanding.intents import personal_intent
+from bot.understanding.english import gist, is_english, to_chinese
+from bot.understanding.cues import personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -29,12 +32,23 @@ __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENC
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
+MAX_PARTS = 4  # a message with more questions than this is read as one
 
 BAD_INPUT_REPLIES = {
     "empty": "您发来的是空消息。请直接打字提问。",
     "too_long": "消息太长了，我只能回答简短的问题。请一次只问一个问题。",
     "symbols": "没看懂您发的内容。请用文字提问。",
     "language": "目前只能回答中文问题，请用中文提问。(Please ask in Chinese.)",
+}
+# Why a question is declined (Understanding.slots["reason"]), said plainly (class: declines).
+DECLINE_REASONS = {
+    "": "抱歉，活动文件里没有找到这个问题的答案，我不乱猜。",
+    "other_campaign": "我只回答{campaign}（{period}）的问题。您问的是另一项活动，活动文件里没有它的内容。",
+    "no_number": "原文没有给出这个数字（人数、单位数、名额等），我不乱说。",
+    "no_money": "原文没有写任何金额（经费、补助、奖金等），我不乱说。",
+    "no_place": "原文没有写地点，我不乱说。",
+    "no_person": "原文只写职务，没有写人名。",
+    "no_more": "关于这个问题，原文就写了这些。",
 }
 PERSONAL_REPLIES = {
     "my_households": "查看联系户，请在聊天中发“我的联系户”（需要先绑定干部身份）。",
@@ -84,55 +98,154 @@ class Answerer:
         if problem:
             return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
         norm = self.normalize(clean)
+        intent = personal_intent(norm)
+        if intent and not CJK.search(norm):
+            return Understanding(intent, 0.95, norm)
+        if is_english(clean) and not clean.startswith("/"):  # a command is the router's, not a question
+            return self._read_english(clean, norm)
         if not CJK.search(norm):
-            intent = personal_intent(norm)
-            if intent:
-                return Understanding(intent, 0.95, norm)
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
-        reading = self._engine.reader.read(norm, self.tokenize(norm))
-        if reading.intent == "unknown" and not CJK.search(clean):
+        return self._engine.reader.read(norm, self.tokenize(norm))
+
+    def _read_english(self, clean: str, norm: str) -> Understanding:
+        """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
+        query = self.normalize(to_chinese(clean, self.campaign.english))
+        reading = self._engine.reader.read(query, self.tokenize(query)) if CJK.search(query) else None
+        if reading is None or reading.intent == "unknown" and not reading.slots.get("reason"):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})  # say so in English too
-        return reading
+        return dataclasses.replace(reading, slots={**reading.slots, "english": True})
 
     # ---- answering ----
 
-    def answer(self, text: str, now: datetime, unit_kind: str | None = None, role: str | None = None,
-               intent: str | None = None) -> Answer:
-        """A short answer from the campaign file, its source named; declines with three suggestions when unsure."""
+    def understand(self, text: str, previous: str | None = None) -> Understanding:
+        """The reading of a text in a chat whose last question (as read) was previous: follow-ups filled in."""
         reading = self.classify(text)
+        if not previous or reading.intent == "bad_input":
+            return reading
+        follow = self._engine.followups.resolve(reading.normalized, self.normalize(previous),
+                                                self.tokenize(reading.normalized))
+        if follow.shape == "more":
+            return self._more(follow.question)
+        if follow.shape == "ordinal":
+            return self._item(follow, reading)
+        if not follow.shape:
+            return reading
+        merged = self._engine.reader.read(follow.question, self.tokenize(follow.question))
+        return merged if merged.intent != "unknown" or reading.intent == "unknown" else reading
+
+    def _item(self, follow, reading: Understanding) -> Understanding:
+        """第三个具体说说: the question about that item of the list the previous answer gave (a topic's items, the
+        phases); the text read on its own when the previous answer gave no such list."""
+        before = self._engine.reader.read(follow.question, self.tokenize(follow.question))
+        if before.intent == "phases":
+            item = f"第{follow.number}阶段"
+        else:
+            topic = self.campaign.topic(before.slots.get("topic", "")) if before.intent == "topic" else None
+            items = topic.items if topic else ()
+            if not 0 < follow.number <= len(items):
+                return reading
+            item = self.normalize(items[follow.number - 1])
+        question = item + (follow.rest or "是什么")
+        return self._engine.reader.read(question, self.tokenize(question))
+
+    def _more(self, previous: str) -> Understanding:
+        """还有呢: the next deadlines, or the source sentences after (or besides) those the last answer gave."""
+        before = self._engine.reader.read(previous, self.tokenize(previous))
+        if before.intent in ("deadlines", "days_left", "current_phase"):
+            return Understanding("deadlines", 0.9, previous, {})
+        topic = self.campaign.topic(before.slots.get("topic", "")) if before.intent == "topic" else None
+        if topic and topic.items:  # 四联一带第一个是啥 — 还有呢: the whole list
+            return before
+        sentences = self._engine.sentences
+        shown = before.slots.get("sentences", []) if before.intent == "source" else []
+        if shown:
+            more = sentences.following(max(shown))
+        else:
+            more = [h.index for h in sentences.search(self.tokenize(previous))[:2]]
+        if not more:
+            return Understanding("unknown", 0.0, previous, {"reason": "no_more"})
+        return Understanding("source", 0.9, previous, {"sentences": more})
+
+    def answer(self, text: str, now: datetime, unit_kind: str | None = None, role: str | None = None,
+               intent: str | None = None, previous: str | None = None) -> Answer:
+        """A short answer from the campaign file, its source named; declines with three suggestions when unsure.
+
+        previous is the chat's last question as read (Answer.asked), for follow-ups such as 那第二阶段呢. A message
+        asking several things gets every part answered, each part read after the one before it."""
+        today = now.astimezone(self.tz).date()
+        clean = self._engine.normalizer.clean(text)
+        parts = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
+        parts = [q for part in parts for q in self._conjuncts(part)]
+        if len(parts) < 2 or len(parts) > MAX_PARTS:
+            return self._answer_one(text, today, unit_kind, role, intent, previous)
+        answers = []
+        for part in parts:
+            if answers and _about_another_campaign(answers[-1]) and not self.names_this_campaign(part):
+                break  # 学习实践活动分几个阶段，第一阶段叫啥: the second part asks about that campaign too
+            answers.append(self._answer_one(part, today, unit_kind, role, None, previous))
+            previous = answers[-1].asked or previous
+        return _joined(answers)
+
+    def _conjuncts(self, part: str) -> list[str]:
+        """The part as it is, or one question per subject it joins (五个好和五带头分别是啥)."""
+        questions = self._engine.followups.conjuncts(self.normalize(part))
+        return questions if len(questions) > 1 else [part]
+
+    def names_this_campaign(self, text: str) -> bool:
+        """True when a text names this campaign (创先争优)."""
+        return self.campaign.name.removesuffix("活动") in self.normalize(text)
+
+    def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
+                    previous: str | None) -> Answer:
+        reading = self._in_time(self.understand(text, previous), today)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
-        today = now.astimezone(self.tz).date()
         if reading.intent == "bad_input":
             reply = BAD_INPUT_REPLIES[reading.slots["reason"]]
             return self._with_suggestions(reply, reading, DEFAULT_SUGGESTIONS)
-        if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD:
-            return self.decline(reading)
+        if reading.intent == "unknown" or reading.confidence < CONFIDENCE_THRESHOLD and reading.intent != "source":
+            return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
-        return Answer(body, reading.intent, reading.confidence)
+        if reading.slots.get("english"):
+            body += "\n" + gist(body, self.campaign.english)
+        return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _in_time(self, reading: Understanding, today) -> Understanding:
+        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
+        if reading.intent in ("bad_input", *PERSONAL_INTENTS):
+            return reading
+        phase = self.campaign.phase_at(today)
+        text = reading.normalized
+        if phase is None or not relative_phase_named(text) or self._engine.reader.names_topic(text):
+            return reading  # 进入下一阶段 names the source's rule on moving on, not a phase
+        resolved = with_phase_numbers(text, phase.number)
+        return self._engine.reader.read(resolved, self.tokenize(resolved))
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
-        said_kind = slots.get("unit_kind")
         match reading.intent:
             case "current_phase":
-                return c.current_phase(today, unit_kind, role)
+                return c.current_phase(today, unit_kind, role, slots.get("tasks", False))
+            case "phase" if "phase" in slots:
+                kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
+                return c.phase(slots["phase"], today, kinds, slots.get("tasks", False))
             case "phase":
-                return c.phase(slots["phase"], today) if "phase" in slots else c.current_phase(today, unit_kind, role)
+                return c.current_phase(today, unit_kind, role)
             case "phases":
                 return c.phases()
             case "campaign_period":
                 return c.campaign_period(today)
             case "days_left":
-                return c.days_left(slots.get("target"), today, unit_kind, role)
+                return c.days_left(slots.get("target"), today, unit_kind, role, slots.get("start", False))
             case "deadlines":
                 return c.deadlines(today, unit_kind, role, slots.get("count", 0))
             case "deadline":
-                return c.named_deadlines(slots["ids"], today, said_kind or unit_kind)
+                kinds = tuple(slots.get("unit_kinds", ())) or tuple(filter(None, [unit_kind]))
+                return c.named_deadlines(slots["ids"], today, kinds, slots.get("still", False))
             case "unit_tasks":
                 said_kinds = tuple(slots.get("unit_kinds", ()))
                 return c.unit_tasks(today, said_kinds or tuple(filter(None, [unit_kind])), role, bool(said_kinds))
@@ -140,6 +253,8 @@ class Answerer:
                 return c.month_tasks(today, unit_kind, role)
             case "topic":
                 return c.topic(self.campaign.topic(slots["topic"]))
+            case "source":
+                return c.quote(slots["sentences"], self._engine.sentences)
             case "greeting":
                 return "您好！我是创先争优活动助手。您可以这样问：\n" + "\n".join(f"· {q}" for q in DEFAULT_SUGGESTIONS)
             case "thanks":
@@ -149,14 +264,19 @@ class Answerer:
         raise ValueError(f"unknown intent {reading.intent}")
 
     def decline(self, reading: Understanding) -> Answer:
-        """Says no answer was found and offers three questions the engine can answer, related ones first."""
-        return self._with_suggestions("抱歉，活动文件里没有找到这个问题的答案，我不乱猜。", reading,
-                                      self.suggestions_for(reading.normalized))
+        """Says why no answer is given and offers three questions the engine can answer, related ones first."""
+        c = self.campaign
+        reason = DECLINE_REASONS.get(reading.slots.get("reason", ""), DECLINE_REASONS[""])
+        reply = reason.format(campaign=f"{c.organiser}部署的{c.name}", period=f"{c.start_text}起到{c.end_text}")
+        if reading.slots.get("english"):
+            reply += "\n" + gist(reply, c.english, reading.slots.get("reason", ""))
+        return self._with_suggestions(reply, reading, self.suggestions_for(reading.normalized))
 
     def _with_suggestions(self, reply: str, reading: Understanding, suggestions: tuple[str, ...]) -> Answer:
         text = reply + "\n您可以这样问：\n" + "\n".join(f"· {q}" for q in suggestions)
-        return Answer(text, reading.intent if reading.intent == "bad_input" else "unknown", reading.confidence,
-                      suggestions)
+        bad = reading.intent == "bad_input"
+        return Answer(text, "bad_input" if bad else "unknown", reading.confidence, suggestions,
+                      asked="" if bad else reading.normalized)
 
     def suggestions_for(self, normalized: str) -> tuple[str, ...]:
         """Three questions the engine answers: about entries near the question first, then the defaults."""
@@ -169,6 +289,28 @@ class Answerer:
                 elif entry.kind == "phase":
                     related.append(f"{phase_label(int(entry.key))}是什么时候？")
         return tuple(dict.fromkeys([*related, *DEFAULT_SUGGESTIONS]))[:3]
+
+
+def _about_another_campaign(answer: Answer) -> bool:
+    return answer.intent == "unknown" and answer.text.startswith(DECLINE_REASONS["other_campaign"].split("{")[0])
+
+
+def _joined(answers: list[Answer]) -> Answer:
+    """One answer to a message of several questions: every part answered, a part with no answer said so."""
+    found = [a for a in answers if a.intent not in ("unknown", "bad_input")]
+    if not found:
+        return answers[0]
+    shown: set[str] = set()
+    texts = []
+    for a in answers:
+        if a not in found and a.text.startswith(DECLINE_REASONS[""]):
+            continue  # a part with no answer and no reason to give says nothing beside the answered ones
+        lines = a.text.splitlines() if a in found else a.text.splitlines()[:1]
+        new = [line for line in lines if line not in shown or line.startswith("依据")]
+        if any(not line.startswith("依据") for line in new):  # a part all said already adds nothing
+            texts.append("\n".join(new))
+            shown.update(new)
+    return Answer("\n\n".join(texts), found[0].intent, min(a.confidence for a in found), (), found[-1].asked)
 
 
 def _screen(clean: str) -> str | None:

@@ -41,7 +41,7 @@ class Composer:
 
     # ---- phases ----
 
-    def current_phase(self, today: date, unit_kind: str | None, role: str | None) -> str:
+    def current_phase(self, today: date, unit_kind: str | None, role: str | None, tasks: bool = False) -> str:
         """Which phase today is in, including before the start, the undescribed stretch and after the end."""
         c = self.campaign
         status = c.status_at(today)
@@ -58,6 +58,8 @@ class Composer:
             later = self._first_undescribed()
             return f"{self.undescribed_stretch(today)}\n{self.basis(later.ref if later else c.ref)}"
         text = f"现在（{chinese_date(today)}）是{phase_label(phase.number)}：{phase.name}，{phase.period_text}。"
+        if tasks:  # 现在是哪个阶段，该干啥: what the phase is for, too
+            text += f"\n这个阶段要做的是：{phase.summary}"
         upcoming = c.upcoming_deadlines(today, unit_kind, role)
         if upcoming:
             text += f"\n下一个截止：{self.deadline_line(upcoming[0], today, unit_kind)}"
@@ -81,8 +83,9 @@ class Composer:
         """The first phase the source announces without describing it (what comes after the described ones)."""
         return next((p for p in self.campaign.phases if not p.described), None)
 
-    def phase(self, number: int, today: date) -> str:
-        """What the source says about one phase, and where today stands relative to it."""
+    def phase(self, number: int, today: date, kinds: tuple[str, ...] = (), tasks: bool = False) -> str:
+        """What the source says about one phase, and where today stands relative to it; asked about the tasks of
+        a kind of unit (named, or the asker's), that unit's deadlines in the phase too."""
         phase = self.campaign.phase(number)
         total = len(self.campaign.phases)
         if phase is None:
@@ -90,8 +93,18 @@ class Composer:
         if not phase.described:
             return f"{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
-        return (f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。\n"
-                f"{phase.summary}\n{self.basis(phase.ref)}")
+        current = self.campaign.phase_at(today)
+        if current and current.number != number:
+            where += f"，现在是{phase_label(current.number)}"
+        lines = [f"{phase_label(number)}是{phase.name}，时间是{phase.period_text}（今天{where}）。", phase.summary]
+        refs = [phase.ref]
+        for kind in kinds if tasks else ():
+            due = [d for d in self.campaign.deadlines_for(kind) if d.due and phase.start <= d.due < phase.end]
+            if due:
+                lines.append(f"{kind}在这个阶段的截止事项：")
+                lines += [f"· {self.deadline_line(d, today, kind)}" for d in due]
+                refs += [d.ref for d in due]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(refs)))])
 
     def phases(self) -> str:
         """The overview of all phases, from the phases-overview topic when the file has it."""
@@ -131,6 +144,8 @@ class Composer:
         if not upcoming:
             return f"{self._nothing_ahead(today, unit_kind)}\n{self.basis(self._phases_ref())}"
         shown = upcoming[:count] if count else upcoming[:UNIT_TASKS_SHOWN]
+        if not count and unit_kind:  # a unit's list names what it has just missed in this phase too
+            shown = self._passed_in_phase(self.campaign.phase_at(today), today, unit_kind, role) + shown
         head = "下一个截止事项：" if count == 1 else f"接下来的截止事项{self._for(unit_kind)}："
         lines = [f"· {self.deadline_line(d, today, unit_kind)}" for d in shown]
         return "\n".join([head, *lines, self.basis(self._refs(shown))])
@@ -139,22 +154,37 @@ class Composer:
         ended = " 活动已经结束。" if self.campaign.status_at(today) == "ended" else ""
         return f"今天（{chinese_date(today)}）以后没有尚未到期的截止事项{self._for(unit_kind)}。{ended}".replace("。 ", "。")
 
-    def named_deadlines(self, ids: list[str], today: date, unit_kind: str | None) -> str:
-        """The deadlines a question names (e.g. 实施方案上报), with dates and whom they bind."""
+    def named_deadlines(self, ids: list[str], today: date, kinds: tuple[str, ...], still: bool = False) -> str:
+        """The deadlines a question names (e.g. 实施方案上报), those of the unit kinds it concerns (named, or the
+        asker's), with dates and whom they bind; asked whether there is still time, it says first whether they
+        have passed."""
         chosen = [d for d in (self.campaign.deadline(i) for i in ids) if d]
-        mine = [d for d in chosen if unit_kind in d.binds]
+        mine = [d for d in chosen if any(kind in d.binds for kind in kinds)]
         chosen = sorted(mine or chosen, key=lambda d: (d.due is None, d.due or date.max))
         lines = [self.deadline_line(d, today, None, with_note=True) for d in chosen]
+        dated = [d for d in chosen if d.due and d.date_in_source]
+        if still and dated:
+            passed = [d for d in dated if d.due < today]
+            if len(passed) == len(dated):
+                lines.insert(0, f"已经过了截止日期（今天是{chinese_date(today)}）。")
+            elif not passed:
+                lines.insert(0, f"还没到截止日期（今天是{chinese_date(today)}）。")
         return "\n".join([*lines, self.basis(self._refs(chosen))])
 
-    def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None) -> str:
-        """Days from today to a phase's end, a deadline, the campaign's end, or the next deadline."""
+    def days_left(self, target: str | None, today: date, unit_kind: str | None, role: str | None,
+                  start: bool = False) -> str:
+        """Days from today to a phase's end (its start when start), a deadline, the campaign's end, or the next
+        deadline."""
         c = self.campaign
         kind, _, key = (target or "").partition(":")
         if kind == "phase":
             phase = c.phase(int(key))
             if phase is None or not phase.described:
                 return self.phase(int(key), today)
+            if start and phase.start:  # 第二阶段还有几天开始: count to its start, in the source's words
+                begins = phase.period_text.split("到")[0].removeprefix("从")
+                return (f"{phase_label(phase.number)}（{phase.name}）从{begins}{'' if begins.endswith('起') else '起'}，"
+                        f"{days_phrase((phase.start - today).days)}。\n{self.basis(phase.ref)}")
             return (f"{phase_label(phase.number)}（{phase.name}）到{phase.period_text.split('到')[-1]}结束，"
                     f"{days_phrase((phase.end - today).days)}。\n{self.basis(phase.ref)}")
         if kind == "campaign":
@@ -190,6 +220,8 @@ class Composer:
                 lines.append(f"· {self._nothing_ahead(today, kind)}")
         if phase:
             lines.append(f"现在是{phase_label(phase.number)}：{phase.summary}")
+        elif self.campaign.status_at(today) == "running":  # after the described phases: what the source says
+            lines.append(self.undescribed_stretch(today))
         return "\n".join([*lines, self.basis(self._refs(shown) if shown else self.campaign.ref)])
 
     def _passed_in_phase(self, phase, today: date, kind: str | None, role: str | None) -> list[Deadline]:
@@ -221,6 +253,15 @@ class Composer:
     def topic(self, topic: Topic) -> str:
         """A topic's text, then its sources (an external source first when the topic names one)."""
         return f"{topic.text}\n{self.basis(topic.ref, topic.source)}"
+
+    # ---- the source's own sentences ----
+
+    def quote(self, indices: list[int], sentences) -> str:
+        """The source's sentences quoted with their paragraph, in the source's order (headings kept with them)."""
+        shown = sorted(dict.fromkeys(j for i in indices for j in sentences.with_heading(i)))
+        quoted = [sentences.sentences[i] for i in shown]
+        lines = ["原文这样说：", *(f"「{s.text}」" for s in quoted)]
+        return "\n".join([*lines, self.basis("、".join(dict.fromkeys(s.ref for s in quoted)))])
 
     # ---- helpers ----
 

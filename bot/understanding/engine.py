@@ -5,10 +5,14 @@ from __future__ import annotations
 import functools
 
 from bot.campaign import Campaign
+from bot.understanding.followup import FollowUpReader
 from bot.understanding.intents import IntentReader
-from bot.understanding.lexicon import build_tokenizer, correctable_terms, file_terms, tokens
+from bot.understanding.lexicon import (build_tokenizer, correctable_terms, file_terms, frames_a_question, source_words,
+                                       tokens)
 from bot.understanding.normalize import Normalizer
+from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Index
+from bot.understanding.sounds import SoundCorrector
 from bot.understanding.spelling import TermCorrector
 
 
@@ -17,14 +21,25 @@ class Engine:
 
     def __init__(self, campaign: Campaign):
         self.normalizer = Normalizer()
-        self._corrector = TermCorrector(correctable_terms(campaign))
         self._tokenizer = build_tokenizer(frozenset(file_terms(campaign)))
-        self.index = Index(campaign, lambda text: self.normalizer.normalize(text, limit=None), self.tokenize)
-        self.reader = IntentReader(self.index)
+        self._corrector = TermCorrector(correctable_terms(campaign), lambda text: self._tokenizer.lcut(text, HMM=False),
+                                        frames_a_question)
+        whole = lambda text: self.normalizer.normalize(text, limit=None)  # noqa: E731
+        self.index = Index(campaign, whole, self.tokenize)
+        self.sentences = SentenceIndex(campaign, whole, self.tokenize)
+        known = self._tokenizer.FREQ
+        self._sounds = SoundCorrector(source_words(campaign, [*self.index.words(), *self.sentences.words()]),
+                                      lambda w: known.get(w, 0) > 0, lambda text: self._tokenizer.lcut(text, HMM=False))
+        self.reader = IntentReader(self.index, self.sentences)
+        names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
+        self.followups = FollowUpReader(names)
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
-        return self._corrector.correct(self.normalizer.normalize(text))
+        text = self._sounds.correct_pinyin(self.normalizer.normalize(text))
+        corrected = self._sounds.correct(self._corrector.correct(text))
+        # a corrected slip may complete a form the normaliser unifies (第二接段 -> 第二阶段 -> 第2阶段)
+        return corrected if corrected == text else self.normalizer.normalize(corrected)
 
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""

@@ -2,112 +2,49 @@
 
 from __future__ import annotations
 
-import re
+from datetime import timedelta
 
-from bot.understanding.lexicon import kind_named_in, kinds_named_in, part_of_unit_name
+from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_WORD, cue, personal_intent
+from bot.understanding.declines import asks_uncounted_number, decline_reason
+from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
+from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Hit, Index
 
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
+STRICT_QUOTE_THRESHOLD = 0.6  # …and this share when it asks when, or names a thing the source never mentions
+QUOTE_THRESHOLD = 0.5  # a source sentence must hold this share of the question's weighted words to be quoted
+QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits, to be quoted instead of it
+QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
+KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
+KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
+SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
-# 活动 is this campaign, except in 学习实践活动 (the earlier campaign the file refers to).
-_THIS = "(?<!学习实践)活动"
-
-# Cues: the words (each a regular expression) that mark what a question asks. A cue matches when any of its
-# words occurs in the normalised question.
-CUES = {
-    "first_person": ("我", "俺", "本人", "咱"),
-    "definition": ("是什么", "什么是", "什么意思", "含义", "定义", "要求", "怎么", "做什么", "要做", "怎样", "如何", "多久",
-                   "几次", "频率", "什么时候", "应该", "为什么"),
-    "unbind": ("解绑", "解除绑定", "取消绑定", "unbind"),
-    "help": ("^(帮助|help|菜单|功能|说明|使用说明|使用帮助|求助|帮我)$", "怎么用", "如何使用", "怎么使用", "使用方法",
-             "你能做什么", "能做什么", "能干什么", "你会什么", "有什么功能", "有哪些功能", "能帮我做什么", "可以做什么",
-             "^帮助一下", "(怎么|如何)\\S{0,2}(上报|报|发|交)\\S{0,2}(走访|照片|相片)", "(怎么|如何)\\S{0,2}绑定", "绑定\\S{0,3}(怎么|如何)",
-             "绑定码\\S{0,2}(在哪|哪里|哪儿|怎么|找谁|问谁)"),
-    "visits": ("我的走访", "走访记录", "走访情况", "走访了几次", "走访过", "我走访", "入户记录", "我的入户", "走访历史",
-               "走访次数", "我的照片"),
-    "households": ("(联系|结对|帮扶|包|联)的?(农牧户|农户|牧户|户)", "(联系|结对|帮扶|包)了?(哪|几|多少)\\S{0,2}户",
-                   "帮扶对象", "我的农户", "我联系谁", "我联系的$", "联系户", "我的户", "我的联系人"),
-    "pairings": ("我的结对", "我的结队", "结对情况", "结对关系", "我的帮扶关系", "我的联系点",
-                 "(我|我们|本|咱们)(单位)?(联系|结对|包)的?(村|学校|点|示范点|组织|团组织)",
-                 "单位(联系|结对)的?(村|学校|点|示范点)", "我联系的(村|学校)"),
-    "greeting": ("^(你好|您好|hi|hello|嗨|哈喽|在吗|在不在|早上好|上午好|下午好|晚上好|早)[!.~啊呀]*$",),
-    "thanks": ("^(谢谢|多谢|感谢|thanks|thank you|好的|收到|明白了|知道了|ok|好)[!.~啊呀您你了]*$",),
-    "last_phase": ("最后一?个?阶段", "最末一?个?阶段"),
-    "phases": ("几个阶段", "哪些阶段", "哪几个阶段", "多少个阶段", "四个阶段", "阶段划分", "分为", "分成", "分几", "各阶段",
-               "各个阶段", "所有阶段", "方法步骤", "活动步骤", "几步", "步骤"),
-    "current": ("现在", "目前", "当前", "现阶段", "本阶段", "这个阶段", "这阶段", "今天", "眼下", "此刻", "这会", "如今",
-                "哪个阶段", "什么阶段", "哪一阶段", "哪个时期", "进行到", "到哪", "进度", "处于", "下一阶段", "下个阶段"),
-    "progress": ("进行到哪", "到哪一步", "现在什么进度"),
-    "days": ("几天", "多少天", "多少日", "几日", "还有多久", "还剩多久", "倒计时"),
-    "month": ("这个月", "本月", "这月", "当月", "这一个月", "本周", "这周", "这个星期", "最近要做", "近期要做"),
-    "unit": ("(我们|我|本|咱们|咱)(单位|县委|市委|县市委|县|支部|党支部|党委|党工委|组织|村|乡|镇|部门|机关)", "单位",
-             "^(我们|咱们|俺们|咱)(要|该|得|需要)"),
-    "task": ("做什么", "要做", "任务", "事项", "什么工作", "要求", "截止", "完成什么", "负责", "干什么", "有什么事", "安排"),
-    "deadlines": ("截止", "deadline"),
-    # Facts the source never gives (money, places, phone numbers): declined before any rule can half-answer them.
-    "unsourced": ("多少钱", "补助", "补贴", "经费", "预算", "资金", "奖金", "工资", "在哪开", "在哪里开", "在哪儿开",
-                  "什么地方开", "地点", "会场", "名额", "(多少|几)个?(份|名)",
-                  # people's names: the source names offices, never who holds them
-                  "(书记|县长|州长|主任|部长|局长|乡长|镇长|村长|组长)(是谁|叫什么|姓什么|名字)", "叫什么名字"),
-    # …and phones and head counts, which the roster holds for a cadre's own households: unsourced unless asked
-    # in the first person.
-    "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人"),
-    # A question that wants a date: only phases, deadlines and dated topics can answer it.
-    "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
-    "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
-    "when": ("什么时候", "之前", "以前", "前要", "日期", "几月", "多久", "多长时间", "哪年", "哪个月", "最晚", "最迟"),
-    "campaign_span": (rf"({_THIS}|创先争优|整个)\S*(什么时候|多久|多长时间|哪年|几月)\S*(开始|结束|截止)",
-                      rf"({_THIS}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
-                      "搞到什么时候", f"{_THIS}还有几天", f"{_THIS}还剩几天", rf"({_THIS}|创先争优)\S*(结束|开始)了?吗",
-                      rf"({_THIS}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
-}
-_CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
-_PHASE = re.compile(r"第(\d+)阶段")
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
 
 
-def cue(name: str, text: str) -> bool:
-    """True when the normalised text carries the cue (see CUES)."""
-    return _CUE_PATTERNS[name].search(text) is not None
-
-
-def personal_intent(text: str) -> str | None:
-    """my_households / my_pairings / my_visits / help / unbind when the text asks for one of them, else None."""
-    bare = text.strip("?!.。，, ")
-    if cue("unbind", bare):
-        return "unbind"
-    if cue("help", bare):
-        return "help"
-    if cue("visits", bare):
-        return "my_visits"
-    mine = cue("first_person", bare)
-    households_text = bare if mine else bare.replace("干部联户", "").replace("联户", "")
-    if cue("households", households_text) and (mine or not cue("definition", bare)):
-        return "my_households"
-    if cue("pairings", bare):
-        return "my_pairings"
-    return None
-
-
-def _asks_unsourced(text: str) -> bool:
-    """True for a question about money, a place or a phone number, which the campaign file never gives.
-
-    A cadre's own households' phones and sizes are in the roster, so a first-person question about them is not one."""
-    return cue("unsourced", text) or cue("roster_facts", text) and not cue("first_person", text)
+def _task_words(words: list[str]) -> list[str]:
+    """The words of a question that name a task (动员大会, 实施方案), not 截止 or a unit."""
+    return [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
 
 
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, sentences: SentenceIndex):
         self.index = index
+        self.sentences = sentences
 
     def read(self, text: str, words: list[str]) -> Understanding:
         """The intent of the question; 'unknown' with a low confidence when nothing fits."""
-        if _asks_unsourced(text):
-            return Understanding("unknown", 0.0, text)
+        reason = decline_reason(text, self.sentences.mentions)
+        if reason == "other_campaign" and self._names_in_source(text) and not asks_uncounted_number(text):
+            quote = self._quote(text, words)  # 学习实践活动总结大会上总书记讲话是几月几号: the source says it
+            if quote and quote.confidence >= SURE_QUOTE:
+                return quote
+        if reason:
+            return Understanding("unknown", 0.0, text, {"reason": reason})
         personal = personal_intent(text)
         if personal:
             return Understanding(personal, 0.95, text)
@@ -118,17 +55,24 @@ class IntentReader:
         return self._campaign_question(text, words)
 
     def _campaign_question(self, text: str, words: list[str]) -> Understanding:
-        phase = _PHASE.search(text)
+        phase = PHASE.search(text)
         last = cue("last_phase", text)
-        if phase or last:
+        if (phase or last) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers
             number = int(phase.group(1)) if phase else self.index.last_phase()
             if cue("days", text):
-                return self._rule("days_left", text, target=f"phase:{number}")
-            return self._rule("phase", text, phase=number)
+                due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
+                return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
+                                  start=("开始" in text and "结束" not in text) or None)
+            return self._rule("phase", text, phase=number, tasks=cue("task", text) or None,
+                              unit_kinds=list(kinds_named_in(text)) or None)
+        dated = self._dated_deadlines(text, words)
+        if dated:
+            return dated
         if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
             return self._rule("phases", text)
-        if ("阶段" in text and cue("current", text) or cue("progress", text)) and not self._names_topic(text):
-            return self._rule("current_phase", text)
+        if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
+                and not MOVE_ON.search(text):
+            return self._rule("current_phase", text, tasks=cue("task", text) or None)
         if cue("campaign_span", text):
             return self._rule("days_left" if cue("days", text) else "campaign_period", text, target="campaign")
         if cue("days", text):
@@ -138,7 +82,13 @@ class IntentReader:
         kinds = kinds_named_in(text)
         if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
             named_task = self._named_deadlines(text, words)
-            return named_task or self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+            if named_task:
+                return named_task
+            if _task_words(words):  # 我们党委负责人要联系哪类学校: a fact about the unit, not its list of deadlines
+                found = self._retrieve(text, words)
+                if found.intent != "unknown":
+                    return found
+            return self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
         if cue("when", text) and not self._names(text, "phase"):
             named_task = self._named_deadlines(text, words)
             if named_task:
@@ -150,6 +100,15 @@ class IntentReader:
     def _rule(self, intent: str, text: str, **slots) -> Understanding:
         return Understanding(intent, RULE_CONFIDENCE, text, {k: v for k, v in slots.items() if v is not None})
 
+    def _names_in_source(self, text: str) -> bool:
+        """True when the other campaign the text names is one the source itself speaks of."""
+        other = CUE_PATTERNS["other_campaign"].search(text)
+        return bool(other) and self.sentences.mentions(other.group(0))
+
+    def names_topic(self, text: str) -> bool:
+        """True when the text names a topic of the file whole (its title or an alias)."""
+        return self._names_topic(text)
+
     def _names_topic(self, text: str) -> bool:
         return self._names(text, "topic")
 
@@ -157,48 +116,128 @@ class IntentReader:
         """True when the text names an entry of that kind whole (a topic's title or alias, a phase's name)."""
         return any(self.index.entries[i].kind == kind for i in self.index.named_in(text))
 
+    def _deadline_in_phase(self, text: str, words: list[str], number: int) -> str | None:
+        """The deadline a question names besides its phase, if one falls in that phase (or on the day after it)."""
+        phase = self.index.phase(number)
+        task_words = [w for w in _task_words(words) if not PHASE_WORD.fullmatch(w)]
+        if phase is None or phase.start is None or not task_words:
+            return None
+        for hit in self._good(self.index.search(text, task_words, ("deadline",))):
+            d = self.index.deadline(hit.entry.key)
+            if d and d.due and phase.start <= d.due <= phase.end + timedelta(days=1) and d.due != phase.end:
+                return d.id
+        return None
+
     def _days_left(self, text: str, words: list[str]) -> Understanding:
-        hit = self._best(text, words, ("deadline",))
+        hit = self._best(text, _task_words(words), ("deadline",))
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 
+    def _deadline_hits(self, text: str, words: list[str]) -> list[Hit]:
+        """Deadlines the question names by task, those binding a unit kind it names first (那基层的呢 …开动员大会)."""
+        task_words = _task_words(words)
+        hits = self.index.search(text, task_words, ("deadline",)) if task_words else []
+        found: list[Hit] = []
+        for kind in kinds_named_in(text):  # each unit kind named gets its own best deadlines
+            bound = [h for h in hits if kind in self.index.deadline(h.entry.key).binds]
+            # a kind's task may be named in another kind's words (县委的动员大会…基层的呢): a lower bar
+            found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= KIND_TASK_BAR else [])
+        return list(dict.fromkeys(found)) or self._good(hits)
+
+    def _dated_deadlines(self, text: str, words: list[str]) -> Understanding | None:
+        """A 'deadline' reading for a question naming a deadline's day (方案5月10日前没弄完还算数吗), with the
+        deadlines it names by task."""
+        days = {(int(m), int(d)) for m, d in MONTH_DAY.findall(text)}
+        due = [d.id for d in self.index.deadlines() if d.due and (d.due.month, d.due.day) in days]
+        if not due or not (cue("task", text) or cue("still", text) or _task_words(words)):
+            return None
+        named = [h.entry.key for h in self._deadline_hits(text, words)]
+        return Understanding("deadline", RULE_CONFIDENCE, text, self._deadline_slots(text, [*due, *named]))
+
     def _deadlines(self, text: str, words: list[str]) -> Understanding:
-        hits = self._good(self.index.search(text, words, ("deadline",)))
+        hits = self._deadline_hits(text, words)
         if hits:
-            return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+            return self._deadline_reading(text, words, hits)
         return self._rule("deadlines", text, count=1 if cue("next", text) else None)
 
     def _retrieve(self, text: str, words: list[str]) -> Understanding:
-        hits = self._good(self.index.search(text, words))
+        kinds = ("topic",) if MOVE_ON.search(text) else ()  # moving on is a rule, not a phase or its end
+        hits = self._good(self.index.search(text, words, kinds))
+        quote = self._quote(text, words)
         if not hits:
-            return Understanding("unknown", round(self._best_coverage(text, words), 3), text)
+            return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
+        if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
+            return quote  # a sentence of the source says more of what is asked than the topic does
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
-            return Understanding("unknown", confidence, text)  # the topic says nothing about when
+            return quote or Understanding("unknown", confidence, text)  # the topic says nothing about when
         if top.entry.kind == "deadline":
-            return Understanding("deadline", confidence, text,
-                                 self._deadline_slots(text, [h for h in hits if h.entry.kind == "deadline"]))
+            return self._deadline_reading(text, words, [h for h in hits if h.entry.kind == "deadline"], quote)
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
 
+    def _quote(self, text: str, words: list[str]) -> Understanding | None:
+        """A 'source' reading: the one or two sentences of the source that hold most of the question, or None.
+
+        A question asking when is answered only by sentences that name a date."""
+        hits = self.sentences.search(words, limit=5)
+        strict = cue("date_asked", text) or any(self.sentences.unknown(w) for w in words)
+        if cue("date_asked", text):
+            hits = [h for h in hits if self.sentences.dated(h.index)]
+        if not hits or hits[0].coverage < (STRICT_QUOTE_THRESHOLD if strict else QUOTE_THRESHOLD):
+            return None
+        kind_words = [w for kind in kinds_named_in(text) for w in UNIT_KIND_WORDS[kind]]
+        about_kind = [h for h in hits if h.coverage >= hits[0].coverage - KIND_MARGIN
+                      and any(w in self.sentences.sentences[h.index].text for w in kind_words)]
+        if about_kind:  # 我们支部也要表彰吗: the sentence about the unit kind asked about comes first
+            hits = [about_kind[0], *[h for h in hits if h is not about_kind[0]]]
+        chosen = [h.index for h in hits[:2] if h is hits[0] or h.coverage >= hits[0].coverage - QUOTE_NEAR]
+        following = self.sentences.following(chosen[0], 1)
+        if kind_words and following and any(w in self.sentences.sentences[following[0]].text for w in kind_words):
+            chosen = [chosen[0], following[0]]  # …州委集中表彰。各基层党组织也要…: what the unit asked about does
+        return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": chosen})
+
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
         """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
-        task_words = [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
-        hits = self._good(self.index.search(text, task_words, ("deadline",))) if task_words else []
+        hits = self._deadline_hits(text, words)
         if not hits:
             return None
-        return Understanding("deadline", round(hits[0].coverage, 3), text, self._deadline_slots(text, hits))
+        return self._deadline_reading(text, words, hits)
+
+    def _deadline_reading(self, text: str, words: list[str], hits: list[Hit],
+                          quote: Understanding | None = None) -> Understanding:
+        """A 'deadline' reading of the hits, unless they bind none of the unit kinds the question names and a
+        sentence of the source answers as well (我们村支部也要表彰吗: 各基层党组织也要…表彰奖励)."""
+        confidence = round(hits[0].coverage, 3)
+        kinds = kinds_named_in(text)
+        if kinds and all(any(k in self.index.deadline(h.entry.key).binds for k in kinds) for h in hits):
+            confidence = max(confidence, CONFIDENCE_THRESHOLD)  # the unit named and its task named: enough
+        asks_own_duty = cue("first_person", text) or "也" in text  # 我们支部也要表彰吗, not 先进党工委什么时候表彰
+        if asks_own_duty and not self._binds_named_kind(text, hits):
+            quote = quote or self._quote(text, words)
+            if quote and quote.confidence >= confidence:
+                return quote
+        return Understanding("deadline", confidence, text, self._deadline_slots(text, hits))
+
+    def _binds_named_kind(self, text: str, hits: list[Hit]) -> bool:
+        """True unless the question names a kind of unit that none of the deadlines found binds."""
+        kinds = kinds_named_in(text)
+        if not kinds:
+            return True
+        deadlines = [self.index.deadline(h.entry.key) for h in hits]
+        return any(kind in d.binds for d in deadlines if d for kind in kinds)
 
     @staticmethod
-    def _deadline_slots(text: str, hits: list[Hit]) -> dict:
-        slots = {"ids": [h.entry.key for h in hits]}
-        kind = kind_named_in(text)
-        return slots | {"unit_kind": kind} if kind else slots
+    def _deadline_slots(text: str, hits: list[Hit] | list[str]) -> dict:
+        ids = [h if isinstance(h, str) else h.entry.key for h in hits]
+        slots = {"ids": list(dict.fromkeys(ids))} | ({"still": True} if cue("still", text) else {})
+        kinds = kinds_named_in(text)
+        return slots | {"unit_kinds": list(kinds)} if kinds else slots
 
     def _best(self, text: str, words: list[str], kinds: tuple[str, ...]) -> Hit | None:
-        hits = self._good(self.index.search(text, words, kinds))
+        hits = self._good(self.index.search(text, words, kinds)) if words else []
         return hits[0] if hits else None
 
     def _best_coverage(self, text: str, words: list[str]) -> float:

@@ -8,6 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 import jieba
@@ -22,7 +23,7 @@ logger = logging.getLogger(__name__)
 # Terms of the campaign that are not already titles, aliases or items in the campaign file.
 CAMPAIGN_TERMS = (
     "创先争优", "四联一带", "干部联户", "联系户", "结对户", "帮扶户", "实施方案", "动员大会", "动员会议", "动员会",
-    "党(工)委", "州直党(工)委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
+    "党(工)委", "州直党(工)委", "党工委", "州直党工委", "州委", "县市委", "基层党组织", "村支部", "乡党委", "镇党委", "乡镇党委", "州直单位", "活动办", "活动办公室", "领导小组", "第一责任人",
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
@@ -44,7 +45,35 @@ SYNONYMS = {
     "校": "学校", "目标": "目标要求", "争创主题": "主题",
     "完": "结束", "收尾": "结束", "启动": "开始",
     "共青团": "团建", "老师": "教职工", "教师": "教职工",
+    # colloquial and near words for the file's terms (class: synonyms and colloquial words)
+    "督察": "督查", "督促检查": "督查", "监督检查": "督查", "嘉奖": "表彰", "表彰大会": "表彰", "规划": "实施方案",
+    "工作方案": "实施方案", "口号": "主题", "标语": "主题", "目的": "目标要求", "一把手": "主要领导",
+    "第一负责人": "第一责任人", "老百姓": "群众", "百姓": "群众", "村官": "大学生村官", "开会": "会议",
+    "县里": "县市委", "县上": "县市委", "市里": "县市委", "村里": "基层党组织", "乡里": "基层党组织", "乡上": "基层党组织",
+    "镇里": "基层党组织", "镇上": "基层党组织", "村上": "基层党组织",
+    "感觉": "感到", "觉得": "感到", "拉胯": "不力", "差劲": "不力", "落后": "不力", "落在后头": "不力", "掉队": "不力", "完事": "结束", "完事儿": "结束",
+    "蹲点": "联系", "包点": "联系", "评先进": "评选先进", "评先": "评选先进", "担责": "责任", "负责任": "责任",
+    "内容": "主要内容", "交到": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报", "时间节点": "截止",
+    "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同", "干完": "完成", "做完": "完成", "弄完": "完成", "搞完": "完成",
+    "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
+    "意义何在": "意义", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
+
+def _spellings() -> dict[str, tuple[str, ...]]:
+    """Each word the index uses -> itself and the variants that map to it (方案 for 实施方案, 老百姓 for 群众)."""
+    found: dict[str, list[str]] = {}
+    for variant, word in SYNONYMS.items():
+        found.setdefault(word, [word]).append(variant)
+    return {word: tuple(v for v in variants if len(v) >= 2) for word, variants in found.items()}
+
+
+SPELLINGS = _spellings()
+
+
+def spellings(word: str) -> tuple[str, ...]:
+    """The ways the source may write a word the index unified (实施方案: 实施方案, 方案, 计划 …)."""
+    return SPELLINGS.get(word, (word,))
+
 
 STOPWORDS = frozenset(
     "的 了 吗 呢 吧 啊 呀 嘛 么 是 有 在 和 与 及 或 要 就 都 也 还 又 我 你 您 他 她 它 我们 你们 咱们 大家 "
@@ -55,7 +84,11 @@ STOPWORDS = frozenset(
     "活动 创先争优 开展 工作 做 干 搞 办 安排 达到 实现 包括 属于 进行 有关 相关 怎么办 一些 应当 必须 是否 "
     "要不要 是不是 有没有 能不能 可不可以 不要 不是 没有 一定 最晚 最迟 之前 以前 之后 以后 "
     # every answer names its source, so asking for it adds nothing to match on
-    "来源 出处 出自 依据 根据 原文 文件 规定".split()
+    "来源 出处 出自 依据 根据 原文 文件 规定 "
+    # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
+    "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
+    "查询 单位 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
+    "在线 在线等 帮我 全称 简称 全名 叫法 关系 区别 负责 不能 一句 一句话 后头 前头 这次 这事 这事儿 这个事 里头 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边".split()
 )
 
 
@@ -67,7 +100,7 @@ def _roster_names(kind: str) -> tuple[str, ...]:
 
 # How cadres name the kinds of unit the deadlines bind (longest first when matched).
 UNIT_KIND_WORDS = {
-    COUNTY_COMMITTEE: (*_roster_names(COUNTY_COMMITTEE), "县委", "市委", "县市党委", "县里", "县上", "市里"),
+    COUNTY_COMMITTEE: (*_roster_names(COUNTY_COMMITTEE), "县委", "市委", "县市党委", "县里", "县上", "市里", "各县市", "各县"),
     PREFECTURE_COMMITTEE: (*_roster_names(PREFECTURE_COMMITTEE), "州直各党(工)委", "州直机关", "州直单位", "州直部门",
                            "党工委", "州直"),
     GRASSROOTS: (*_roster_names(GRASSROOTS), "党支部", "村党支部", "党总支", "支部", "基层组织", "村里", "基层", "乡党委",
@@ -78,10 +111,11 @@ UNIT_KIND_WORDS = {
 COMMON_WORD_FREQ = 20  # jieba dictionary words rarer than this are left out (faster start, same answers)
 MAX_WORD = 6  # longer items (whole clauses) are not words; jieba splits them
 # Single characters that carry grammar, time or a common verb, never part of an unknown word of their own.
-_FUNCTION_CHARS = frozenset("前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
+_FUNCTION_CHARS = frozenset("第离距前后开定交报上下里中内外时候天月日号年要做能会可把被让给对从到向在和与及或就都也还又很最太更再才已"
                             "没不别这那哪谁么吗呢吧啊呀嘛了着过的地得之其而且是有个些每各该本我你他她它们您咱")
 _LOOSE_BREAKERS = STOPWORDS | _FUNCTION_CHARS
 _QUESTION_MORPHEMES = re.compile(r"谁|什么|哪|怎|为何|几|多少|吗|呢")
+_NUMBERED = re.compile(r"^(第\d+|\d{1,2})$")  # 第2 of 第2阶段, a day or month: the rules read them; years stay
 _PHRASE_CHARS = re.compile(r"[哪几什么怎为是个的各所这那]")
 
 
@@ -102,12 +136,6 @@ def part_of_unit_name(word: str) -> bool:
     return any(word in name for names in UNIT_KIND_WORDS.values() for name in names)
 
 
-def kind_named_in(text: str) -> str | None:
-    """The first unit kind a (normalised) text names, or None."""
-    kinds = kinds_named_in(text)
-    return kinds[0] if kinds else None
-
-
 def file_terms(campaign: Campaign) -> set[str]:
     """Every multi-character name in the campaign file: titles, aliases, items, phase names."""
     names = set(CAMPAIGN_TERMS)
@@ -115,6 +143,14 @@ def file_terms(campaign: Campaign) -> set[str]:
         names.update((topic.title, *topic.aliases, *topic.items))
     names.update(p.name for p in campaign.phases if p.name)
     return {n for n in names if len(n) >= 2 and CJK.search(n)}
+
+
+def source_words(campaign: Campaign, indexed: Iterable[str]) -> set[str]:
+    """Every word of the campaign file and the source (indexed: the indexes' words), for slips to be corrected to;
+    a name made of parts (对标定位、晋档升级阶段) gives its parts too."""
+    terms = file_terms(campaign)
+    parts = {p.removesuffix("阶段") for t in terms for p in re.split(r"[、，,（）()“”]+", t) if len(p) >= 2}
+    return {w for w in indexed if len(w) >= 2 and CJK.fullmatch(w[0])} | terms | parts
 
 
 def correctable_terms(campaign: Campaign) -> set[str]:
@@ -149,6 +185,45 @@ def common_words_dictionary() -> Path:
     return target
 
 
+# Parts of speech (jieba's tags) of words that only frame a question: pronouns, adverbs, time words, measure words,
+# particles, conjunctions, prepositions. An unknown word of this kind (这边, 到底, 一下子) is how a thing is asked,
+# while an unknown noun or verb (天气, 党费, 当选) makes it another question.
+_FRAMING_TAGS = ("r", "d", "t", "q", "f", "u", "y", "e", "o", "c", "p", "z")
+_COUNTED = re.compile(r"^[几两一二三四五六七八九十多]+[种个项条点次类样件方面]+$")  # 三种, 几个, 四项
+FILLER_WEIGHT = 0.15  # the share of an unknown word's weight that an unknown word of another kind keeps
+
+
+@functools.lru_cache(maxsize=1)
+def word_tags() -> dict[str, str]:
+    """jieba's part-of-speech tag of each common word (from the trimmed dictionary)."""
+    tags = {}
+    with open(common_words_dictionary(), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    return tags
+
+
+def frames_a_question(word: str) -> bool:
+    """True for a word that only frames a question (a pronoun, adverb, count such as 三种 …), not what it asks."""
+    tag = word_tags().get(word)
+    return bool(_COUNTED.match(word)) or tag is not None and tag.startswith(_FRAMING_TAGS)
+
+
+def word_weight(word: str, known: float | None, unknown: float) -> float:
+    """A question word's weight: its own in the file, but a count (五条, 三个) always little, and a word the file
+    never uses (unknown) a small share for framing words, full for the rest."""
+    if known is not None and not _COUNTED.match(word):
+        return known
+    return unknown_word_weight(word, unknown)
+
+
+def unknown_word_weight(word: str, full: float) -> float:
+    """The weight of a word the campaign file never uses: a small share for framing words, full for the rest."""
+    return full * FILLER_WEIGHT if frames_a_question(word) else full
+
+
 @functools.lru_cache(maxsize=4)
 def build_tokenizer(terms: frozenset[str]) -> jieba.Tokenizer:
     """A jieba tokenizer (default dictionary from jieba's cache) that keeps every campaign term whole.
@@ -170,18 +245,24 @@ def tokens(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
     """Search-mode tokens of a normalised text, synonyms unified; stop words, question words dropped.
 
     Characters jieba leaves single (words it does not know, such as 党费) are joined back into one word, so an
-    unknown word still counts against a match instead of vanishing."""
+    unknown word still counts against a match instead of vanishing. A word replaced by a paraphrase (一把手 ->
+    主要领导) takes its pieces (一把, 把手) with it."""
     out: list[str] = []
     loose: list[str] = []
+    replaced: list[str] = []
     for word in [*tokenizer.cut_for_search(text, HMM=False), ""]:
         mapped = SYNONYMS.get(word, word)
-        if len(word) == 1 and mapped == word and word.isalnum() and word not in _LOOSE_BREAKERS:
+        if len(word) == 1 and mapped == word and word.isalpha() and word not in _LOOSE_BREAKERS:
             loose.append(word)
             continue
         if len(loose) >= 2:
-            out.append("".join(loose))
+            joined = "".join(loose)
+            out.append(SYNONYMS.get(joined, joined))
         loose = []
-        if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum():
+        if mapped != word and len(word) > 2 and not set(mapped) & set(word):  # a paraphrase, not a shortening
+            replaced.append(word)
+        if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum() \
+                or _NUMBERED.match(mapped):
             continue
         out.append(mapped)
-    return out
+    return [w for w in out if not any(w != whole and w in whole for whole in replaced)]

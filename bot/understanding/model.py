@@ -26,3 +26,4 @@ class Answer:
     intent: str
     confidence: float
     suggestions: tuple[str, ...] = ()
+    asked: str = ""  # the question as read (a follow-up filled in from the one before): what the chat keeps for the next

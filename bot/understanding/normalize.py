@@ -7,6 +7,8 @@ import unicodedata
 
 import opencc
 
+from bot.understanding.english import translate
+
 MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -21,27 +23,17 @@ TYPOS = (
     ("四连一带", "四联一带"), ("创先争忧", "创先争优"), ("五代头", "五带头"), ("截至", "截止"), ("动原", "动员"),
 )
 
+# Variant spellings of the file's own words, unified in the text so that names match whole (class: synonyms).
+VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("下基层", "深入基层"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
+
 # Spoken forms -> the words the rules and the index know (longest first).
 SPOKEN = (
     ("几月几号", "什么时候"), ("几月几日", "什么时候"), ("多会儿", "什么时候"), ("多会", "什么时候"),
     ("啥时候", "什么时候"), ("啥时", "什么时候"), ("几时", "什么时候"), ("何时", "什么时候"), ("哪一天", "什么时候"),
     ("哪天", "什么时候"), ("几号", "什么时候"), ("什么时间", "什么时候"), ("什么日子", "什么时候"),
-    ("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
+    ("时间节点", "截止日期"), ("时间点", "截止日期"), ("弄啥", "做什么"), ("搞啥", "做什么"), ("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
     ("啥", "什么"), ("咋", "怎么"), ("要干", "要做"), ("甚么", "什么"), ("神马", "什么"),
 )
-
-# A few English phrases, so that a short English question still reaches the campaign file.
-ENGLISH = (
-    (r"\b(current|which|what) (phase|stage)\b|\bphase (is it )?now\b", "现在是哪个阶段"),
-    (r"\b(phase|stage) ?(\d)\b", r"第\2阶段"),
-    (r"\bnext deadlines?\b", "下一个截止日期"), (r"\bdeadlines?\b", "截止日期"),
-    (r"\bdays? left\b", "还剩几天"), (r"\bhow many phases\b", "几个阶段"),
-    (r"\bfour links?( and one (drive|lead))?\b", "四联一带"), (r"\bfive goods?\b", "五个好"),
-    (r"\bthree educations?\b", "三项教育"), (r"\bthree projects?\b", "三大工程"),
-    (r"\btheme\b", "主题"), (r"\bgoals?\b", "目标要求"), (r"\bwhen\b", "什么时候"), (r"\bend\b", "结束"),
-    (r"\bcampaign\b", "活动"), (r"\bwhat is\b", "什么是"),
-)
-_ENGLISH = tuple((re.compile(pattern), repl) for pattern, repl in ENGLISH)
 
 # Pinyin initials cadres type for the campaign's terms on a phone keyboard.
 PINYIN_INITIALS = (
@@ -61,6 +53,12 @@ _UNTIL_END = re.compile(r"什么时候完(?![成善整全])")  # 什么时候完
 _DAY_HAO = re.compile(r"(\d{1,2})号")
 _LETTER_O = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d\d)[oO](?=\d)")
 _SPACES = re.compile(r"\s+")
+_SEGMENT = re.compile(r"(?<=[上下这本前后一几])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
+_ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
+# "I am a township head," before a question says who asks, not what (class: role-aware).
+_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？]{1,10}[,，。!！]")
+# A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
+_SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
 _INVISIBLE = re.compile(r"[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u206a-\u206f\ufeff]")
@@ -105,11 +103,13 @@ class Normalizer:
         """The canonical form: simplified, half-width, lower case, typos fixed, spoken forms and numerals unified."""
         text = self._t2s.convert(self.clean(text)[:limit]).lower()
         text = _LETTER_O.sub("0", text)
-        for pattern, repl in _ENGLISH:
-            text = pattern.sub(repl, text)
+        text = translate(text)
         text = _PINYIN.sub(lambda m: _PINYIN_WORDS[m.group(0)], text)
         for wrong, right in TYPOS:
             text = text.replace(wrong, right)
+        text = _SEGMENT.sub(lambda m: (m.group(1) or "") + "阶段", _ER_FOR_JI.sub("几", text))
+        for variant, word in VARIANTS:
+            text = text.replace(variant, word)
         for spoken, plain in SPOKEN:
             text = text.replace(spoken, plain)
         text = _UNTIL_END.sub("什么时候结束", text)
@@ -121,4 +121,5 @@ class Normalizer:
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)
+        text = _SELF_INTRODUCTION.sub("", _SALUTATION.sub("", text))
         return text.replace(" ", "") if CJK.search(text) else text

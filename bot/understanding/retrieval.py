@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.campaign import Campaign
+from bot.understanding.lexicon import word_weight
 from bot.understanding.model import CONFIDENCE_THRESHOLD
 
 K1, B = 1.5, 0.75
 NAME_WEIGHT = 3  # a word in an entry's title or aliases counts as often as this in its text
 LONG_NAME = 4  # a name this long, found whole in a question, is specific enough to lift the confidence…
 _DATED = re.compile(r"\d{4}年|\d{1,2}月")
+SHORT_NAME_LIFT = 0.3  # a three-character name (五带头, 五个好) lifts the confidence less
 SPECIFIC_SPREAD = 3  # …unless more entries than this mention it (创先争优 is everywhere)
 
 
@@ -55,7 +57,7 @@ def campaign_entries(campaign: Campaign) -> list[tuple[Entry, str, str]]:
         rows.append((Entry("phase", str(p.number), p.name or f"第{p.number}阶段", names),
                      " ".join(names), f"{p.period_text} {p.summary}"))
     for d in campaign.deadlines:
-        rows.append((Entry("deadline", d.id, d.task, ()), d.task, f"{d.due_text} {' '.join(d.binds)}"))
+        rows.append((Entry("deadline", d.id, d.task, ()), d.task, f"{d.due_text} {' '.join(d.binds)} 截止"))
     return rows
 
 
@@ -87,10 +89,28 @@ class Index:
         self._names = sorted(((name, i) for i, e in enumerate(self.entries) for name in e.names if name),
                              key=lambda pair: -len(pair[0]))
         self._by_key = {(e.kind, e.key): i for i, e in enumerate(self.entries)}
+        self._deadlines = {d.id: d for d in campaign.deadlines}
+        self._phases = {p.number: p for p in campaign.phases}
+
+    def words(self) -> list[str]:
+        """Every word the entries hold."""
+        return list(self._idf)
+
+    def phase(self, number: int):
+        """The campaign's phase with that number."""
+        return self._phases.get(number)
+
+    def deadlines(self):
+        """The campaign's deadlines."""
+        return list(self._deadlines.values())
+
+    def deadline(self, key: str):
+        """The campaign's deadline behind a deadline entry."""
+        return self._deadlines.get(key)
 
     def idf(self, word: str) -> float:
         """The weight of a word: rare in the file weighs more; unknown weighs most."""
-        return self._idf.get(word, self.unknown_idf)
+        return word_weight(word, self._idf.get(word), self.unknown_idf)
 
     def bm25(self, words: list[str], i: int) -> float:
         """Okapi BM25 of entry i for the words."""
@@ -138,6 +158,8 @@ class Index:
             coverage = self._coverage(text, words, i, spans)
             if spans and spans[0][1] - spans[0][0] >= LONG_NAME and spread <= SPECIFIC_SPREAD:
                 coverage = max(coverage, 0.5 + 0.5 * coverage)  # a full name says what is meant; other words may be new
+            elif spans and spans[0][1] - spans[0][0] == LONG_NAME - 1 and spread <= SPECIFIC_SPREAD + 1:
+                coverage = max(coverage, SHORT_NAME_LIFT + (1 - SHORT_NAME_LIFT) * coverage)  # 五带头: a little less
             hits.append(Hit(entry, score, coverage, i in named, spread))
         return sorted(hits, key=lambda h: (h.named and h.coverage >= CONFIDENCE_THRESHOLD, round(h.coverage, 3),
                                            -h.spread, h.score), reverse=True)

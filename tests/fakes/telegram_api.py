@@ -55,6 +55,7 @@ class FakeBotApi:
         self.updates: list[dict] = []
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, data)
         self.chat_errors: dict[str, dict] = {}  # chat id -> the error body for send* methods
+        self.webhook: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         self._next_update_id = 1000
         self._next_message_id = 1
         self._changed = asyncio.Condition()
@@ -176,6 +177,17 @@ class FakeBotApi:
 
     async def _m_getMe(self, call: Call) -> dict:
         return BOT_USER
+
+    async def _m_setWebhook(self, call: Call) -> bool:
+        self.webhook["url"] = call.params.get("url", "")
+        return True
+
+    async def _m_deleteWebhook(self, call: Call) -> bool:
+        self.webhook = {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        return True
+
+    async def _m_getWebhookInfo(self, call: Call) -> dict:
+        return dict(self.webhook)
 
     async def _m_getUpdates(self, call: Call) -> list[dict]:
         offset = int(call.params.get("offset") or 0)

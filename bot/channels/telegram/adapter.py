@@ -34,6 +34,7 @@ from bot.channels.splitting import numbered_choices, split_text, utf16_len
 from bot.channels.telegram.limits import CONNECTIONS, SENDING_LIMITS
 from bot.messages import (Contact, DeliveryOutcome, DeliveryResult, Event, Incoming, IncomingPhoto, Location,
                           MediaRefusal, Outgoing)
+from bot.redaction import add_secrets, redact_loggers
 from bot.router import answer
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.store.seen import KEEP_SEEN, finish_seen, first_time_seen, forget_seen
@@ -91,7 +92,8 @@ class TelegramChannel:
             raise ChannelConfigError(f"[telegram] mode 应为 polling 或 webhook，而不是 {settings.mode!r}")
         if settings.mode == "webhook" and not (settings.webhook_url and settings.secret_token):
             raise ChannelConfigError("[telegram] webhook 模式需要 webhook_url 和 secret_token")
-        hide_in_logs(settings.token)
+        add_secrets([settings.token, settings.secret_token])  # Bot API URLs carry the token
+        redact_loggers(TOKEN_LOGGERS)
         self.app = app
         self.settings = settings
         self.poll_timeout = poll_timeout
@@ -335,28 +337,6 @@ class TelegramChannel:
 
     def _on_polling_error(self, error: TelegramError) -> None:
         logger.warning("telegram polling: %s", error)
-
-
-class _TokenRedactor(logging.Filter):
-    """Rewrites log records that contain the bot token (Bot API URLs carry it) so the token never reaches a log."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), ()
-        return True
-
-
-def hide_in_logs(token: str) -> None:
-    """Redacts the token from the loggers that print Bot API URLs: httpx (each request, at INFO) and PTB's."""
-    for name in TOKEN_LOGGERS:
-        target = logging.getLogger(name)
-        if not any(isinstance(f, _TokenRedactor) and f.token == token for f in target.filters):
-            target.addFilter(_TokenRedactor(token))
 
 
 def build_application(token: str, base_url: str, base_file_url: str, polling: bool) -> Application:

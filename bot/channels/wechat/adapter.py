@@ -35,6 +35,7 @@ from wechatpy.parser import parse_message as parse_official_message
 from wechatpy.replies import TextReply as OfficialTextReply
 from wechatpy.utils import check_signature
 
+from bot import metrics
 from bot.app import BotApp
 from bot.channels.base import ChannelConfigError
 from bot.channels.wechat.api import MediaTooLarge, WeChatApi, WeChatApiError, missing_settings
@@ -139,6 +140,7 @@ class WeChatChannel:
 
     # ---- the callback ----
 
+    @metrics.counted_callback
     async def callback(self, request: Request) -> Response:
         """WeChat's callback: answers URL verification (GET) and messages (POST); refuses what fails a check."""
         try:

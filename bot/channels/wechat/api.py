@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import re
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -17,6 +16,7 @@ import httpx
 import sqlite_utils
 
 from bot.channels.wechat.settings import WeChatSettings
+from bot.redaction import add_secrets, redact_loggers
 from bot.store.tokens import cached_token, store_token
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ MEANINGS = {
     60020: "调用接口的 IP 不在企业微信可信 IP 中",
     81013: "接收人不在应用的可见范围内",
 }
-_SECRET_QUERY = re.compile(r"((?:access_token|secret|corpsecret)=)[^&\s\"']+", re.IGNORECASE)
 
 
 class WeChatApiError(Exception):
@@ -67,24 +66,6 @@ class MediaTooLarge(Exception):
     """A downloaded media file is larger than the bot accepts."""
 
 
-class RedactSecrets(logging.Filter):
-    """Blanks access tokens and secrets in httpx's request log lines (they travel in the query string)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrites the record's message and string arguments with the secret query values blanked."""
-        if record.args:
-            record.args = tuple(_SECRET_QUERY.sub(r"\1***", str(a)) if isinstance(a, (str, httpx.URL)) else a
-                                for a in record.args)
-        record.msg = _SECRET_QUERY.sub(r"\1***", str(record.msg))
-        return True
-
-
-def _install_log_redaction() -> None:
-    httpx_logger = logging.getLogger("httpx")
-    if not any(isinstance(f, RedactSecrets) for f in httpx_logger.filters):
-        httpx_logger.addFilter(RedactSecrets())
-
-
 def missing_settings(settings: WeChatSettings, callback: bool = True) -> list[str]:
     """The [wechat] keys this kind needs (for the API, and for the callback too) that are left empty."""
     needed = ["corp_id", "agent_id", "secret"] if settings.kind == "work" else ["app_id", "secret"]
@@ -104,7 +85,8 @@ class WeChatApi:
 
     def __init__(self, settings: WeChatSettings, db: sqlite_utils.Database, *, wall_clock=time.time,
                  timeout: float = 10.0, media_retry_delays: tuple[float, ...] = (0.5, 2.0)):
-        _install_log_redaction()
+        add_secrets([settings.secret, settings.token, settings.encoding_aes_key])
+        redact_loggers(["httpx"])  # it logs each request's URL, access_token included
         self.settings = settings
         self.db = db
         self.wall_clock = wall_clock

@@ -1,0 +1,46 @@
+"""Splits a message that asks several things (主题是什么 目标要求又是什么) into its questions, in order."""
+
+from __future__ import annotations
+
+import re
+
+from bot.understanding.normalize import CJK_CHARS
+
+MIN_QUESTION = 9  # a part this long is a question of its own even without a question word (培树一批典型 is context)
+_STOPS = re.compile(r"[?？!！;；。\n]+")
+_CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
+_COMMA = re.compile(r"[,，、]")
+_ASKS = re.compile(r"什么|啥|哪|几|吗|吧|怎|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
+# Words that join two questions and belong to neither (完了下个阶段干啥 asks about the next phase).
+_JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
+
+
+def _asks(part: str) -> bool:
+    return bool(_ASKS.search(part)) or len(part) >= MIN_QUESTION
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions of a cleaned message; one item when it asks one thing. Non-questions (你好, 请问) stay with
+    the question they introduce; commas split only between two questions."""
+    pieces = []
+    for sentence in _STOPS.split(_CJK_SPACE.sub("\n", text)):
+        clauses = [c for c in _COMMA.split(sentence) if c.strip()]
+        if len(clauses) > 1 and sum(bool(_ASKS.search(c)) for c in clauses) == len(clauses):
+            pieces += clauses
+        elif sentence.strip():
+            pieces.append(sentence)
+    questions: list[str] = []
+    waiting = ""
+    for piece in (p.strip() for p in pieces):
+        piece = _JOINER.sub("", piece) or piece
+        if _asks(piece):
+            questions.append(waiting + piece)
+            waiting = ""
+        else:
+            waiting += piece
+    if waiting:
+        if questions:
+            questions[-1] += waiting
+        else:
+            questions.append(waiting)
+    return questions

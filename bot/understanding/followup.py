@@ -1,0 +1,136 @@
+"""Reads a follow-up (那第二阶段呢, 具体要做啥, 还有呢) as the full question it stands for, using the chat's last one.
+
+Three shapes (class: follow-up):
+- "what about X" (那X呢, 那X怎么样): the last question with X in the place of what it was about;
+- a bare predicate (具体要做啥, 什么时候开始, 谁负责): the last question's subject with this predicate;
+- "more" (还有呢, 然后呢): more of what the last question found;
+- an ordinal (第三个具体说说, 第一项详细说下): that item of the list the last answer gave.
+Everything else is read on its own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.understanding.lexicon import UNIT_KIND_WORDS
+from bot.understanding.normalize import cn_to_int
+
+_MORE = re.compile(r"^(那|那么)?(还有呢|还有吗|还有没有|还有别的吗?|还有其[他它]的?吗?|还有什么|其[他它]呢|别的呢|然后呢|接着呢|"
+                   r"后面呢|下面呢|继续|继续说|更多|再说说|再多说点|详细点|展开说说|还有)[?？。!！.]*$")
+_WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>.+?)(呢|怎么样|又怎么样|又如何|如何|的呢)?[?？。.]*$"
+                         r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
+_QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
+_PHASE = re.compile(r"第\d+阶段")
+_DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
+_JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two subjects of one question
+_RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
+_YEAR = re.compile(r"\d{4}年")
+_ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
+# Names that also say what is asked (目标, 要求, 意义 …): after 那 they ask it of the last question's subject.
+GENERIC_SUBJECTS = frozenset("目标 目标要求 要求 意义 内容 主要内容 任务 标准 作用 重点 措施".split())
+_NOW = re.compile(r"现在|目前|当前|眼下|如今|今天")  # a question anchored now is a question of its own
+MIN_SIDE = 3  # two names side by side (五个好五带头) are two only when each is this long (四联一带 is one)
+MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its own
+# Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
+PREDICATE_WORDS = frozenset(
+    "开始 结束 截止 负责 要求 任务 完成 时间 做法 步骤 内容 上报 原因 作用 标准 措施 办法 对象 具体 重点 "
+    "区别 联系 关系 不同 相同 异同 截止日期 截止时间 期限 怎么做 做 要做 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """How a text relates to the chat's previous question: its shape and the full question it stands for."""
+
+    shape: str  # "more", "what_about", "predicate", "ordinal" or "" (a question of its own)
+    question: str
+    number: int = 0  # for an ordinal: which item (1 = the first)
+    rest: str = ""  # for an ordinal: what is asked about the item
+
+
+class FollowUpReader:
+    """Knows the campaign's subjects (phases, unit kinds, names of entries and terms) to fill a follow-up in."""
+
+    def __init__(self, names: Iterable[str]):
+        unit_words = {w for words in UNIT_KIND_WORDS.values() for w in words if len(w) >= 2}
+        # 截止 says what is asked, not about what; a way of naming a unit kind is a unit, not a name.
+        names = {n for n in names if len(n) >= 2 and n not in PREDICATE_WORDS and n not in unit_words}
+        self._subjects = sorted({(n, "name") for n in names} | {(w, "unit") for w in unit_words},
+                                key=lambda pair: -len(pair[0]))
+
+    def resolve(self, text: str, previous: str | None, words: list[str]) -> FollowUp:
+        """The full question a normalised text stands for after the normalised previous question."""
+        if not previous or not text:
+            return FollowUp("", text)
+        if _MORE.match(text):
+            return FollowUp("more", previous)
+        ordinal = _ORDINAL.match(text)
+        if ordinal and not any(a < ordinal.start("rest") for a, _, _ in self.spans(text)):  # not 第一责任人
+            number = cn_to_int(ordinal.group(2))
+            if number:
+                return FollowUp("ordinal", previous, number, ordinal.group("rest"))
+        about = _WHAT_ABOUT.match(text)
+        x = about and (about.group("x") or about.group("y") or "").strip("的,，")
+        if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
+            return FollowUp("what_about", self._put_in_place(x, previous))
+        generic = all(text[a:b] in GENERIC_SUBJECTS for a, b, _ in self.spans(text))
+        own_subject = self.spans(text) and not (text.startswith("那") and generic)  # 那要达到什么目标: the last one's
+        if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \
+                and set(words) <= PREDICATE_WORDS | GENERIC_SUBJECTS:
+            # The last question's subject (its phases and named things), or all of it when it names none.
+            subject = "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
+            return FollowUp("predicate", subject + text)
+        return FollowUp("", text)
+
+    def conjuncts(self, text: str) -> list[str]:
+        """五个好和五带头分别是啥 -> [五个好分别是啥, 五带头分别是啥]: one question per subject joined by 和/与/、
+        (class: compound); the text alone when it joins none, or asks how the two relate."""
+        if _RELATION.search(text):
+            return [text]
+        spans = [s for s in self.spans(text) if s[2] != "unit"]
+        for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
+            if k1 == k2 and _JOINED.fullmatch(text[b1:a2]) and b2 < len(text):
+                first, second = text[a1:b1], text[a2:b2]
+                if k1 == "date" and _YEAR.fullmatch(first) and second[:5] != first:  # 2011年和2012年七一前
+                    first += second[5:]
+                return [text[:a1] + first + text[b2:], text[:a1] + second + text[b2:]]
+        for a, b, kind in spans:  # one name made of two (the alias 五个好和五带头): its two parts
+            parts = self._two_names(text[a:b]) if kind == "name" and b < len(text) else None
+            if parts:
+                return [text[:a] + part + text[b:] for part in parts]
+        return [text]
+
+    def _two_names(self, name: str) -> tuple[str, str] | None:
+        """五个好和五带头 -> (五个好, 五带头) when a name is two names, joined or side by side."""
+        names = {n for n, kind in self._subjects if kind == "name"}
+        for cut in range(2, len(name) - 1):
+            first, rest = name[:cut], name[cut:]
+            joiner = next((j for j in ("和", "与", "、", "") if rest.startswith(j) and rest[len(j):] in names), None)
+            second = rest[len(joiner):] if joiner is not None else ""
+            if first in names and joiner is not None and (joiner or min(len(first), len(second)) >= MIN_SIDE):
+                return first, second
+        return None
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """What a text is about, in order: phases, unit kinds and named things, longest names first."""
+        found = [(m.start(), m.end(), "phase") for m in _PHASE.finditer(text)]
+        found += [(m.start(), m.end(), "date") for m in _DATE.finditer(text)]
+        taken = {i for a, b, _ in found for i in range(a, b)}
+        for name, kind in self._subjects:
+            at = text.find(name)
+            if at >= 0 and not taken.intersection(range(at, at + len(name))):
+                found.append((at, at + len(name), kind))
+                taken.update(range(at, at + len(name)))
+        return sorted(found)
+
+    def _put_in_place(self, x: str, previous: str) -> str:
+        """previous with x in the place of the subject of the same kind (or of any non-unit subject), else before it."""
+        kinds = {kind for _, _, kind in self.spans(x)}
+        kind = next((k for k in ("phase", "date") if k in kinds), "unit" if kinds == {"unit"} else "name")
+        spans = self.spans(previous)
+        same = [s for s in spans if s[2] == kind] or ([s for s in spans if s[2] not in ("unit", "date")]
+                                                      if kind not in ("unit", "date") else [])
+        if not same:
+            return x + previous
+        a, b, _ = same[0]
+        return previous[:a] + x + previous[b:]
