@@ -37,6 +37,9 @@ class BotApp:
     clock: Clock
     senders: dict[str, Sender] = field(default_factory=dict)
     routes: list = field(default_factory=list)  # the handler table (bot.rules.Route), given by whoever runs the app
+    # (channel, chat) -> cadre id for this process only: `chat --as` and `ask --as` rehearse as a cadre without a
+    # binding, so a rehearsal never counts as bound in reports nor receives reminders
+    acting_as: dict[tuple[str, str], str] = field(default_factory=dict)
     _answerer: Any = None
     _log_key: bytes | None = None
 
