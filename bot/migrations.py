@@ -673,18 +673,22 @@ def _v70_console(db: sqlite_utils.Database) -> None:
 # The console's 概览 and 单位 pages show, per unit subtree, how many cadres have households and how many are behind,
 # and a chart of visits per week: counted here by triggers, as progress_counts counts households, so a page reads a
 # few rows per unit instead of every pairing or visit of the province.
-# cadre_clocks: per cadre with 干部联户 pairings, the oldest day among visited pairings (their last counted visit) and
-# among never-visited ones (their clock's start, CLOCK_DAY); '~' (after every date) when there is none. A cadre is
-# behind when one of them counts as overdue (the rule of bot/store/scopes.py, OVERDUE_COUNTS).
+# cadre_clocks: per cadre with 干部联户 pairings, the oldest clock day (CLOCK_DAY; Beijing days since migration 73)
+# among visited pairings (their last counted visit) and among never-visited ones (their pairing's start); '~' (after
+# every date) when there is none. A cadre is behind when the older of them is overdue by the one rule
+# (bot/store/overdue.py).
 # cadre_counts: those cadres counted for every unit above them by (oldest_visited, oldest_unvisited).
 # visit_hour_counts: visits (sessions) for every unit above their cadre, by UTC hour of their start ('2010-05-10T02').
 NO_DAY = "~"
-_CADRE_CLOCK = f"""INSERT INTO cadre_clocks (cadre_id, households, oldest_visited, oldest_unvisited)
+_CADRE_CLOCK_SQL = f"""INSERT INTO cadre_clocks (cadre_id, households, oldest_visited, oldest_unvisited)
         SELECT p.cadre_id, COUNT(*),
-               COALESCE(MIN(CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) END), '{NO_DAY}'),
+               COALESCE(MIN(CASE WHEN p.last_visit_at IS NOT NULL THEN {{visited_day}} END), '{NO_DAY}'),
                COALESCE(MIN(CASE WHEN p.last_visit_at IS NULL THEN {CLOCK_DAY.format(p='p')} END), '{NO_DAY}')
-          FROM pairings p WHERE {{where}} AND p.kind = '干部联户' AND p.household_id IS NOT NULL
+          FROM pairings p WHERE {{{{where}}}} AND p.kind = '干部联户' AND p.household_id IS NOT NULL
          GROUP BY p.cadre_id"""
+# Migration 71 took a visited pairing's UTC day; migration 73 its Beijing day, the clock day of bot/store/overdue.py.
+_CADRE_CLOCK_V71 = _CADRE_CLOCK_SQL.format(visited_day="substr(p.last_visit_at, 1, 10)")
+_CADRE_CLOCK = _CADRE_CLOCK_SQL.format(visited_day=CLOCK_DAY.format(p="p"))
 
 
 def _cadre_counted(cadre: str, unit: str, delta: str) -> str:
@@ -696,12 +700,12 @@ def _cadre_counted(cadre: str, unit: str, delta: str) -> str:
         ON CONFLICT (unit_id, oldest_visited, oldest_unvisited) DO UPDATE SET cadres = cadres + {delta}"""
 
 
-def _recount_cadre(cadre: str) -> str:
-    """The statements (for a trigger) that recompute one cadre's clock row and its counts."""
+def _recount_cadre(cadre: str, clock: str) -> str:
+    """The statements (for a trigger) that recompute one cadre's clock row (by `clock`) and its counts."""
     unit = f"(SELECT unit_id FROM cadres WHERE id = {cadre})"
     return ";\n".join((_cadre_counted(cadre, unit, "-1"),
                        f"DELETE FROM cadre_clocks WHERE cadre_id = {cadre}",
-                       _CADRE_CLOCK.format(where=f"p.cadre_id = {cadre}"),
+                       clock.format(where=f"p.cadre_id = {cadre}"),
                        _cadre_counted(cadre, unit, "1")))
 
 
@@ -724,6 +728,28 @@ def _cadre_hours(unit: str, sign: str) -> str:
 
 
 _WHEN_CONSOLE_COUNTED = "(SELECT stale FROM console_counts_state) = 0"
+_CADRE_CLOCK_TRIGGERS = ("pairings_cadre_clock_insert", "pairings_cadre_clock_delete", "pairings_cadre_clock_update",
+                         "pairings_cadre_clock_leave", "cadres_clock_insert")
+
+
+def _cadre_clock_triggers(clock: str) -> tuple[str, ...]:
+    """The triggers (named in _CADRE_CLOCK_TRIGGERS) that recount a cadre's clock row by `clock` as pairings change."""
+    insert, delete, update, leave, cadre = _CADRE_CLOCK_TRIGGERS
+    return (
+        f"""CREATE TRIGGER {insert} AFTER INSERT ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {delete} AFTER DELETE ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('OLD.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {update}
+        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
+        WHEN {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('NEW.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {leave} AFTER UPDATE OF cadre_id ON pairings
+        WHEN OLD.cadre_id IS NOT NEW.cadre_id AND {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('OLD.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {cadre} AFTER INSERT ON cadres WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.id', clock)}; END""",
+    )
+
+
 _CONSOLE_COUNTS = (
     """CREATE TABLE cadre_clocks (cadre_id TEXT PRIMARY KEY, households INTEGER NOT NULL,
          oldest_visited TEXT NOT NULL, oldest_unvisited TEXT NOT NULL,
@@ -736,17 +762,7 @@ _CONSOLE_COUNTS = (
          PRIMARY KEY (unit_id, hour)) WITHOUT ROWID""",
     "CREATE TABLE console_counts_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
     "INSERT INTO console_counts_state VALUES (1, 1)",  # the first reader counts existing data
-    f"""CREATE TRIGGER pairings_cadre_clock_insert AFTER INSERT ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_delete AFTER DELETE ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_update
-        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
-        WHEN {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_leave AFTER UPDATE OF cadre_id ON pairings
-        WHEN OLD.cadre_id IS NOT NEW.cadre_id AND {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
-    f"""CREATE TRIGGER cadres_clock_insert AFTER INSERT ON cadres WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('NEW.id')}; END""",
+    *_cadre_clock_triggers(_CADRE_CLOCK_V71),
     f"""CREATE TRIGGER cadres_clock_move AFTER UPDATE OF unit_id ON cadres
         WHEN NEW.unit_id IS NOT OLD.unit_id AND {_WHEN_CONSOLE_COUNTED} BEGIN
           {_cadre_counted('NEW.id', 'OLD.unit_id', '-1')}; {_cadre_counted('NEW.id', 'NEW.unit_id', '1')};
@@ -816,6 +832,16 @@ def _v72_notice_counts(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+def _v73_console_clock_days(db: sqlite_utils.Database) -> None:
+    # Migration 71 took a visited pairing's UTC day for a cadre's clock; the triggers are made again with its Beijing
+    # day (the one overdue rule, bot/store/overdue.py), and the counts rebuilt here rather than by the first reader.
+    for name in _CADRE_CLOCK_TRIGGERS:
+        db.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in _cadre_clock_triggers(_CADRE_CLOCK):
+        db.conn.execute(statement)
+    rebuild_console_counts(db)
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -841,6 +867,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
     (71, "web console: cadres and visits counted per unit subtree", _v71_console_counts),
     (72, "web console: notice receipts counted per unit and status", _v72_notice_counts),
+    (73, "web console: cadres' clocks by Beijing day, rebuilt", _v73_console_clock_days),
 ]
 
 

@@ -393,8 +393,11 @@ async def test_the_export_holds_only_the_scope(client, two_counties):
     response = await client.get("/console/export/report.xlsx")
     assert response.status_code == 200 and "filename*=utf-8''" in response.headers["content-disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    cadres = [row[0] for row in book["干部走访进度"].iter_rows(min_row=2, values_only=True)]
-    assert cadres == ["C1", "C2"]
+    # the scope workbook of `campaign-bot report`: the county's units, its cadres' pairings, never the other county's
+    units = {row[1] for row in book["汇总"].iter_rows(min_row=2, values_only=True) if row[1]}  # rows and subtotals
+    assert units == {"U01", "U0101"}
+    parties = {row[1] for row in book["结对"].iter_rows(min_row=2, values_only=True) if row[0] == "干部联户"}
+    assert parties == {"C1", "C2"}
 
 
 def big_workbook(households: int) -> bytes:
