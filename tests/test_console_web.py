@@ -348,6 +348,9 @@ async def test_roster_upload_checks_then_imports_on_confirmation(client, two_cou
     done = await client.post("/console/roster/import", data={"csrf_token": csrf, "upload_id": upload_id})
     assert done.status_code == 200 and "已导入" in done.text
     assert two_counties.db.execute("SELECT unit_id FROM cadres WHERE id = 'C9'").fetchone()[0] == "U0101"
+    # the new pairing dates from the bot's clock (its overdue clock's start), as `import --now` would date it
+    assert two_counties.db.execute("SELECT first_imported_at FROM pairings WHERE cadre_id = 'C9'").fetchone()[0] \
+        == two_counties.clock.now().isoformat()
     audit = two_counties.db.execute(
         "SELECT cadre_id, action, target FROM console_audit WHERE action = '导入花名册'").fetchall()
     assert audit == [(OFFICE, "导入花名册", "花名册.xlsx")]
