@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule
+from bot.store.reviews import VisitHeading
 from bot.store.scopes import NEEDS_MORE, Scope, units_condition
 from bot.vocabulary import CADRE_HOUSEHOLD
 
@@ -125,17 +126,9 @@ def overdue_lines(db: sqlite_utils.Database, scope: Scope, rule: OverdueRule, cu
 # ---- visits (sessions) with photos, flags and review -------------------------------------------------------------
 
 @dataclass(frozen=True)
-class VisitLine:
+class VisitLine(VisitHeading):
     """A visit (session) of the period: who, where, its photos' files, its evidence flags and review."""
 
-    session_id: int
-    started_at: str  # UTC
-    cadre_id: str
-    cadre_name: str
-    unit_name: str
-    household_id: str
-    head_name: str
-    village: str
     photo_files: str  # the stored files (relative to the photos folder), '；'-separated
     flags: list[tuple[str, float | None, int | None]]  # (flag, value, other visit when that visit is in the scope)
     review_state: str
