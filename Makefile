@@ -26,5 +26,6 @@ bench: install
 	$(BIN)/python benchmarks/bench_wechat.py
 	$(BIN)/python benchmarks/bench_evidence.py --hashes 200000
 	$(BIN)/python benchmarks/bench_supervision.py --scale 0.1
+	$(BIN)/python benchmarks/bench_report.py --scale 0.1
 	$(BIN)/python benchmarks/bench_backup.py --scale 0.1 --photos 200
 	$(BIN)/python benchmarks/bench_console.py --scale 0.1

@@ -40,6 +40,9 @@ class BotApp:
     senders: dict[str, Sender] = field(default_factory=dict)
     routes: list = field(default_factory=list)  # the handler table (bot.rules.Route), given by whoever runs the app
     worker: DatabaseWorker = field(default_factory=DatabaseWorker)  # where the running bot's database work runs
+    # (channel, chat) -> cadre id for this process only: `chat --as` and `ask --as` rehearse as a cadre without a
+    # binding, so a rehearsal never counts as bound in reports nor receives reminders
+    acting_as: dict[tuple[str, str], str] = field(default_factory=dict)
     _answerer: Any = None
     _log_key: bytes | None = None
 

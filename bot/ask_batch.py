@@ -7,13 +7,13 @@ import json
 from typing import IO
 
 from bot.app import BotApp
-from bot.channels.console import VISITOR_CHAT, answer_line, bind_console
+from bot.channels.console import VISITOR_CHAT, act_as, answer_line
 from bot.store.cadres import cadre_by_id
 from bot.understanding import PERSONAL_INTENTS
 
 
 def _chat_for(app: BotApp, cadre_id: str | None) -> str:
-    return VISITOR_CHAT if cadre_id is None else bind_console(app, cadre_id)  # ConsoleError: an unknown cadre
+    return VISITOR_CHAT if cadre_id is None else act_as(app, cadre_id)  # ConsoleError: an unknown cadre
 
 
 def answer_one(app: BotApp, text: str, cadre_id: str | None = None) -> str:

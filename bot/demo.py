@@ -53,7 +53,7 @@ def open_demo(now_text: str | None = None, base: Settings | None = None, routes:
         Path(settings.database.path + suffix).unlink(missing_ok=True)
     shutil.rmtree(settings.photos.dir, ignore_errors=True)
     app = BotApp.create(settings, clock, routes)
-    import_roster(app.db, DEMO_DIR)
+    import_roster(app.db, DEMO_DIR, now=app.campaign_start)  # as if loaded when the campaign began
     bind_console(app, DEMO_CADRE)
     return app
 

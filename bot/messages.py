@@ -16,6 +16,7 @@ class IncomingPhoto:
     source_id: str = ""  # the platform's file id / MediaId, for the record
     filename: str | None = None
     sent_as_file: bool = False  # Telegram "document": the original bytes, EXIF intact
+    compressed: bool = False  # the platform re-encoded it and dropped EXIF, though sending it as a file would not
 
 
 @dataclass(frozen=True)

@@ -325,27 +325,34 @@ _VISIT_SESSIONS = (
 def _v51_visit_sessions(db: sqlite_utils.Database) -> None:
     for statement in _VISIT_SESSIONS:
         db.conn.execute(statement)
-    # Existing visits rows, oldest first per (cadre, household), grouped by the same rule the trigger applies.
-    rows = db.conn.execute("SELECT id, cadre_id, household_id, visited_at FROM visits "
-                           "ORDER BY cadre_id, household_id, julianday(visited_at), id").fetchall()
-    sessions: list[list] = []  # [id, cadre, household, started_at, last_at, start_day]
-    assigned = []
-    for visit_id, cadre_id, household_id, visited_at, day in (
-            (r[0], r[1], r[2], r[3], _julian(db, r[3])) for r in rows):
-        current = sessions[-1] if sessions else None
+    # Existing visits rows, oldest first per (cadre, household), grouped by the same rule the trigger applies; read
+    # as a stream (julianday computed by SQLite) and written a batch at a time, so memory stays small.
+    rows = db.conn.execute("SELECT id, cadre_id, household_id, visited_at, julianday(visited_at) FROM visits "
+                           "ORDER BY cadre_id, household_id, julianday(visited_at), id")
+    current: list | None = None  # [id, cadre, household, started_at, last_at, start_day]
+    sessions, assigned = [], []
+    for visit_id, cadre_id, household_id, visited_at, day in rows:
         if current and current[1:3] == [cadre_id, household_id] and day - current[5] < SESSION_HOURS / 24:
             current[4] = visited_at
         else:
+            if current:
+                sessions.append(current[:5])
             current = [visit_id, cadre_id, household_id, visited_at, visited_at, day]
-            sessions.append(current)
         assigned.append((current[0], visit_id))
+        if len(assigned) >= 10_000:
+            _write_sessions(db, sessions, assigned)
+            sessions, assigned = [], []
+    if current:
+        sessions.append(current[:5])
+    _write_sessions(db, sessions, assigned)
+
+
+def _write_sessions(db: sqlite_utils.Database, sessions: list, assigned: list) -> None:
+    # sessions still open are written by a later batch: a visit's session row may come after the visit's update,
+    # which the foreign key (checked at commit, if at all) allows; UPSERT keeps the latest last_at
     db.conn.executemany("INSERT INTO visit_sessions (id, cadre_id, household_id, started_at, last_at) "
-                        "VALUES (?, ?, ?, ?, ?)", [s[:5] for s in sessions])
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET last_at = excluded.last_at", sessions)
     db.conn.executemany("UPDATE visits SET session_id = ? WHERE id = ?", assigned)
-
-
-def _julian(db: sqlite_utils.Database, moment: str) -> float:
-    return db.conn.execute("SELECT julianday(?)", (moment,)).fetchone()[0]
 
 
 _EVIDENCE = (
@@ -465,10 +472,11 @@ def _v54_pairing_clock(db: sqlite_utils.Database) -> None:
 # progress_counts: for every unit, its whole subtree's 干部联户 pairings counted by (visited at least once, clock day):
 # the day of the last counted visit, else the pairing's own start (结对日期, else the day an import first brought
 # it; '' for pairings from before, whose clock is the campaign's start). "进度" of any scope then reads a few rows per
-# unit below its root instead of every pairing. Days are UTC days, as stored. Triggers keep it as pairings and
-# cadres change; moving units marks it stale (progress_state) and the next reader rebuilds it (bot/store/scopes.py).
-CLOCK_DAY = ("CASE WHEN {p}.last_visit_at IS NOT NULL THEN substr({p}.last_visit_at, 1, 10) "
-             "ELSE COALESCE({p}.paired_on, substr({p}.first_imported_at, 1, 10), '') END")
+# unit below its root instead of every pairing. Days are Beijing calendar days ('+8 hours': China keeps no summer
+# time), as people count them (bot/store/overdue.py holds the rule). Triggers keep it as pairings and cadres change;
+# moving units, or an import, marks it stale (progress_state) and it is recounted at the import's end.
+CLOCK_DAY = ("CASE WHEN {p}.last_visit_at IS NOT NULL THEN date({p}.last_visit_at, '+8 hours') "
+             "ELSE COALESCE({p}.paired_on, date({p}.first_imported_at, '+8 hours'), '') END")
 # a unit's path as a JSON array of its ancestors' ids (and its own), for json_each: triggers allow no WITH
 _ANCESTORS = ("""json_each('["' || replace(replace(replace(trim({path}, '/'), '\\', '\\\\'), '"', '\\"'), '/', '","')"""
               """ || '"]')""")
@@ -491,8 +499,8 @@ def _count_cadre(unit: str, delta: str) -> str:
         ON CONFLICT (unit_id, visited, clock_day) DO UPDATE SET households = households + excluded.households"""
 
 
-# While the counts are stale (units moved or were added: an import), the triggers leave them alone; the next
-# reader recounts everything, which is cheaper than counting an import's rows one by one.
+# While the counts are stale (an import, or units moved), the triggers leave them alone; the import recounts
+# everything at its end (a reader, if one comes first), which is cheaper than counting its rows one by one.
 _WHEN_COUNTED = "WHEN (SELECT stale FROM progress_state) = 0"
 _PROGRESS_COUNTS = (
     """CREATE TABLE progress_counts (
@@ -528,6 +536,21 @@ def rebuild_progress_counts(db: sqlite_utils.Database) -> None:
          WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
          GROUP BY 1, 2, 3""")
     db.conn.execute("UPDATE progress_state SET stale = 0")
+
+
+def mark_progress_stale(db: sqlite_utils.Database) -> None:
+    """Marks progress_counts stale: the count triggers skip rows until rebuild_progress_counts (an import's end)."""
+    db.conn.execute("UPDATE progress_state SET stale = 1 WHERE stale = 0")
+
+
+def mark_progress_fresh(db: sqlite_utils.Database) -> None:
+    """Marks progress_counts true again without recounting (an import that changed nothing they count)."""
+    db.conn.execute("UPDATE progress_state SET stale = 0 WHERE stale = 1")
+
+
+def progress_stale(db: sqlite_utils.Database) -> bool:
+    """Whether progress_counts wait to be recounted."""
+    return bool(db.conn.execute("SELECT stale FROM progress_state").fetchone()[0])
 
 
 def _v55_progress_counts(db: sqlite_utils.Database) -> None:
@@ -566,6 +589,31 @@ def _v56_unit_task_reports(db: sqlite_utils.Database) -> None:
 def _v57_urgent_deliveries(db: sqlite_utils.Database) -> None:
     # An urgent notice goes out in quiet hours too; every other delivery waits for the morning.
     db.conn.execute("ALTER TABLE deliveries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0")
+
+
+_COUNT_TRIGGERS = ("pairings_count_insert", "pairings_count_delete", "pairings_count_update", "cadres_count_move",
+                   "cadres_count_insert", "units_count_stale")
+
+
+def _v64_local_clock_days(db: sqlite_utils.Database) -> None:
+    # Migration 55 counted UTC days; the count triggers are made again with Beijing days, and the counts rebuilt
+    # here rather than by the first reader.
+    for name in _COUNT_TRIGGERS:
+        db.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in _PROGRESS_COUNTS:
+        if statement.lstrip().startswith("CREATE TRIGGER"):
+            db.conn.execute(statement)
+    rebuild_progress_counts(db)
+    # "谁没走访" for a large scope walks the pairings by clock day, oldest first, and stops at its page; the index by
+    # last visit it walked before goes (one index less for an import to keep)
+    db.conn.execute("DROP INDEX IF EXISTS idx_pairings_kind_clock")
+    db.conn.execute(f"CREATE INDEX idx_pairings_kind_clock_day ON pairings (kind, ({CLOCK_DAY.replace('{p}.', '')}))")
+
+
+def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
+    # `chat --as X` used to bind the console chat X to cadre X for good: X then counted as bound and was planned
+    # reminders. Rehearsals now act as a cadre without a binding (BotApp.acting_as); their old bindings go.
+    db.conn.execute("DELETE FROM bindings WHERE channel = 'console' AND chat_id = cadre_id")
 
 
 def _v30_import_runs(db: sqlite_utils.Database) -> None:
@@ -625,18 +673,22 @@ def _v70_console(db: sqlite_utils.Database) -> None:
 # The console's 概览 and 单位 pages show, per unit subtree, how many cadres have households and how many are behind,
 # and a chart of visits per week: counted here by triggers, as progress_counts counts households, so a page reads a
 # few rows per unit instead of every pairing or visit of the province.
-# cadre_clocks: per cadre with 干部联户 pairings, the oldest day among visited pairings (their last counted visit) and
-# among never-visited ones (their clock's start, CLOCK_DAY); '~' (after every date) when there is none. A cadre is
-# behind when one of them counts as overdue (the rule of bot/store/scopes.py, OVERDUE_COUNTS).
+# cadre_clocks: per cadre with 干部联户 pairings, the oldest clock day (CLOCK_DAY; Beijing days since migration 73)
+# among visited pairings (their last counted visit) and among never-visited ones (their pairing's start); '~' (after
+# every date) when there is none. A cadre is behind when the older of them is overdue by the one rule
+# (bot/store/overdue.py).
 # cadre_counts: those cadres counted for every unit above them by (oldest_visited, oldest_unvisited).
 # visit_hour_counts: visits (sessions) for every unit above their cadre, by UTC hour of their start ('2010-05-10T02').
 NO_DAY = "~"
-_CADRE_CLOCK = f"""INSERT INTO cadre_clocks (cadre_id, households, oldest_visited, oldest_unvisited)
+_CADRE_CLOCK_SQL = f"""INSERT INTO cadre_clocks (cadre_id, households, oldest_visited, oldest_unvisited)
         SELECT p.cadre_id, COUNT(*),
-               COALESCE(MIN(CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) END), '{NO_DAY}'),
+               COALESCE(MIN(CASE WHEN p.last_visit_at IS NOT NULL THEN {{visited_day}} END), '{NO_DAY}'),
                COALESCE(MIN(CASE WHEN p.last_visit_at IS NULL THEN {CLOCK_DAY.format(p='p')} END), '{NO_DAY}')
-          FROM pairings p WHERE {{where}} AND p.kind = '干部联户' AND p.household_id IS NOT NULL
+          FROM pairings p WHERE {{{{where}}}} AND p.kind = '干部联户' AND p.household_id IS NOT NULL
          GROUP BY p.cadre_id"""
+# Migration 71 took a visited pairing's UTC day; migration 73 its Beijing day, the clock day of bot/store/overdue.py.
+_CADRE_CLOCK_V71 = _CADRE_CLOCK_SQL.format(visited_day="substr(p.last_visit_at, 1, 10)")
+_CADRE_CLOCK = _CADRE_CLOCK_SQL.format(visited_day=CLOCK_DAY.format(p="p"))
 
 
 def _cadre_counted(cadre: str, unit: str, delta: str) -> str:
@@ -648,12 +700,12 @@ def _cadre_counted(cadre: str, unit: str, delta: str) -> str:
         ON CONFLICT (unit_id, oldest_visited, oldest_unvisited) DO UPDATE SET cadres = cadres + {delta}"""
 
 
-def _recount_cadre(cadre: str) -> str:
-    """The statements (for a trigger) that recompute one cadre's clock row and its counts."""
+def _recount_cadre(cadre: str, clock: str) -> str:
+    """The statements (for a trigger) that recompute one cadre's clock row (by `clock`) and its counts."""
     unit = f"(SELECT unit_id FROM cadres WHERE id = {cadre})"
     return ";\n".join((_cadre_counted(cadre, unit, "-1"),
                        f"DELETE FROM cadre_clocks WHERE cadre_id = {cadre}",
-                       _CADRE_CLOCK.format(where=f"p.cadre_id = {cadre}"),
+                       clock.format(where=f"p.cadre_id = {cadre}"),
                        _cadre_counted(cadre, unit, "1")))
 
 
@@ -676,6 +728,28 @@ def _cadre_hours(unit: str, sign: str) -> str:
 
 
 _WHEN_CONSOLE_COUNTED = "(SELECT stale FROM console_counts_state) = 0"
+_CADRE_CLOCK_TRIGGERS = ("pairings_cadre_clock_insert", "pairings_cadre_clock_delete", "pairings_cadre_clock_update",
+                         "pairings_cadre_clock_leave", "cadres_clock_insert")
+
+
+def _cadre_clock_triggers(clock: str) -> tuple[str, ...]:
+    """The triggers (named in _CADRE_CLOCK_TRIGGERS) that recount a cadre's clock row by `clock` as pairings change."""
+    insert, delete, update, leave, cadre = _CADRE_CLOCK_TRIGGERS
+    return (
+        f"""CREATE TRIGGER {insert} AFTER INSERT ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {delete} AFTER DELETE ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('OLD.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {update}
+        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
+        WHEN {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('NEW.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {leave} AFTER UPDATE OF cadre_id ON pairings
+        WHEN OLD.cadre_id IS NOT NEW.cadre_id AND {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('OLD.cadre_id', clock)}; END""",
+        f"""CREATE TRIGGER {cadre} AFTER INSERT ON cadres WHEN {_WHEN_CONSOLE_COUNTED}
+        BEGIN {_recount_cadre('NEW.id', clock)}; END""",
+    )
+
+
 _CONSOLE_COUNTS = (
     """CREATE TABLE cadre_clocks (cadre_id TEXT PRIMARY KEY, households INTEGER NOT NULL,
          oldest_visited TEXT NOT NULL, oldest_unvisited TEXT NOT NULL,
@@ -688,17 +762,7 @@ _CONSOLE_COUNTS = (
          PRIMARY KEY (unit_id, hour)) WITHOUT ROWID""",
     "CREATE TABLE console_counts_state (id INTEGER PRIMARY KEY CHECK (id = 1), stale INTEGER NOT NULL)",
     "INSERT INTO console_counts_state VALUES (1, 1)",  # the first reader counts existing data
-    f"""CREATE TRIGGER pairings_cadre_clock_insert AFTER INSERT ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_delete AFTER DELETE ON pairings WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_update
-        AFTER UPDATE OF last_visit_at, paired_on, first_imported_at, cadre_id, kind, household_id ON pairings
-        WHEN {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('NEW.cadre_id')}; END""",
-    f"""CREATE TRIGGER pairings_cadre_clock_leave AFTER UPDATE OF cadre_id ON pairings
-        WHEN OLD.cadre_id IS NOT NEW.cadre_id AND {_WHEN_CONSOLE_COUNTED} BEGIN {_recount_cadre('OLD.cadre_id')}; END""",
-    f"""CREATE TRIGGER cadres_clock_insert AFTER INSERT ON cadres WHEN {_WHEN_CONSOLE_COUNTED}
-        BEGIN {_recount_cadre('NEW.id')}; END""",
+    *_cadre_clock_triggers(_CADRE_CLOCK_V71),
     f"""CREATE TRIGGER cadres_clock_move AFTER UPDATE OF unit_id ON cadres
         WHEN NEW.unit_id IS NOT OLD.unit_id AND {_WHEN_CONSOLE_COUNTED} BEGIN
           {_cadre_counted('NEW.id', 'OLD.unit_id', '-1')}; {_cadre_counted('NEW.id', 'NEW.unit_id', '1')};
@@ -768,6 +832,16 @@ def _v72_notice_counts(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+def _v73_console_clock_days(db: sqlite_utils.Database) -> None:
+    # Migration 71 took a visited pairing's UTC day for a cadre's clock; the triggers are made again with its Beijing
+    # day (the one overdue rule, bot/store/overdue.py), and the counts rebuilt here rather than by the first reader.
+    for name in _CADRE_CLOCK_TRIGGERS:
+        db.conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    for statement in _cadre_clock_triggers(_CADRE_CLOCK):
+        db.conn.execute(statement)
+    rebuild_console_counts(db)
+
+
 # (version, name, apply). Append only; never edit or renumber an applied migration: databases in use have
 # 1, 3, 4 and 10. The gaps are not missing work. New numbers are allotted by area: 11-19 conversation model,
 # 20-29 understanding, 30-39 roster and reliability, 40-49 operations, 50-69 supervision, 70-79 web console.
@@ -788,9 +862,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
     (56, "unit task reports: every report kept", _v56_unit_task_reports),
     (57, "deliveries: urgent (sent in quiet hours)", _v57_urgent_deliveries),
+    (63, "console rehearsals leave no binding", _v63_no_rehearsal_bindings),
+    (64, "progress counts by Beijing day, rebuilt", _v64_local_clock_days),
     (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
     (71, "web console: cadres and visits counted per unit subtree", _v71_console_counts),
     (72, "web console: notice receipts counted per unit and status", _v72_notice_counts),
+    (73, "web console: cadres' clocks by Beijing day, rebuilt", _v73_console_clock_days),
 ]
 
 

@@ -1,15 +1,17 @@
-"""The report workbook an administrator asks for in chat ("导出"), written by one function so that whatever
-writes the workbook (bot/progress_report.py today) can change behind it."""
+"""The report workbook an administrator asks for in chat ("导出"): the office's workbook (bot/scope_report.py) for
+the administrator's scope, written on a connection of its own so it can run in a worker thread."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.config import Settings
 from bot.db import open_db
-from bot.progress_report import write_report
+from bot.scope_report import write_scope_report
+from bot.store.overdue import rule_of
+from bot.store.report_rows import Period
+from bot.store.scopes import Scope
 
 
 def export_path(settings: Settings, root_unit: str | None, now: datetime) -> Path:
@@ -17,15 +19,14 @@ def export_path(settings: Settings, root_unit: str | None, now: datetime) -> Pat
     return Path(settings.database.path).parent / "exports" / f"走访进度-{root_unit or '全州'}-{now:%Y%m%d-%H%M%S}.xlsx"
 
 
-def export_report(settings: Settings, root_unit: str | None, now: datetime, campaign_start: datetime) -> Path:
-    """Writes the report workbook of root_unit's subtree (everything when None) on its own connection, so it can run
-    in a worker thread while the bot answers others; returns the file."""
-    path = export_path(settings, root_unit, now)
+def export_report(app, scope: Scope, label: str, now: datetime) -> Path:
+    """Writes the workbook of the scope up to now on its own connection (safe in a worker thread); returns the file."""
+    path = export_path(app.settings, scope.root_unit, now)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_db(settings.database.path)
+    db = open_db(app.settings.database.path)
     try:
-        write_report(db, path, root_unit=root_unit, now=now, interval_days=settings.reminders.visit_interval_days,
-                     tz=ZoneInfo(settings.timezone), since=campaign_start)
+        write_scope_report(db, path, scope, now, Period(), rule=rule_of(app), campaign=app.campaign, label=label,
+                           tz=app.tz)
     finally:
         db.close()
     return path

@@ -13,7 +13,7 @@ from bot.db import database_busy, roll_back_open_transaction
 from bot.messages import NO, YES, Event, Incoming, Outgoing
 from bot.rules import BOUND, OFFICE, UNIT_ADMIN, Requires, Route
 from bot.store.bindings import touch_binding
-from bot.store.cadres import bound_cadre
+from bot.store.cadres import bound_cadre, cadre_by_id
 from bot.store.state import load_state, save_choices
 
 logger = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ def load_context(app: BotApp, msg: Incoming) -> Context:
     ctx.cadre = bound_cadre(app.db, msg.channel, msg.chat_id)
     if ctx.cadre is not None:
         touch_binding(app.db, msg.channel, msg.chat_id, ctx.now)
+    elif (acting := app.acting_as.get((msg.channel, msg.chat_id))) is not None:
+        ctx.cadre = cadre_by_id(app.db, acting)
     stored = load_state(app.db, msg.channel, msg.chat_id)
     ctx.state, ctx.state_data, ctx.offered = stored.state, stored.data, stored.choices
     return ctx

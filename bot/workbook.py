@@ -51,11 +51,12 @@ def display_width(value: Any) -> int:
 
 
 def local_naive(value: Any, tz: ZoneInfo) -> datetime | date | None:
-    """A stored moment (aware datetime, or ISO text; naive means UTC as stored) as naive local time for Excel."""
+    """A stored moment (aware datetime, or ISO text; naive means UTC as stored) as naive local time for Excel; a
+    calendar day (a date, or 'YYYY-MM-DD' text) stays that day."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        value = datetime.fromisoformat(value)
+        value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return aware.astimezone(tz).replace(tzinfo=None)
@@ -103,6 +104,27 @@ def write_sheet(book, title: str, columns: Sequence[Column], rows: Iterable[Sequ
     last = get_column_letter(max(len(columns), 1))
     sheet.auto_filter.ref = f"A1:{last}{count + 1}"
     return count
+
+
+MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
+
+
+def write_sheets(book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
+                 tz: str | ZoneInfo = "Asia/Shanghai") -> dict[str, int]:
+    """write_sheet, continued on "title (2)", "title (3)"… past Excel's rows per sheet; returns each sheet's rows.
+    The first sheet is written even when there are no rows."""
+    rows = iter(rows)
+    counts: dict[str, int] = {}
+    for part in itertools.count(1):
+        chunk = list(itertools.islice(rows, 1)) if part > 1 else []
+        if part > 1 and not chunk:
+            break
+        name = title if part == 1 else f"{title} ({part})"
+        part_rows = itertools.chain(chunk, itertools.islice(rows, MAX_ROWS - len(chunk)))
+        counts[name] = write_sheet(book, name, columns, part_rows, tz)
+        if counts[name] < MAX_ROWS:
+            break
+    return counts
 
 
 def _typed_row(sheet, columns: Sequence[Column], row, zone: ZoneInfo) -> list:

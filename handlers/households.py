@@ -2,6 +2,7 @@
 
 from bot.app import Context
 from bot.store.households import households_of, pairings_of
+from bot.store.overdue import rule_of
 from bot.messages import Incoming, Outgoing
 from bot.vocabulary import CADRE_HOUSEHOLD, PAIRING_KINDS
 
@@ -11,8 +12,7 @@ async def my_households(msg: Incoming, ctx: Context) -> list[Outgoing]:
     households = households_of(ctx.db, ctx.cadre.id)
     if not households:
         return [Outgoing("您目前没有结对联系户。如有出入，请联系本单位管理员核对花名册。")]
-    interval = ctx.app.settings.reminders.visit_interval_days
-    since = ctx.app.campaign_start
+    rule = rule_of(ctx.app)
     lines = [f"您的联系户共 {len(households)} 户："]
     for n, h in enumerate(households, start=1):
         lines.append(f"{n}. {h.head_name} · {h.place}" + (f" · {h.members}人" if h.members else ""))
@@ -21,7 +21,7 @@ async def my_households(msg: Incoming, ctx: Context) -> list[Outgoing]:
         if h.notes:
             lines.append(f"   备注：{h.notes}")
         last = f"最近走访 {ctx.app.local(h.last_visit):%Y-%m-%d}，共 {h.visit_count} 次" if h.last_visit else "尚未走访"
-        warn = f"  ⚠ 已超过{interval}天未走访" if h.overdue(ctx.now, interval, since) else ""
+        warn = f"  ⚠ 已超过{rule.interval_days}天未走访" if h.overdue(rule, ctx.now) else ""
         lines.append(f"   {last}{warn}")
     lines.append("走访后直接发送照片即可上报。")
     return [Outgoing("\n".join(lines))]

@@ -103,5 +103,5 @@ def _since(ctx: Context, row: OverdueRow) -> str:
 async def export(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Sends the scope's report workbook as a file (written in a worker thread, so others are answered meanwhile)."""
     scope = admin_scope(ctx)
-    path = await asyncio.to_thread(export_report, ctx.app.settings, scope.root_unit, ctx.now, ctx.app.campaign_start)
+    path = await asyncio.to_thread(export_report, ctx.app, scope, scope_words(ctx, scope), ctx.now)
     return [Outgoing(f"{scope_words(ctx, scope)}走访进度报表（截至 {ctx.app.local_text(ctx.now)}），请查收附件。", file=path)]

@@ -8,23 +8,19 @@ from datetime import datetime, timedelta
 from bot.app import BotApp
 from bot.store.deliveries import Reminder, insert_personal, key_planned
 from bot.store.households import overdue_pairings
-from bot.store.progress import never_visited_is_overdue
+from bot.store.overdue import rule_of
 from schedules.plan_result import PlanReport
 from schedules.quiet_hours import QuietHours
 from schedules.texts import OverdueHousehold, visit_text
 from schedules.timekeeping import at_local, end_of_week, local_day, parse_hhmm, week_label
 
 def overdue_households(app: BotApp, now: datetime, unless_reminded: str = "") -> dict[str, list[OverdueHousehold]]:
-    """Per cadre, the paired households not visited within visit_interval_days of now.
-
-    A household never visited counts once the campaign has run for the interval, so nobody is nagged on day one.
+    """Per cadre, the paired households overdue at `now` by the one rule (bot/store/overdue.py): a household's clock
+    starts at its pairing or the campaign's start, so nobody is nagged on day one nor all on the same morning.
     Cadres who already have the reminder `unless_reminded` are left out.
     """
-    interval = app.settings.reminders.visit_interval_days
-    cutoff = now - timedelta(days=interval)
-    never_counts = never_visited_is_overdue(now, app.campaign_start, interval)
     overdue: dict[str, list[OverdueHousehold]] = defaultdict(list)
-    for p in overdue_pairings(app.db, cutoff, never_counts, unless_reminded):
+    for p in overdue_pairings(app.db, rule_of(app), now, unless_reminded):
         last_day = local_day(p.last_visit, app.tz) if p.last_visit else None
         overdue[p.cadre_id].append(OverdueHousehold(p.head_name, p.place, last_day))
     return dict(overdue)

@@ -16,6 +16,7 @@ from bot.store.bindings import UNBOUND_REASON, normalise_phone
 from bot.cli import cli
 from bot.messages import Contact, Incoming
 from bot.router import answer as dispatch
+from tests.conftest import local
 
 CHANNEL = "wechat"  # any channel but the console, whose chats the roster fixture binds
 
@@ -162,7 +163,12 @@ def config_file(roster, tmp_path):
     return path
 
 
+def unbind_all(app):
+    app.db.execute("DELETE FROM bindings")
+
+
 def test_invite_prints_one_code_per_cadre(roster, config_file):
+    unbind_all(roster)
     result = CliRunner().invoke(cli, ["invite", "C1", "C2", "--config", str(config_file),
                                       "--now", "2010-05-12T09:00"])
     assert result.exit_code == 0, result.output
@@ -174,6 +180,7 @@ def test_invite_prints_one_code_per_cadre(roster, config_file):
 
 
 def test_invite_writes_a_unit_workbook(roster, config_file, tmp_path):
+    unbind_all(roster)
     out = tmp_path / "codes" / "绑定码.xlsx"
     result = CliRunner().invoke(cli, ["invite", "--unit", "U0101", "--out", str(out), "--config", str(config_file)])
     assert result.exit_code == 0, result.output
@@ -193,6 +200,51 @@ def test_invite_writes_a_unit_workbook(roster, config_file, tmp_path):
 def test_invite_refuses_what_it_cannot_do(roster, config_file, args, message):
     result = CliRunner().invoke(cli, ["invite", *args, "--config", str(config_file)])
     assert result.exit_code != 0 and message in result.output
+    assert roster.db.execute("SELECT COUNT(*) FROM binding_codes").fetchone()[0] == 0
+
+
+def test_invite_unit_means_the_unit_and_every_unit_below(roster, config_file):
+    unbind_all(roster)
+    result = CliRunner().invoke(cli, ["invite", "--unit", "U01", "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    assert sorted(line.split("\t")[0] for line in result.output.splitlines() if "\t" in line) == ["C1", "C2", "C3"]
+    assert "--unit" in CliRunner().invoke(cli, ["invite", "--help"]).output
+    assert "下属单位" in CliRunner().invoke(cli, ["invite", "--help"]).output
+
+
+def test_invite_skips_bound_cadres_by_name_unless_rebind(roster, config_file):
+    roster.db.execute("DELETE FROM bindings WHERE cadre_id = 'C2'")
+    result = CliRunner().invoke(cli, ["invite", "C1", "C2", "--config", str(config_file)])
+    assert result.exit_code == 0, result.output
+    assert [r[0] for r in roster.db.execute("SELECT cadre_id FROM binding_codes")] == ["C2"]
+    assert "已绑定" in result.output and "测试干部甲（C1）" in result.output and "测试干部乙（C2）" not in result.output
+    again = CliRunner().invoke(cli, ["invite", "C1", "--rebind", "--config", str(config_file)])
+    assert again.exit_code == 0 and "已绑定" not in again.output
+    assert sorted(r[0] for r in roster.db.execute("SELECT cadre_id FROM binding_codes")) == ["C1", "C2"]
+
+
+async def test_a_new_code_revokes_the_cadres_unused_earlier_codes(roster, config_file):
+    unbind_all(roster)
+    first = CliRunner().invoke(cli, ["invite", "C1", "C2", "--config", str(config_file), "--now", "2010-05-12T09:00"])
+    old = {line.split("\t")[0]: line.split("\t")[2] for line in first.output.splitlines() if "\t" in line}
+    second = CliRunner().invoke(cli, ["invite", "C1", "--config", str(config_file), "--now", "2010-05-12T09:05"])
+    roster.clock.set(local("2010-05-12T09:10"))
+    new = next(line.split("\t")[2] for line in second.output.splitlines() if "\t" in line)
+    assert "过期" in await say(roster, "u1", f"绑定 {old['C1']}")
+    assert binding(roster, "u1") is None
+    await say(roster, "u1", f"绑定 {new}")
+    assert binding(roster, "u1")[0] == "C1"
+    await say(roster, "u2", f"绑定 {old['C2']}")  # another cadre's code is untouched
+    assert binding(roster, "u2")[0] == "C2"
+
+
+def test_invite_refuses_to_overwrite_a_file(roster, config_file, tmp_path):
+    unbind_all(roster)
+    out = tmp_path / "绑定码.xlsx"
+    out.write_bytes(b"the clerk's earlier workbook")
+    result = CliRunner().invoke(cli, ["invite", "C1", "--out", str(out), "--config", str(config_file)])
+    assert result.exit_code != 0 and "已经存在" in result.output
+    assert out.read_bytes() == b"the clerk's earlier workbook"
     assert roster.db.execute("SELECT COUNT(*) FROM binding_codes").fetchone()[0] == 0
 
 

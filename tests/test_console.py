@@ -1,6 +1,7 @@
 """The console channel through the real CLI: a piped chat, one-shot ask, photos from a path, and clear errors."""
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -128,3 +129,33 @@ def test_bad_config_is_refused(tmp_path):
     bad.write_text("[nope]\n", encoding="utf-8")
     result = run("ask", "hi", "--config", str(bad))
     assert result.exit_code == 1 and "配置项未知：nope" in result.output
+
+
+def test_chat_as_a_cadre_leaves_no_binding_for_reports_or_reminders(config, tmp_path):
+    from bot.store.progress import cadre_progress
+
+    result = run("chat", "--as", "C1", "--config", str(config), "--now", "2010-05-12T09:00", input="我的联系户\n")
+    assert "您的联系户共 3 户" in result.output  # acted as C1 ...
+    asked = run("ask", "我的联系户", "--as", "C2", "--config", str(config), "--now", "2010-05-12T09:00")
+    assert "示例户四" in asked.output
+    db = open_db(tmp_path / "bot.db")
+    assert db.execute("SELECT COUNT(*) FROM bindings").fetchone()[0] == 0  # ... without binding anyone
+    progress = cadre_progress(db, None, datetime(2010, 7, 1, tzinfo=timezone.utc), 30)
+    assert {r.cadre_id: r.bound for r in progress} == {"C1": False, "C2": False}
+    db.close()
+    preview = run("reminders", "preview", "--config", str(config), "--now", "2010-07-05T09:00")
+    unbound = next(line for line in preview.output.splitlines() if line.startswith("未绑定"))
+    assert "没有要发送的提醒" in preview.output and "测试干部甲（C1）" in unbound and "测试干部乙（C2）" in unbound
+
+
+def test_an_old_rehearsal_binding_is_dropped_by_the_migration(tmp_path):
+    from bot.migrations import _v63_no_rehearsal_bindings
+
+    db = open_db(tmp_path / "bot.db")
+    insert_roster(db)
+    db.execute("INSERT INTO bindings (channel, chat_id, user_id, cadre_id, bound_at) VALUES "
+               "('console', 'C1', 'C1', 'C1', '2010-05-01T00:00:00+00:00'), "
+               "('telegram', '7001', '7001', 'C2', '2010-05-01T00:00:00+00:00')")
+    _v63_no_rehearsal_bindings(db)
+    assert [tuple(r) for r in db.execute("SELECT channel, cadre_id FROM bindings")] == [("telegram", "C2")]
+    db.close()

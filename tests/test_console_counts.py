@@ -61,3 +61,27 @@ def test_figures_count_cadres_households_coverage_and_those_behind(db):
     # on 4-20 nobody is late yet (the campaign is 19 days old) and H4's visit of 4-10 is recent
     early = Clockwork(datetime(2010, 4, 20, 2, tzinfo=timezone.utc), 30, date(2010, 4, 1))
     assert subtree_figures(db, ["U00"], early)["U00"].astuple() == (3, 5, 2, 0, 0)
+
+
+def test_migration_73_counts_a_database_of_72_by_beijing_days(tmp_path, monkeypatch):
+    from bot import migrations
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] <= 72])
+    old = open_db(tmp_path / "old.db")
+    insert_two_counties(old)
+    fresh_counts(old)
+    visit(old, "C2", "H4", "2010-05-20T17:00:00+00:00")  # 05-21 01:00 in Beijing
+    assert old.execute("SELECT oldest_visited FROM cadre_clocks WHERE cadre_id = 'C2'").fetchone()[0] == "2010-05-20"
+    old.close()
+    monkeypatch.undo()
+
+    upgraded = open_db(tmp_path / "old.db")
+    assert upgraded.execute("SELECT oldest_visited FROM cadre_clocks WHERE cadre_id = 'C2'").fetchone()[0] \
+        == "2010-05-21"
+    # cutoff 05-21 on 06-20: C2's only household (H4) is covered and C2 is not behind (by the UTC day C2 was);
+    # C1's three never-visited households are overdue
+    assert subtree_figures(upgraded, ["U0101"], CLOCK)["U0101"].astuple() == (2, 4, 1, 3, 1)
+    counted = kept(upgraded)
+    rebuild_console_counts(upgraded)
+    assert kept(upgraded) == counted
+    upgraded.close()

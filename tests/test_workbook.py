@@ -113,5 +113,16 @@ def test_coverage_sheet_has_a_native_bar_chart_over_its_rows(tmp_path):
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
         xml = z.read(charts[0]).decode()
-    assert "<barChart>" in xml and '<barDir val="bar" />' in xml
+    xml = xml.replace(" />", "/>")  # the same XML whether openpyxl writes it with lxml or without
+    assert "<barChart>" in xml and '<barDir val="bar"/>' in xml
     assert "<f>'覆盖率'!$D$2:$D$4</f>" in xml and "<f>'覆盖率'!$A$2:$A$4</f>" in xml  # values, then unit names
+
+
+def test_a_calendar_day_stays_that_day_and_a_moment_turns_local():
+    from zoneinfo import ZoneInfo
+
+    from bot.workbook import local_naive
+
+    zone = ZoneInfo("Asia/Shanghai")
+    assert local_naive("2010-05-01", zone) == date(2010, 5, 1)  # not 2010-05-01 08:00
+    assert local_naive("2010-05-01T16:30:00+00:00", zone) == datetime(2010, 5, 2, 0, 30)

@@ -20,6 +20,7 @@ from bot.store.cadres import cadre_by_id
 
 CHANNEL = "console"
 VISITOR_CHAT = "visitor"
+REHEARSAL_PREFIX = "rehearsal:"  # the chat of `chat --as`: never a binding's chat id
 CONSOLE_HELP = (
     "控制台命令：/photo 图片路径 [说明]  发送照片；/location 纬度 经度  发送位置；"
     "/contact 手机号  分享手机号；回复数字选择列出的选项；Ctrl-D 结束。"
@@ -55,11 +56,25 @@ class ConsoleSender:
 
 
 def bind_console(app: BotApp, cadre_id: str) -> str:
-    """Binds the console chat to the cadre (the terminal is trusted); returns the chat id."""
-    if cadre_by_id(app.db, cadre_id) is None:
-        raise ConsoleError(f"找不到干部编号“{cadre_id}”。请先用 campaign-bot import 导入花名册，或检查编号。")
+    """Binds the console chat to the cadre as a real binding (reminders print on the console; tests, the demo);
+    returns the chat id. Rehearsals use act_as instead."""
+    _known_cadre(app, cadre_id)
     bind_chat(app.db, CHANNEL, cadre_id, cadre_id, cadre_id, app.clock.now())
     return cadre_id
+
+
+def act_as(app: BotApp, cadre_id: str) -> str:
+    """Lets a console chat speak for the cadre in this process only (`chat --as`, `ask --as`): no binding is stored,
+    so the rehearsal is not counted as bound in reports and plans no reminders; returns the chat id."""
+    _known_cadre(app, cadre_id)
+    chat_id = f"{REHEARSAL_PREFIX}{cadre_id}"
+    app.acting_as[(CHANNEL, chat_id)] = cadre_id
+    return chat_id
+
+
+def _known_cadre(app: BotApp, cadre_id: str) -> None:
+    if cadre_by_id(app.db, cadre_id) is None:
+        raise ConsoleError(f"找不到干部编号“{cadre_id}”。请先用 campaign-bot import 导入花名册，或检查编号。")
 
 
 def parse_line(line: str, chat_id: str, app: BotApp) -> Incoming:

@@ -92,7 +92,7 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份对话；不给则是未绑定的访客。")
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份试用（不会留下绑定，不计入报表和提醒）；不给则是未绑定的访客。")
 @with_config
 @now_option
 def chat(cadre_id, settings, clock):
@@ -102,10 +102,10 @@ def chat(cadre_id, settings, clock):
     例：campaign-bot chat --as G001 --now 2010-05-12T09:00
         echo 我的联系户 | campaign-bot chat --as G001
     """
-    from bot.channels.console import CONSOLE_HELP, VISITOR_CHAT, bind_console, run_chat
+    from bot.channels.console import CONSOLE_HELP, VISITOR_CHAT, act_as, run_chat
 
     app = open_app(settings, clock)
-    chat_id = bind_console(app, cadre_id) if cadre_id else VISITOR_CHAT
+    chat_id = act_as(app, cadre_id) if cadre_id else VISITOR_CHAT
     interactive = sys.stdin.isatty()
     if interactive:
         click.echo(CONSOLE_HELP)
@@ -115,7 +115,7 @@ def chat(cadre_id, settings, clock):
 
 @cli.command()
 @click.argument("text", required=False)
-@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问。")
+@click.option("--as", "cadre_id", default=None, metavar="干部编号", help="以这名干部的身份提问（不会留下绑定）。")
 @click.option("--batch", "batch_file", type=click.File("r", encoding="utf-8"), default=None,
               help="逐行回答文件中的问题，每行输出一个 JSON 对象。")
 @with_config
@@ -144,7 +144,8 @@ def ask(text, cadre_id, batch_file, settings, clock):
 @click.option("--prune-pairings", is_flag=True,
               help="纠正结对时用：本文件列出的联系方在数据库里、但“结对”表已没有的结对，一并删除。")
 @with_config
-def import_(path, dry_run, prune_pairings, settings):
+@now_option
+def import_(path, dry_run, prune_pairings, settings, clock):
     """导入花名册：一个 .xlsx 工作簿，或一个装有 单位/干部/农户/结对 .csv 文件的文件夹。
 
     有任何一行出错就报告全部错误，什么都不导入。重复导入同一文件不改变任何数据。
@@ -154,15 +155,16 @@ def import_(path, dry_run, prune_pairings, settings):
     例：campaign-bot import 花名册.xlsx --dry-run
         campaign-bot import roster/ --config config.toml
         campaign-bot import 改正后的花名册.xlsx --prune-pairings
+        campaign-bot import 花名册.xlsx --now 2010-05-03T09:00   （演练：新结对从这一天算起）
     """
     from bot.roster import RosterError, import_roster, unfinished_notice
 
-    app = open_app(settings)
+    app = open_app(settings, clock)
     if not dry_run and (notice := unfinished_notice(app.db)):
         click.echo(notice, err=True)
     try:
         report = import_roster(app.db, Path(path), dry_run=dry_run, progress=_progress_printer(),
-                               prune_pairings=prune_pairings)
+                               prune_pairings=prune_pairings, now=app.clock.now())
     except RosterError as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -220,52 +222,63 @@ def demo(now_text, web, port, settings):
 
 @cli.command()
 @click.argument("cadre_ids", nargs=-1)
-@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="为这个单位的全部干部生成绑定码。")
-@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None, help="把绑定码写入 .xlsx 文件。")
+@click.option("--unit", "unit_id", default=None, metavar="单位编号",
+              help="为这个单位及其全部下属单位的干部生成绑定码（与 report --unit 的范围相同）。")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False), default=None,
+              help="把绑定码写入新的 .xlsx 文件（文件已存在则拒绝，不覆盖）。")
+@click.option("--rebind", is_flag=True, help="已绑定的干部也生成新绑定码（换手机、换账号时用）；不加则跳过并列出他们。")
 @with_config
 @now_option
-def invite(cadre_ids, unit_id, out_path, settings, clock):
+def invite(cadre_ids, unit_id, out_path, rebind, settings, clock):
     """生成一次性绑定码（默认 7 天有效）。干部发送“绑定 绑定码”即可绑定。
+
+    新绑定码生成后，这名干部此前未用的绑定码作废。已绑定的干部默认跳过并列出名字。
 
     \b
     例：campaign-bot invite G001 G002
         campaign-bot invite --unit U01 --out 绑定码.xlsx
+        campaign-bot invite G001 --rebind
     """
-    invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path)
+    invite_command(open_app(settings, clock), cadre_ids, unit_id, out_path, rebind)
 
 
-def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None) -> None:
+def invite_command(app, cadre_ids: tuple[str, ...], unit_id: str | None, out_path: str | None,
+                   rebind: bool = False) -> None:
     """Issues binding codes and prints them (or where they were written)."""
     from bot.invites import issue_invites
 
     with user_errors():
-        for line in issue_invites(app, cadre_ids, unit_id, out_path):
+        for line in issue_invites(app, cadre_ids, unit_id, out_path, rebind):
             click.echo(line)
 
 
 @cli.command()
 @click.option("--out", "out_path", type=click.Path(dir_okay=False), required=True, help="写出的 .xlsx 文件。")
-@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="只含这个单位及下属单位；不给则全州。")
+@click.option("--unit", "unit_id", default=None, metavar="单位编号", help="只含这个单位及其全部下属单位；不给则全州。")
+@click.option("--from", "from_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="期间的第一天（北京时间）：此前的走访、通知、提醒不列入。")
+@click.option("--to", "to_day", type=click.DateTime(["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="期间的最后一天（含这一天）。")
 @with_config
 @now_option
-def report(out_path, unit_id, settings, clock):
-    """导出走访进度报表（.xlsx）：干部走访进度、走访记录、未送达提醒、失效绑定。
+def report(out_path, unit_id, from_day, to_day, settings, clock):
+    """导出上报用的工作簿（.xlsx）：汇总（按单位树，含小计和覆盖率图）、逾期农户、走访记录（照片文件、疑点、审核）、
+    五类结对、单位任务、通知回执、未送达提醒、失效绑定。不含农户电话和备注。
+
+    --now 是截止时刻：此后发生的一律不计入。
 
     \b
     例：campaign-bot report --out 全州进度.xlsx
-        campaign-bot report --unit U01 --out 示例县进度.xlsx --config config.toml
+        campaign-bot report --unit U01 --out 示例县进度.xlsx --from 2010-05-01 --to 2010-05-31
+        campaign-bot report --out 五月底.xlsx --now 2010-05-31T23:59 --config config.toml
     """
-    from bot.progress_report import write_report
-    from bot.store.units import unit_by_id
+    from bot.scope_report import office_report
 
     if not out_path.lower().endswith(".xlsx"):
         raise click.ClickException(f"报表是 Excel 工作簿，--out 要以 .xlsx 结尾，例如 进度.xlsx（现在是 {out_path}）。")
     app = open_app(settings, clock)
-    if unit_id and unit_by_id(app.db, unit_id) is None:
-        raise click.ClickException(f"找不到单位编号“{unit_id}”。")
-    counts = write_report(app.db, Path(out_path), root_unit=unit_id, now=app.clock.now(),
-                          interval_days=settings.reminders.visit_interval_days, tz=app.tz,
-                          since=app.campaign_start)
+    counts = office_report(app, Path(out_path), unit_id, from_day.date() if from_day else None,
+                           to_day.date() if to_day else None)
     click.echo(f"已写出 {out_path}：" + "，".join(f"{name} {n} 行" for name, n in counts.items()))
 
 

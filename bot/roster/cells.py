@@ -16,7 +16,7 @@ MAX_CHARS: dict[str, int] = {
     "单位名称": 100, "对象名称": 100,
     "姓名": 50, "户主姓名": 50, "职务": 50, "县市": 50, "乡镇": 50, "村": 50,
     "单位类型": 20, "角色": 20, "结对类型": 20, "人口": 20, "手机号": 30, "联系电话": 30,
-    "备注": 500,
+    "备注": 500, "经度": 30, "纬度": 30, "结对日期": 30,
 }
 SHORTEST_LIMIT = min(MAX_CHARS.values())  # a row whose every cell is at most this long needs no closer look
 CELL_CEILING = 2000  # no column allows more: a longer cell is refused while the file is read, before it is held

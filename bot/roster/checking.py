@@ -3,12 +3,15 @@ numbers, duplicates, references (to the file or the database) and the unit tree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlite_utils
 
 from bot import vocabulary as v
+from bot.plausibility import valid_point
 from bot.roster.cells import SHORTEST_LIMIT, too_long
 from bot.roster.known import KnownRows
 from bot.roster.layout import CADRES, HOUSEHOLDS, PAIRINGS, UNITS, SheetLayout
@@ -26,6 +29,22 @@ SAME_ID = "（编号不分大小写和全角半角，看不见的字符不算）
 UNIT_KIND_BY_TEXT = {kind: kind for kind in v.UNIT_KINDS} | v.UNIT_KIND_ALIASES
 ROLE_BY_TEXT = {role: role for role in v.ROLES} | {"": v.CADRE}
 ONE_OF = "应为 {} 之一"
+# 2010-05-01, 2010/5/1, 2010.5.1, 2010年5月1日; an Excel date cell arrives as 2010-05-01
+_DAY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+def parse_day(text: str) -> str | None:
+    """A date as a clerk types it, as ISO text; None when it is not one."""
+    found = _DAY.fullmatch(text.strip())
+    try:
+        return date(*(int(part) for part in found.groups())).isoformat() if found else None
+    except ValueError:  # 2010-02-30
+        return None
+
+
+def unit_id_usable(uid: str) -> bool:
+    """A unit id that can sit in a materialised path ('/U00/U01/'): no '/', nothing invisible."""
+    return "/" not in uid and uid.isprintable()
 
 
 @dataclass
@@ -34,8 +53,10 @@ class CheckedRoster:
 
     units: list[tuple] = field(default_factory=list)  # (id, name, parent_id, kind), parents before children
     cadres: list[tuple] = field(default_factory=list)  # (id, name, phone, unit_id, title, role)
-    households: list[tuple] = field(default_factory=list)  # (id, head_name, county, township, village, members, phone, notes)
-    pairings: list[tuple] = field(default_factory=list)  # (pair_key, kind, cadre_id, unit_id, household_id, target_name, notes)
+    # (id, head_name, county, township, village, members, phone, notes, latitude, longitude)
+    households: list[tuple] = field(default_factory=list)
+    # (pair_key, kind, cadre_id, unit_id, household_id, target_name, notes, paired_on)
+    pairings: list[tuple] = field(default_factory=list)
     missing_pairings: list[str] = field(default_factory=list)  # stored pair_keys of a party the file lists, not in it
     counts: dict[str, TableCounts] = field(default_factory=dict)
     errors: list[RowIssue] = field(default_factory=list)
@@ -154,6 +175,9 @@ class _Checker:
             uid, name, parent, kind_text = cells
             if uid and not self._first_seen(self.file_units, uid, UNITS, number, "单位编号"):
                 continue
+            if not unit_id_usable(uid):
+                self._error(UNITS, number, "单位编号", f"“{uid}”含有“/”或看不见的字符，不能作单位编号。请改成字母和数字")
+                continue
             kind = UNIT_KIND_BY_TEXT.get(kind_text.replace("（", "(").replace("）", ")"))
             if kind is None:
                 self._error(UNITS, number, "单位类型", f"“{kind_text}”" + ONE_OF.format(" / ".join(v.UNIT_KINDS)))
@@ -247,7 +271,7 @@ class _Checker:
         layout, required = sheet.layout, self._required_positions(sheet.layout)
         stored = self.known.keys("households")
         for number, cells in rows:
-            hid, head, county, township, village, members_text, phone_text, notes = cells
+            hid, head, county, township, village, members_text, phone_text, notes, lon_text, lat_text = cells
             if hid and not self._first_seen(self.file_households, hid, HOUSEHOLDS, number, "户编号"):
                 continue
             bad = self._lacks_required(layout, number, cells, required)
@@ -255,9 +279,13 @@ class _Checker:
             bad |= bool(phone_text) and phone is None
             members = self._members(number, members_text)
             bad |= bool(members_text) and members is None
+            point = self._point(number, lon_text, lat_text)
+            bad |= bool(lon_text or lat_text) and point is None
             if bad:
                 continue
-            self.out.households.append((hid, head, county or None, township or None, village, members, phone, notes or None))
+            latitude, longitude = point or (None, None)
+            self.out.households.append((hid, head, county or None, township or None, village, members, phone,
+                                        notes or None, latitude, longitude))
             if hid not in stored:
                 self.out.counts[HOUSEHOLDS].added += 1
 
@@ -270,6 +298,29 @@ class _Checker:
         self._error(HOUSEHOLDS, number, "人口", f"“{text}”应为 1 到 {MAX_MEMBERS} 之间的整数")
         return None
 
+    def _point(self, number: int, lon_text: str, lat_text: str) -> tuple[float, float] | None:
+        """经度/纬度 (WGS-84 decimal degrees, both or neither) as (latitude, longitude)."""
+        if not (lon_text or lat_text):
+            return None
+        try:
+            lon, lat = float(lon_text), float(lat_text)
+        except ValueError:
+            lon = lat = float("nan")
+        if not valid_point(lat, lon):
+            self._error(HOUSEHOLDS, number, "经度" if lon_text else "纬度",
+                        f"经度“{lon_text}”、纬度“{lat_text}”应同时填写，为十进制度数（如 102.91、34.98）")
+            return None
+        return lat, lon
+
+    def _paired_on(self, number: int, text: str) -> str | None:
+        """结对日期 as an ISO date; None when empty or not a date (an error then)."""
+        if not text:
+            return None
+        day = parse_day(text)
+        if day is None:
+            self._error(PAIRINGS, number, "结对日期", f"“{text}”不是日期，应写成 2010-05-01 这样")
+        return day
+
     # ---- 结对 ----
 
     def _pairings(self, sheet: SheetRows, rows: Iterator[tuple[int, list[str]]]) -> None:
@@ -277,7 +328,7 @@ class _Checker:
         seen: dict[str, int] = {}
         stored = self.known.keys("pairings")
         for number, cells in rows:
-            kind, party, target_id, target_name, notes = cells
+            kind, party, target_id, target_name, notes, paired_text = cells
             if self._lacks_required(layout, number, cells, required):
                 continue
             if kind not in v.PAIRING_KINDS:
@@ -287,6 +338,8 @@ class _Checker:
             bad = not self._party_known(number, kind, party, by_unit)
             target = target_id if kind == v.CADRE_HOUSEHOLD else target_name
             bad |= not self._target_known(number, kind, target)
+            paired_on = self._paired_on(number, paired_text)
+            bad |= bool(paired_text) and paired_on is None
             if bad:
                 continue
             pair_key = f"{kind}|{party}|{target}"
@@ -295,7 +348,7 @@ class _Checker:
                 continue
             household = target if kind == v.CADRE_HOUSEHOLD else None
             self.out.pairings.append((pair_key, kind, None if by_unit else party, party if by_unit else None,
-                                      household, None if household else target, notes or None))
+                                      household, None if household else target, notes or None, paired_on))
             if pair_key not in stored:
                 self.out.counts[PAIRINGS].added += 1
         self._missing_pairings(seen)

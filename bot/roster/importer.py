@@ -6,6 +6,7 @@ import contextlib
 import logging
 import sqlite3
 import time
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,13 +30,15 @@ def import_roster(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     prune_pairings: bool = False,
+    now: datetime | None = None,
 ) -> ImportReport:
     """Imports the roster at path (an .xlsx or a folder of CSVs); raises RosterError, writing nothing, on any bad row.
 
     The file is read and checked whole before anything is written, outside any transaction; then it is written in
     short transactions (writing.ChunkedWriter) so the bot keeps writing meanwhile. An import cut off while writing
     stays marked unfinished in import_runs until the same file is imported again, which completes it.
-    With prune_pairings, a party's stored pairings that the file's 结对 no longer lists are deleted (a correction)."""
+    With prune_pairings, a party's stored pairings that the file's 结对 no longer lists are deleted (a correction).
+    `now` (default: the real time) is when new pairings were first imported: their overdue clock without 结对日期."""
     path = Path(path)
     if not path.exists():
         raise RosterError(f"找不到 {path}。请检查路径。")
@@ -47,7 +50,7 @@ def import_roster(
         report = ImportReport(source.label, dry_run, warnings=list(source.warnings))
         checked = _check(db, source, counter, report)  # reads only: the bot writes freely meanwhile
     if not dry_run:
-        _write(db, path, checked, counter, report, prune_pairings)
+        _write(db, path, checked, counter, report, prune_pairings, now or datetime.now(timezone.utc))
     _missing_pairings(checked, report, prune_pairings)
     if not dry_run and (notice := unfinished_notice(db)):
         report.warnings.append(notice)
@@ -58,7 +61,7 @@ def import_roster(
 
 
 def _write(db: sqlite_utils.Database, path: Path, checked: CheckedRoster, counter: Progress, report: ImportReport,
-           prune_pairings: bool) -> None:
+           prune_pairings: bool, now: datetime) -> None:
     """Writes the checked roster in chunks, recording the run; fills the report's write figures."""
     if (other := running_elsewhere(db)) is not None:
         raise RosterError(f"另一个导入正在写入数据库：{other.describe()}。请等它完成后再导入。")
@@ -69,7 +72,7 @@ def _write(db: sqlite_utils.Database, path: Path, checked: CheckedRoster, counte
     with _database_errors(path, lambda: writer), import_connection(db):
         writer = ChunkedWriter(db, begin_run(db, str(path.resolve()), total), counter)
         try:
-            write_roster(writer, checked, prune_pairings)
+            write_roster(writer, checked, now, prune_pairings)
         except BaseException as exc:
             writer.abort()
             with contextlib.suppress(sqlite3.Error):

@@ -6,11 +6,14 @@ import contextlib
 import itertools
 import logging
 import time
+from datetime import datetime
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import sqlite_utils
 
+from bot.clock import iso
+from bot.migrations import mark_progress_fresh, mark_progress_stale, progress_stale, rebuild_progress_counts
 from bot.roster.checking import CheckedRoster, Progress
 from bot.roster.layout import CADRES, HOUSEHOLDS, PAIRINGS, UNITS
 from bot.roster.runs import advance_run
@@ -28,24 +31,30 @@ IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import writes
 T = TypeVar("T")
 
 
-def _upsert_sql(table: str, columns: Sequence[str], key: str) -> str:
-    """INSERT … ON CONFLICT DO UPDATE, skipping the update when nothing differs (so an equal row is not counted)."""
-    rest = [c for c in columns if c != key]
+def _upsert_sql(table: str, columns: Sequence[str], key: str, keep_if_empty: Sequence[str] = (),
+                insert_only: Sequence[str] = ()) -> str:
+    """INSERT … ON CONFLICT DO UPDATE, skipping the update when nothing differs (so an equal row is not counted).
+
+    Columns in keep_if_empty keep their stored value when the file leaves them empty (optional columns a later
+    file may lack); columns in insert_only are written when the row is new and never changed after."""
+    rest = [c for c in columns if c != key and c not in insert_only]
+    new = [f"COALESCE(excluded.{c}, {table}.{c})" if c in keep_if_empty else f"excluded.{c}" for c in rest]
     return (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in rest)} "
-        f"WHERE ({', '.join(f'{table}.{c}' for c in rest)}) IS NOT ({', '.join(f'excluded.{c}' for c in rest)})"
+        f"ON CONFLICT ({key}) DO UPDATE SET {', '.join(f'{c} = {value}' for c, value in zip(rest, new))} "
+        f"WHERE ({', '.join(f'{table}.{c}' for c in rest)}) IS NOT ({', '.join(new)})"
     )
 
 
 UNITS_SQL = _upsert_sql("units", ("id", "name", "parent_id", "kind"), "id")
 CADRES_SQL = _upsert_sql("cadres", ("id", "name", "phone", "unit_id", "title", "role"), "id")
 HOUSEHOLDS_SQL = _upsert_sql(
-    "households", ("id", "head_name", "county", "township", "village", "members", "phone", "notes"), "id"
-)
+    "households", ("id", "head_name", "county", "township", "village", "members", "phone", "notes", "latitude",
+                   "longitude"), "id", keep_if_empty=("latitude", "longitude"))
+# first_imported_at: the import that first brought the pairing (its overdue clock, when 结对日期 is empty)
 PAIRINGS_SQL = _upsert_sql(
-    "pairings", ("pair_key", "kind", "cadre_id", "unit_id", "household_id", "target_id", "notes"), "pair_key"
-)
+    "pairings", ("pair_key", "kind", "cadre_id", "unit_id", "household_id", "target_id", "notes", "paired_on",
+                 "first_imported_at"), "pair_key", keep_if_empty=("paired_on",), insert_only=("first_imported_at",))
 
 
 class ChunkedWriter:
@@ -135,18 +144,26 @@ def import_connection(db: sqlite_utils.Database) -> Iterator[None]:
             conn.execute(f"PRAGMA {name} = {value}")
 
 
-def write_roster(writer: ChunkedWriter, roster: CheckedRoster, prune_pairings: bool = False) -> None:
+def write_roster(writer: ChunkedWriter, roster: CheckedRoster, now: datetime, prune_pairings: bool = False) -> None:
     """Writes every checked row through the writer, parents before children, and sets each sheet's count of updated
-    rows; with prune_pairings, deletes the stored pairings of the file's parties that the file no longer lists."""
+    rows; with prune_pairings, deletes the stored pairings of the file's parties that the file no longer lists.
+
+    The progress counts are marked stale first, so the count triggers skip the import's rows one by one, and are
+    recounted once in the import's last transaction (a reader meanwhile rebuilds them itself)."""
+    counted = not writer.run(lambda: progress_stale(writer.db))
+    writer.run(lambda: mark_progress_stale(writer.db))
     for sheet, sql, rows in ((UNITS, UNITS_SQL, roster.units), (CADRES, CADRES_SQL, roster.cadres),
                              (HOUSEHOLDS, HOUSEHOLDS_SQL, roster.households)):
         if sheet in roster.counts:
             _record(roster, sheet, writer.execute(sql, rows))
     if PAIRINGS in roster.counts:
         writer.run(lambda: _insert_targets(writer.db.conn, roster.pairings))
-        _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, _with_target_ids(writer.db.conn, roster.pairings)))
+        _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, _with_target_ids(writer.db.conn, roster.pairings,
+                                                                                 iso(now))))
     if prune_pairings and roster.missing_pairings:
         writer.execute("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
+    changed = any(c.added or c.updated or c.removed for c in roster.counts.values())
+    writer.run(lambda: rebuild_progress_counts(writer.db) if changed or not counted else mark_progress_fresh(writer.db))
     writer.finish()
 
 
@@ -161,7 +178,9 @@ def _insert_targets(conn, pairings: list[tuple]) -> None:
     conn.executemany("INSERT INTO targets (kind, name) VALUES (?, ?) ON CONFLICT (kind, name) DO NOTHING", sorted(wanted))
 
 
-def _with_target_ids(conn, pairings: list[tuple]) -> Iterator[tuple]:
-    """The pairings with each named target replaced by its id (stored by _insert_targets), lazily, batch by batch."""
+def _with_target_ids(conn, pairings: list[tuple], imported_at: str) -> Iterator[tuple]:
+    """The pairings with each named target replaced by its id (stored by _insert_targets) and the import's time,
+    lazily, batch by batch."""
     ids = {(kind, name): tid for tid, kind, name in conn.execute("SELECT id, kind, name FROM targets")}
-    return (row[:5] + (None if row[5] is None else ids[(row[1], row[5])], row[6]) for row in pairings)
+    return (row[:5] + (None if row[5] is None else ids[(row[1], row[5])], row[6], row[7], imported_at)
+            for row in pairings)

@@ -13,6 +13,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.errors import NotFound
+from bot.store.scopes import path_range
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def clean_code(text: str) -> str:
 
 
 def issue_codes(db: sqlite_utils.Database, cadre_ids: list[str], now: datetime, ttl_days: int) -> list[IssuedCode]:
-    """Issues one fresh code per cadre, all or none; unknown cadre ids raise NotFound."""
+    """Issues one fresh code per cadre, all or none, revoking each cadre's unused earlier codes (they expire now, so
+    only the newest code handed out works); unknown cadre ids raise NotFound."""
     names = dict(db.execute(
         f"SELECT id, name FROM cadres WHERE id IN ({','.join('?' * len(cadre_ids))})", list(cadre_ids)
     ).fetchall()) if cadre_ids else {}
@@ -66,6 +68,8 @@ def issue_codes(db: sqlite_utils.Database, cadre_ids: list[str], now: datetime, 
     issued = []
     with transaction(db):
         for cadre_id in dict.fromkeys(cadre_ids):
+            db.execute("UPDATE binding_codes SET expires_at = ? WHERE cadre_id = ? AND used_at IS NULL AND expires_at > ?",
+                       (now.isoformat(), cadre_id, now.isoformat()))
             code = _insert_unique_code(db, cadre_id, now, expires)
             issued.append(IssuedCode(cadre_id, names[cadre_id], code, expires))
     logger.info("issued %d binding codes", len(issued))
@@ -84,10 +88,25 @@ def _insert_unique_code(db: sqlite_utils.Database, cadre_id: str, now: datetime,
 
 
 def unit_cadre_ids(db: sqlite_utils.Database, unit_id: str) -> list[str]:
-    """The ids of every cadre of the unit, in id order; NotFound for an unknown unit."""
-    if db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
+    """The ids of every cadre of the unit and of every unit below it, by unit path then id; NotFound for an unknown
+    unit."""
+    row = db.execute("SELECT path FROM units WHERE id = ?", (unit_id,)).fetchone()
+    if row is None:
         raise NotFound(f"找不到单位编号：{unit_id}。")
-    return [r[0] for r in db.execute("SELECT id FROM cadres WHERE unit_id = ? ORDER BY id", (unit_id,)).fetchall()]
+    low, high = path_range(row[0])
+    return [r[0] for r in db.execute("SELECT c.id FROM units u JOIN cadres c ON c.unit_id = u.id "
+                                     "WHERE u.path >= ? AND u.path < ? ORDER BY u.path, c.id", (low, high))]
+
+
+def bound_cadre_ids(db: sqlite_utils.Database, cadre_ids: list[str]) -> set[str]:
+    """Those of the cadres who have an active binding on some chat."""
+    found: set[str] = set()
+    for start in range(0, len(cadre_ids), 500):
+        part = cadre_ids[start:start + 500]
+        found.update(r[0] for r in db.execute(
+            f"SELECT DISTINCT cadre_id FROM bindings WHERE active = 1 AND cadre_id IN ({','.join('?' * len(part))})",
+            part))
+    return found
 
 
 def redeem_code(db: sqlite_utils.Database, code: str, channel: str, chat_id: str, now: datetime) -> str | CodeProblem:

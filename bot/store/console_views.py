@@ -13,9 +13,10 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 from bot.db import transaction
-from bot.migrations import NO_DAY, rebuild_console_counts, rebuild_progress_counts
+from bot.migrations import rebuild_console_counts, rebuild_progress_counts
 from bot.store.deliveries import KIND_NAMES, STATUS_NAMES, STATUSES
-from bot.store.scopes import OVERDUE, OVERDUE_COUNTS, Scope, overdue_params, units_condition
+from bot.store.overdue import OVERDUE_SQL, OverdueRule
+from bot.store.scopes import OVERDUE, OVERDUE_COUNTS, Scope, units_condition
 from bot.store.scopes import _large  # the same choice of plan as the scope queries': walk by order, or sort the scope
 from bot.vocabulary import CADRE_HOUSEHOLD
 
@@ -24,15 +25,15 @@ MAX_WEEKS_CHARTED = 26
 
 @dataclass(frozen=True)
 class Clockwork:
-    """The moment a page is computed for and the overdue rule's parameters (bot/store/scopes.py)."""
+    """The moment a page is computed for and the one overdue rule's terms (bot/store/overdue.py)."""
 
     now: datetime
     interval_days: int
     campaign_start: date
 
     def params(self) -> dict:
-        """The SQL parameters of OVERDUE and OVERDUE_COUNTS (cutoff_day, campaign_old_enough)."""
-        return overdue_params(self.now, self.interval_days, self.campaign_start)
+        """The SQL parameters of the overdue rule at `now` (cutoff_day, start_day)."""
+        return OverdueRule(self.interval_days, self.campaign_start).params(self.now)
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,12 @@ def fresh_counts(db: sqlite_utils.Database) -> None:
                 rebuild_console_counts(db)
 
 
-# Visited within the interval: visited, and its last visit's day is not before the cutoff day.
-_COVERED = "visited AND clock_day >= :cutoff_day"
-_CADRE_BEHIND = ("oldest_visited < :cutoff_day OR "
-                 "(:campaign_old_enough AND oldest_unvisited <= :cutoff_day AND oldest_unvisited <> :no_day)")
+# Covered: visited (a counted visit) and not overdue by the one rule; a household is covered, overdue, or neither
+# (never visited and its clock not yet run out).
+_COVERED = f"visited AND NOT ({OVERDUE_COUNTS})"
+# Behind: the cadre's oldest clock day, visited or not, is overdue ('~', no day, never is).
+_CADRE_BEHIND = OVERDUE_SQL.format(clock_day="min(oldest_visited, oldest_unvisited)")
+_CLOCK_BEHIND = OVERDUE_SQL.format(clock_day="k.oldest")  # the same over cadre_clocks k
 _HOUSEHOLD_FIGURES = f"""
 SELECT unit_id, SUM(households), SUM(CASE WHEN {_COVERED} THEN households ELSE 0 END),
        SUM(CASE WHEN {OVERDUE_COUNTS} THEN households ELSE 0 END)
@@ -91,7 +94,7 @@ FROM cadre_counts WHERE unit_id IN (SELECT value FROM json_each(:units)) GROUP B
 def subtree_figures(db: sqlite_utils.Database, unit_ids: list[str], clock: Clockwork) -> dict[str, Figures]:
     """The figures of each unit's whole subtree (the unit and everything below it)."""
     fresh_counts(db)
-    params = {"units": json.dumps(unit_ids), "no_day": NO_DAY, **clock.params()}
+    params = {"units": json.dumps(unit_ids), **clock.params()}
     households = {r[0]: r[1:] for r in db.execute(_HOUSEHOLD_FIGURES, params)}
     cadres = {r[0]: r[1:] for r in db.execute(_CADRE_FIGURES, params)}
     result = {}
@@ -184,8 +187,9 @@ def breakdown(db: sqlite_utils.Database, root: Unit | None, clock: Clockwork, af
     return Breakdown(root, children, figures, own, total, grandchildren)
 
 
+_PAIRING_COVERED = f"(p.last_visit_at IS NOT NULL AND NOT ({OVERDUE}))"
 _OWN_FIGURES = f"""
-SELECT COUNT(DISTINCT p.cadre_id), COUNT(*), COALESCE(SUM(substr(p.last_visit_at, 1, 10) >= :cutoff_day), 0),
+SELECT COUNT(DISTINCT p.cadre_id), COUNT(*), COALESCE(SUM({_PAIRING_COVERED}), 0),
        COALESCE(SUM({OVERDUE}), 0), COUNT(DISTINCT CASE WHEN {OVERDUE} THEN p.cadre_id END)
 FROM cadres c CROSS JOIN pairings p ON p.cadre_id = c.id
 WHERE c.unit_id = :unit AND p.kind = :kind AND p.household_id IS NOT NULL
@@ -229,7 +233,7 @@ _PER_CADRE = f"""
 SELECT c.id, c.name, c.unit_id, u.name, COALESCE(c.title, ''), c.role,
        (SELECT COUNT(*) FROM pairings p WHERE p.cadre_id = c.id AND p.kind = :kind AND p.household_id IS NOT NULL),
        (SELECT COUNT(*) FROM pairings p WHERE p.cadre_id = c.id AND p.kind = :kind AND p.household_id IS NOT NULL
-                                        AND substr(p.last_visit_at, 1, 10) >= :cutoff_day),
+                                        AND {_PAIRING_COVERED}),
        (SELECT COUNT(*) FROM pairings p WHERE p.cadre_id = c.id AND p.kind = :kind AND p.household_id IS NOT NULL
                                         AND {OVERDUE}),
        (SELECT MAX(p.last_visit_at) FROM pairings p WHERE p.cadre_id = c.id AND p.kind = :kind),
@@ -264,8 +268,9 @@ def cadres_behind(db: sqlite_utils.Database, scope: Scope, clock: Clockwork, lim
     else:  # a small scope reads its own cadres and sorts them
         source = "units su CROSS JOIN cadres c ON c.unit_id = su.id CROSS JOIN cadre_clocks k ON k.cadre_id = c.id"
         where, params = units_condition(scope, "su")
-    return _cadre_rows(db, {**params, **clock.params(), "no_day": NO_DAY, "limit": limit},
-                       source=source, where=f"({_CADRE_BEHIND}) AND {where}", order="k.oldest, k.cadre_id")
+    # k.oldest < cutoff_day follows from the rule and lets the walk by idx_cadre_clocks_oldest stop where it ends
+    return _cadre_rows(db, {**params, **clock.params(), "limit": limit}, source=source,
+                       where=f"k.oldest < :cutoff_day AND {_CLOCK_BEHIND} AND {where}", order="k.oldest, k.cadre_id")
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,13 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import imagehash
 import sqlite_utils
 from PIL import Image, ImageOps
+
+from bot.store.scopes import Scope, session_in_scope
 
 NO_EXIF = "no_exif"
 TAKEN_LONG_BEFORE = "taken_long_before"
@@ -27,6 +30,7 @@ NEAR_DUPLICATE = "near_duplicate"
 FLAG_NAMES = {NO_EXIF: "无拍摄信息", TAKEN_LONG_BEFORE: "拍摄时间早", FAR_FROM_VILLAGE: "位置离村远",
               NEAR_DUPLICATE: "疑似重复照片"}
 
+BEIJING = ZoneInfo("Asia/Shanghai")
 BANDS = 4
 BAND_BITS = 16
 MAX_SEARCH_DISTANCE = 7  # what probing one-bit neighbours of four bands guarantees to find
@@ -157,17 +161,16 @@ def near_duplicates(db: sqlite_utils.Database, phash: int, max_distance: int = N
 
 
 def duplicate_flag(db: sqlite_utils.Database, sha256: str, phash: int, session_id: int | None) -> list[Flag]:
-    """A flag naming the nearest photo of another visit that looks the same (photos of this visit do not count)."""
+    """A flag pointing at the nearest photo of another visit that looks the same (photos of this visit do not
+    count). It holds ids only: who may read which household is decided when it is shown (describe_flags)."""
     same_visit = [row[0] for row in db.execute(
         "SELECT p.sha256 FROM photos p JOIN visits v ON v.id = p.visit_id WHERE v.session_id = ?", (session_id,))]
     for match in near_duplicates(db, phash, exclude=[sha256, *same_visit]):
-        row = db.execute("SELECT v.session_id, v.visited_at, h.head_name FROM photos p "
-                         "JOIN visits v ON v.id = p.visit_id JOIN households h ON h.id = v.household_id "
-                         "WHERE p.sha256 = ?", (match.sha256,)).fetchone()
+        row = db.execute("SELECT v.session_id FROM photos p JOIN visits v ON v.id = p.visit_id WHERE p.sha256 = ?",
+                         (match.sha256,)).fetchone()
         if row is None:  # a hash whose photo is no longer attached to a visit (withdrawn)
             continue
-        return [Flag(NEAR_DUPLICATE, match.distance, f"与 {row[1][:10]} 走访{row[2]}户的照片几乎相同",
-                     match.sha256, row[0])]
+        return [Flag(NEAR_DUPLICATE, match.distance, "", match.sha256, row[0])]
     return []
 
 
@@ -190,12 +193,12 @@ def village_point(db: sqlite_utils.Database, household_id: str) -> tuple[float, 
     return statistics.median(p[0] for p in points), statistics.median(p[1] for p in points)
 
 
-def photo_flags(db: sqlite_utils.Database, *, sha256: str, phash: int, taken_at: datetime | None,
+def photo_flags(db: sqlite_utils.Database, *, sha256: str, phash: int | None, taken_at: datetime | None,
                 gps: tuple[float, float] | None, received_at: datetime, household_id: str,
                 session_id: int | None = None) -> list[Flag]:
     """Every flag a new photo of a visit to household_id raises (call before its own GPS joins the village's)."""
     return [*exif_flags(taken_at, received_at), *distance_flag(gps, village_point(db, household_id)),
-            *duplicate_flag(db, sha256, phash, session_id)]
+            *(duplicate_flag(db, sha256, phash, session_id) if phash is not None else [])]
 
 
 def record_flags(db: sqlite_utils.Database, sha256: str, flags: list[Flag], now: datetime) -> None:
@@ -218,10 +221,42 @@ def flags_of_session(db: sqlite_utils.Database, session_id: int) -> list[Flag]:
 def assess_photo(db: sqlite_utils.Database, *, data: bytes, sha256: str, taken_at: datetime | None,
                  gps: tuple[float, float] | None, received_at: datetime, household_id: str,
                  session_id: int | None, now: datetime) -> list[Flag]:
-    """Hashes a stored visit photo, records its hash and flags, and returns the flags (CPU-bound: run in a thread)."""
-    phash = perceptual_hash(data)
+    """Hashes a stored visit photo and records its hash and flags (CPU and database in the caller's thread: the bot
+    hashes with asyncio.to_thread and calls assess_hashed_photo; this is for scripts and tests)."""
+    return assess_hashed_photo(db, sha256=sha256, phash=perceptual_hash(data), taken_at=taken_at, gps=gps,
+                               received_at=received_at, household_id=household_id, session_id=session_id, now=now)
+
+
+def assess_hashed_photo(db: sqlite_utils.Database, *, sha256: str, phash: int | None, taken_at: datetime | None,
+                        gps: tuple[float, float] | None, received_at: datetime, household_id: str,
+                        session_id: int | None, now: datetime) -> list[Flag]:
+    """Records a photo's hash (when it has one) and every flag it raises; returns the flags. Database only: call it on
+    the connection's thread, inside the visit's transaction."""
     flags = photo_flags(db, sha256=sha256, phash=phash, taken_at=taken_at, gps=gps, received_at=received_at,
                         household_id=household_id, session_id=session_id)
-    store_hash(db, sha256, phash)
+    if phash is not None:
+        store_hash(db, sha256, phash)
     record_flags(db, sha256, flags, now)
     return flags
+
+
+# ---- what a reviewer reads ----------------------------------------------------------------------------------------
+
+def describe_flags(db: sqlite_utils.Database, session_id: int, scope: Scope, tz: ZoneInfo = BEIJING) -> list[str]:
+    """One line per flag of a visit (session), in Chinese, for a reviewer with this scope:
+    a near-duplicate names the other visit's household and cadre only when that visit is in the scope."""
+    lines = []
+    for flag in flags_of_session(db, session_id):
+        if flag.flag != NEAR_DUPLICATE:
+            lines.append(f"{FLAG_NAMES[flag.flag]}：{flag.detail}" if flag.detail else FLAG_NAMES[flag.flag])
+            continue
+        other = db.execute("SELECT s.started_at, h.head_name, c.name FROM visit_sessions s "
+                           "JOIN households h ON h.id = s.household_id JOIN cadres c ON c.id = s.cadre_id "
+                           "WHERE s.id = ?", (flag.other_session_id,)).fetchone()
+        if other is None:
+            lines.append(f"{FLAG_NAMES[NEAR_DUPLICATE]}：与一张已撤销走访的照片几乎相同")
+            continue
+        day = datetime.fromisoformat(other[0]).astimezone(tz).date().isoformat()
+        whose = f"{other[2]}走访{other[1]}户" if session_in_scope(db, scope, flag.other_session_id) else "其他单位的一次走访"
+        lines.append(f"{FLAG_NAMES[NEAR_DUPLICATE]}：与 {day} {whose}的照片几乎相同")
+    return lines

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlite_utils
 
-from bot.clock import iso
-from bot.store.progress import never_visited_is_overdue
+from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 
@@ -24,15 +23,13 @@ class PairedHousehold:
     members: int | None
     phone: str | None
     notes: str | None
-    last_visit: datetime | None  # UTC
-    visit_count: int
+    last_visit: datetime | None  # UTC: the start of the latest visit that counts
+    visit_count: int  # visits as people mean them (sessions), 需补充 ones left out
+    clock_day: str = ""  # the Beijing day its overdue clock runs from (bot/store/overdue.py)
 
-    def overdue(self, now: datetime, interval_days: int, since: datetime | None = None) -> bool:
-        """True when not visited within interval_days of now; never visited counts once the interval has run
-        since `since` (the campaign's start), as the visit reminders count it."""
-        if self.last_visit is None:
-            return never_visited_is_overdue(now, since, interval_days)
-        return now - self.last_visit > timedelta(days=interval_days)
+    def overdue(self, rule: OverdueRule, now: datetime) -> bool:
+        """True when the one overdue rule says so at `now` (as the reminders, 进度 and the reports count)."""
+        return rule.is_overdue(self.clock_day, now)
 
     @property
     def place(self) -> str:
@@ -40,10 +37,11 @@ class PairedHousehold:
         return "".join(part for part in (self.county, self.township, self.village) if part)
 
 
-_HOUSEHOLDS_SQL = """
-SELECT h.id, h.head_name, h.county, h.township, h.village, h.members, h.phone, h.notes,
-       (SELECT MAX(v.visited_at) FROM visits v WHERE v.household_id = h.id AND v.cadre_id = p.cadre_id),
-       (SELECT COUNT(*) FROM visits v WHERE v.household_id = h.id AND v.cadre_id = p.cadre_id)
+_HOUSEHOLDS_SQL = f"""
+SELECT h.id, h.head_name, h.county, h.township, h.village, h.members, h.phone, h.notes, p.last_visit_at,
+       (SELECT COUNT(*) FROM visit_sessions s WHERE s.household_id = h.id AND s.cadre_id = p.cadre_id
+           AND s.review_state <> '需补充'),
+       {CLOCK_DAY_SQL.format(p="p")}
 FROM pairings p JOIN households h ON h.id = p.household_id
 WHERE p.cadre_id = ? AND p.kind = ?
 ORDER BY h.village, h.id
@@ -54,7 +52,8 @@ def households_of(db: sqlite_utils.Database, cadre_id: str) -> list[PairedHouseh
     """Every household paired with the cadre (干部联户), in village order."""
     rows = db.execute(_HOUSEHOLDS_SQL, (cadre_id, CADRE_HOUSEHOLD)).fetchall()
     return [
-        PairedHousehold(*row[:8], last_visit=datetime.fromisoformat(row[8]) if row[8] else None, visit_count=row[9])
+        PairedHousehold(*row[:8], last_visit=datetime.fromisoformat(row[8]) if row[8] else None, visit_count=row[9],
+                        clock_day=row[10])
         for row in rows
     ]
 
@@ -85,24 +84,21 @@ def pairings_of(db: sqlite_utils.Database, cadre_id: str, unit_id: str) -> list[
     return [Pairing(kind, target, notes, bool(by_unit)) for kind, target, notes, by_unit in rows]
 
 
-# A cadre's own visits count (as in households_of and bot/store/progress.py): another cadre's visit does not
-# discharge this one's pairing.
-_OVERDUE_SQL = """
-SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, MAX(v.visited_at)
+# A cadre's own visits count (pairings.last_visit_at, kept by triggers from the cadre's sessions): another cadre's
+# visit does not discharge this one's pairing.
+_OVERDUE_SQL = f"""
+SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, p.last_visit_at
 FROM pairings p
 JOIN households h ON h.id = p.household_id
-LEFT JOIN visits v ON v.household_id = p.household_id AND v.cadre_id = p.cadre_id
-WHERE p.kind = ? AND p.cadre_id IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = ? AND d.cadre_id = p.cadre_id)
-GROUP BY p.id
-HAVING (MAX(v.visited_at) IS NULL AND ?) OR MAX(v.visited_at) < ?
+WHERE p.kind = :kind AND p.cadre_id IS NOT NULL AND {OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))}
+  AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = :reminder AND d.cadre_id = p.cadre_id)
 ORDER BY p.cadre_id, h.village, h.id
 """
 
 
 @dataclass(frozen=True)
 class OverduePairing:
-    """A cadre's paired household not visited since the cutoff (last_visit None: never)."""
+    """A cadre's paired household overdue for a visit (last_visit None: never visited)."""
 
     cadre_id: str
     head_name: str
@@ -110,9 +106,9 @@ class OverduePairing:
     last_visit: datetime | None
 
 
-def overdue_pairings(db: sqlite_utils.Database, cutoff: datetime, never_visited_counts: bool,
+def overdue_pairings(db: sqlite_utils.Database, rule: OverdueRule, now: datetime,
                      unless_reminded: str = "") -> list[OverduePairing]:
-    """Every cadre's paired household last visited before cutoff (or never, when that counts), by cadre and village;
-    cadres who already have the reminder `unless_reminded` are left out."""
-    rows = db.execute(_OVERDUE_SQL, (CADRE_HOUSEHOLD, unless_reminded, never_visited_counts, iso(cutoff)))
+    """Every cadre's paired household overdue at `now` by the one rule, by cadre and village; cadres who already
+    have the reminder `unless_reminded` are left out."""
+    rows = db.execute(_OVERDUE_SQL, {"kind": CADRE_HOUSEHOLD, "reminder": unless_reminded, **rule.params(now)})
     return [OverduePairing(*row[:3], datetime.fromisoformat(row[3]) if row[3] else None) for row in rows]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime
 
 import sqlite_utils
 
 from bot.store.cadres import Cadre
+from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule, local_day
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 
@@ -17,19 +18,18 @@ def in_unit_subtree(unit_column: str) -> str:
             "SELECT u.id FROM units u JOIN subtree s ON u.parent_id = s.id) SELECT id FROM subtree)")
 
 
-_CADRES_SQL = """
+# Visits are sessions that count (pairings.last_visit_at, kept by triggers); overdue is the one rule.
+_CADRES_SQL = f"""
 SELECT c.id, c.name, u.name,
        COUNT(p.household_id),
-       SUM(CASE WHEN (lv.last IS NULL AND :never_counts) OR lv.last < :cutoff THEN 1 ELSE 0 END),
-       COUNT(lv.last),
-       MAX(lv.last),
+       SUM({OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))}),
+       COUNT(p.last_visit_at),
+       MAX(p.last_visit_at),
        EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
 FROM cadres c
 JOIN units u ON u.id = c.unit_id
 JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
-LEFT JOIN (SELECT cadre_id, household_id, MAX(visited_at) AS last FROM visits GROUP BY cadre_id, household_id) lv
-       ON lv.cadre_id = c.id AND lv.household_id = p.household_id
-WHERE {scope}
+WHERE {{scope}}
 GROUP BY c.id
 ORDER BY 5 DESC, u.id, c.id
 """
@@ -54,24 +54,17 @@ def admin_scope(cadre: Cadre) -> str | None:
     return None if cadre.is_office else cadre.unit_id
 
 
-def never_visited_is_overdue(now: datetime, since: datetime | None, interval_days: int) -> bool:
-    """Whether a household never visited counts as overdue: once interval_days have run since `since` (the
-    campaign's start), so nobody is behind on day one; always when since is None."""
-    return since is None or now - since >= timedelta(days=interval_days)
-
-
 def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: datetime,
                    interval_days: int, since: datetime | None = None) -> list[CadreProgress]:
     """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first.
 
-    A household never visited is overdue once interval_days have run since `since` (the campaign's start)."""
-    cutoff = (now - timedelta(days=interval_days)).isoformat()
-    never_counts = never_visited_is_overdue(now, since, interval_days)
+    Overdue is the one rule (bot/store/overdue.py), its clock never before `since` (the campaign's start)."""
+    rule = OverdueRule(interval_days, local_day(since) if since else date.min)
     if root_unit is None:
         sql, params = _CADRES_SQL.format(scope="1 = 1"), {}
     else:
         sql, params = _CADRES_SQL.format(scope=in_unit_subtree("c.unit_id")), {"root": root_unit}
-    rows = db.execute(sql, {**params, "cutoff": cutoff, "never_counts": never_counts, "kind": CADRE_HOUSEHOLD}).fetchall()
+    rows = db.execute(sql, {**params, **rule.params(now), "kind": CADRE_HOUSEHOLD}).fetchall()
     return [
         CadreProgress(cid, name, unit, total, overdue, visited, datetime.fromisoformat(last) if last else None,
                       bool(bound))

@@ -1,109 +1,233 @@
-"""The detail rows the progress report lists for a unit's subtree: visits, reminders that did not arrive, bindings
-gone inactive. root_unit None means every unit."""
+"""The rows of the workbook an office hands up, for one scope (bot/store/scopes.Scope), up to a cut-off moment and
+within a period: nothing after the cut-off is counted. Every query starts from the scope's range of unit paths.
+No household phone or note is ever selected here: the workbook goes to administrators."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 import sqlite_utils
 
-from bot.store.progress import in_unit_subtree
-
-_SUBTREE = in_unit_subtree("c.unit_id")
-
-_VISITS_SQL = """
-SELECT v.visited_at, c.id, c.name, u.name, h.id, h.head_name, h.village,
-       (SELECT COUNT(*) FROM photos p WHERE p.visit_id = v.id), v.latitude, v.longitude, v.note
-FROM visits v JOIN cadres c ON c.id = v.cadre_id JOIN units u ON u.id = c.unit_id
-JOIN households h ON h.id = v.household_id
-{scope}
-ORDER BY v.visited_at
-"""
-
-_UNDELIVERED_SQL = """
-SELECT d.due_at, c.id, c.name, d.kind, d.channel, d.status, d.last_error
-FROM deliveries d JOIN cadres c ON c.id = d.cadre_id
-WHERE d.status IN ('failed', 'undeliverable', 'expired') {scope}
-ORDER BY d.due_at
-"""
-
-_INACTIVE_SQL = """
-SELECT b.channel, c.id, c.name, b.inactive_reason, b.last_seen_at
-FROM bindings b JOIN cadres c ON c.id = b.cadre_id
-WHERE b.active = 0 {scope}
-ORDER BY c.id
-"""
+from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule
+from bot.store.reviews import VisitHeading
+from bot.store.scopes import NEEDS_MORE, Scope, units_condition
+from bot.vocabulary import CADRE_HOUSEHOLD
 
 
 @dataclass(frozen=True)
-class VisitRecord:
-    """One recorded visit, with who made it and where."""
+class Period:
+    """The moments a report covers: [start, end), either open; end is never after the report's cut-off."""
 
-    visited_at: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def params(self, cut_off: datetime) -> dict:
+        """:from and :to (UTC ISO text) for the queries: the period clipped to the cut-off."""
+        end = cut_off if self.end is None else min(self.end, cut_off)
+        return {"from": _utc(self.start) if self.start else "", "to": _utc(end)}
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+# The last counted visit of a pairing by the cut-off (sessions not 需补充 that started by then), one index lookup.
+_LAST_BY_CUT_OFF = ("(SELECT max(s.started_at) FROM visit_sessions s WHERE s.household_id = p.household_id "
+                    f"AND s.cadre_id = p.cadre_id AND s.started_at <= :to AND s.review_state <> '{NEEDS_MORE}')")
+# The one overdue rule (bot/store/overdue.py) over that last visit instead of pairings.last_visit_at (today's)
+_CLOCK_BY_CUT_OFF = CLOCK_DAY_SQL.format(p="p").replace("p.last_visit_at", "last")
+_PAIRED_BY_CUT_OFF = "(p.first_imported_at IS NULL OR p.first_imported_at <= :to)"
+
+
+def _params(scope: Scope, cut_off: datetime, period: Period, **more) -> tuple[str, dict]:
+    where, params = units_condition(scope)
+    return where, {**params, **period.params(cut_off), **more}
+
+
+# ---- 汇总: figures per unit ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit of the scope with its own figures (not its subtree's)."""
+
+    unit_id: str
+    name: str
+    parent_id: str | None
+    path: str
+    cadres: int = 0
+    households: int = 0
+    visited: int = 0
+    overdue: int = 0
+    visits: int = 0  # sessions in the period
+    passed: int = 0  # of those, 合格
+    needing_more: int = 0  # of those, 需补充
+
+
+def unit_rows(db: sqlite_utils.Database, scope: Scope, rule: OverdueRule, cut_off: datetime,
+              period: Period) -> list[UnitRow]:
+    """Every unit of the scope with its own cadres, paired households (visited, overdue at the cut-off) and the
+    visits of the period by review state, in path order."""
+    where, params = _params(scope, cut_off, period, kind=CADRE_HOUSEHOLD, **rule.params(cut_off))
+    figures: dict[str, list[int]] = {}
+
+    def add(sql: str, offset: int) -> None:
+        for unit_id, *values in db.execute(sql.format(where=where), params):
+            figures.setdefault(unit_id, [0] * 7)[offset:offset + len(values)] = values
+
+    add("SELECT u.id, COUNT(*) FROM units u CROSS JOIN cadres c ON c.unit_id = u.id WHERE {where} GROUP BY u.id", 0)
+    add(f"""SELECT unit_id, COUNT(*), COUNT(last), SUM({OVERDUE_SQL.format(clock_day=_CLOCK_BY_CUT_OFF)}) FROM (
+              SELECT u.id AS unit_id, p.paired_on, p.first_imported_at, {_LAST_BY_CUT_OFF} AS last
+              FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+              CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+              WHERE {{where}} AND {_PAIRED_BY_CUT_OFF}) p
+            GROUP BY unit_id""", 1)
+    add(f"""SELECT u.id, COUNT(*), SUM(s.review_state = '合格'), SUM(s.review_state = '{NEEDS_MORE}')
+            FROM units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN visit_sessions s ON s.cadre_id = c.id
+            WHERE {{where}} AND s.started_at >= :from AND s.started_at <= :to GROUP BY u.id""", 4)
+    rows = db.execute(f"SELECT u.id, u.name, u.parent_id, u.path FROM units u WHERE {where} ORDER BY u.path", params)
+    return [UnitRow(uid, name, parent, path, *figures.get(uid, [0] * 7)) for uid, name, parent, path in rows]
+
+
+# ---- overdue households -----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueLine:
+    """A household overdue at the cut-off, with its cadre (no phone, no notes)."""
+
+    unit_name: str
     cadre_id: str
     cadre_name: str
-    unit_name: str
     household_id: str
     head_name: str
     village: str
-    photos: int
-    latitude: float | None
-    longitude: float | None
-    note: str | None
+    last_visit: str | None  # UTC
+    clock_day: str  # Beijing day its clock runs from ('' : the campaign's start)
 
+
+def overdue_lines(db: sqlite_utils.Database, scope: Scope, rule: OverdueRule, cut_off: datetime) -> Iterator[OverdueLine]:
+    """The scope's households overdue at the cut-off, unit by unit, the longest overdue first within a cadre."""
+    where, params = _params(scope, cut_off, Period(), kind=CADRE_HOUSEHOLD, **rule.params(cut_off))
+    sql = f"""SELECT unit_name, cadre_id, cadre_name, household_id, head_name, village, last, {_CLOCK_BY_CUT_OFF}
+        FROM (SELECT u.path, u.name AS unit_name, c.id AS cadre_id, c.name AS cadre_name, h.id AS household_id,
+                     h.head_name, h.village, p.paired_on, p.first_imported_at, {_LAST_BY_CUT_OFF} AS last
+              FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
+              CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
+              JOIN households h ON h.id = p.household_id
+              WHERE {where} AND {_PAIRED_BY_CUT_OFF}) p
+        WHERE {OVERDUE_SQL.format(clock_day=_CLOCK_BY_CUT_OFF)}
+        ORDER BY path, cadre_id, {_CLOCK_BY_CUT_OFF}, household_id"""
+    for row in db.execute(sql, params):
+        yield OverdueLine(*row)
+
+
+# ---- visits (sessions) with photos, flags and review -------------------------------------------------------------
 
 @dataclass(frozen=True)
-class UndeliveredReminder:
-    """A reminder that failed, could not be delivered, or expired unsent."""
+class VisitLine(VisitHeading):
+    """A visit (session) of the period: who, where, its photos' files, its evidence flags and review."""
 
-    due_at: datetime
-    cadre_id: str
-    cadre_name: str
-    kind: str
-    channel: str | None
-    status: str
-    last_error: str | None
+    photo_files: str  # the stored files (relative to the photos folder), '；'-separated
+    flags: list[tuple[str, float | None, int | None]]  # (flag, value, other visit when that visit is in the scope)
+    review_state: str
+    review_comment: str | None
+    note: str | None  # the cadre's captions, '；'-separated
 
 
-@dataclass(frozen=True)
-class InactiveBinding:
-    """A chat binding that no longer works, and why."""
-
-    channel: str
-    cadre_id: str
-    cadre_name: str
-    reason: str | None
-    last_seen_at: datetime | None
-
-
-def _where(root_unit: str | None, keyword: str) -> tuple[str, dict]:
-    return ("", {}) if root_unit is None else (f"{keyword} {_SUBTREE}", {"root": root_unit})
-
-
-def _moment(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
-def visit_count(db: sqlite_utils.Database, root_unit: str | None) -> int:
-    """How many visits the subtree's cadres recorded."""
-    where, params = _where(root_unit, "WHERE")
-    return db.execute(f"SELECT COUNT(*) FROM visits v JOIN cadres c ON c.id = v.cadre_id {where}", params).fetchone()[0]
+def visit_lines(db: sqlite_utils.Database, scope: Scope, cut_off: datetime, period: Period) -> Iterator[VisitLine]:
+    """The scope's visits that started in the period (by the cut-off), oldest first."""
+    where, params = _params(scope, cut_off, period)
+    other_where = where.replace("u.path", "ou.path")
+    sql = f"""SELECT s.id, s.started_at, c.id, c.name, u.name, h.id, h.head_name, h.village,
+           (SELECT group_concat(ph.path, '；') FROM visits v JOIN photos ph ON ph.visit_id = v.id
+             WHERE v.session_id = s.id),
+           (SELECT json_group_array(json_array(f.flag, f.value,
+                     CASE WHEN (SELECT 1 FROM visit_sessions os JOIN cadres oc ON oc.id = os.cadre_id
+                                 JOIN units ou ON ou.id = oc.unit_id
+                                 WHERE os.id = f.other_session_id AND {other_where}) THEN f.other_session_id END))
+              FROM visits v JOIN photos ph ON ph.visit_id = v.id JOIN photo_flags f ON f.sha256 = ph.sha256
+             WHERE v.session_id = s.id),
+           s.review_state, s.review_comment,
+           (SELECT group_concat(v.note, '；') FROM visits v WHERE v.session_id = s.id)
+        FROM units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN visit_sessions s ON s.cadre_id = c.id
+        JOIN households h ON h.id = s.household_id
+        WHERE {where} AND s.started_at >= :from AND s.started_at <= :to
+        ORDER BY s.started_at, s.id"""
+    for row in db.execute(sql, params):
+        yield VisitLine(*row[:9], [tuple(f) for f in json.loads(row[9])], *row[10:])
 
 
-def visit_records(db: sqlite_utils.Database, root_unit: str | None) -> list[VisitRecord]:
-    """Every visit of the subtree's cadres, oldest first."""
-    where, params = _where(root_unit, "WHERE")
-    return [VisitRecord(_moment(r[0]), *r[1:]) for r in db.execute(_VISITS_SQL.format(scope=where), params)]
+# ---- pairings of all five kinds ------------------------------------------------------------------------------------
+
+def pairing_lines(db: sqlite_utils.Database, scope: Scope, cut_off: datetime) -> Iterator[tuple]:
+    """(kind, party id, party name, unit name, target, pairing notes, paired on) for every pairing whose party (a cadre,
+    or a unit for 机关联村 and 党建带团建) is in the scope, by kind and unit."""
+    where, params = _params(scope, cut_off, Period())
+    target = "COALESCE(h.head_name || '户（' || h.village || '）', t.name)"
+    sql = f"""SELECT * FROM (
+          SELECT p.kind, c.id, c.name, u.name, {target}, p.notes, p.paired_on, u.path
+          FROM units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN pairings p ON p.cadre_id = c.id
+          LEFT JOIN households h ON h.id = p.household_id LEFT JOIN targets t ON t.id = p.target_id
+          WHERE {where} AND {_PAIRED_BY_CUT_OFF}
+          UNION ALL
+          SELECT p.kind, u.id, u.name, u.name, {target}, p.notes, p.paired_on, u.path
+          FROM units u CROSS JOIN pairings p ON p.unit_id = u.id
+          LEFT JOIN households h ON h.id = p.household_id LEFT JOIN targets t ON t.id = p.target_id
+          WHERE {where} AND {_PAIRED_BY_CUT_OFF})
+        ORDER BY 1, 8, 2"""
+    for row in db.execute(sql, params):
+        yield row[:7]
 
 
-def undelivered_reminders(db: sqlite_utils.Database, root_unit: str | None) -> list[UndeliveredReminder]:
-    """The reminders to the subtree's cadres that did not arrive, by due time."""
-    where, params = _where(root_unit, "AND")
-    return [UndeliveredReminder(_moment(r[0]), *r[1:]) for r in db.execute(_UNDELIVERED_SQL.format(scope=where), params)]
+# ---- unit tasks, notices, reminders, bindings ---------------------------------------------------------------------
+
+def task_lines(db: sqlite_utils.Database, scope: Scope, cut_off: datetime, deadline_id: str,
+               unit_kinds: tuple[str, ...]) -> Iterator[tuple]:
+    """(unit id, unit name, reported at, reported by, evidence kind, evidence file name, evidence path) for the scope's
+    units of the kinds a deadline binds; a report after the cut-off is not counted."""
+    where, params = _params(scope, cut_off, Period(), deadline=deadline_id, kinds=json.dumps(list(unit_kinds)))
+    yield from db.execute(f"""SELECT u.id, u.name, t.reported_at, r.name, t.evidence_kind, t.evidence_name,
+               t.evidence_path
+        FROM units u LEFT JOIN unit_task_completions t
+               ON t.unit_id = u.id AND t.deadline_id = :deadline AND t.reported_at <= :to
+        LEFT JOIN cadres r ON r.id = t.reported_by
+        WHERE {where} AND u.kind IN (SELECT value FROM json_each(:kinds))
+        ORDER BY u.path""", params)
 
 
-def inactive_bindings(db: sqlite_utils.Database, root_unit: str | None) -> list[InactiveBinding]:
-    """The subtree's bindings gone inactive, by cadre."""
-    where, params = _where(root_unit, "AND")
-    return [InactiveBinding(*r[:4], _moment(r[4])) for r in db.execute(_INACTIVE_SQL.format(scope=where), params)]
+def notice_lines(db: sqlite_utils.Database, scope: Scope, cut_off: datetime, period: Period) -> Iterator[tuple]:
+    """(sent at, sender, text, recipients, delivered, read, unread, undeliverable, reasons) per notice of the period
+    with recipients in the scope, counted over those recipients only."""
+    where, params = _params(scope, cut_off, period)
+    yield from db.execute(f"""SELECT n.created_at, sc.name, n.text, COUNT(*),
+               SUM(r.status IN ('delivered', 'read')), SUM(r.status = 'read'), SUM(r.status = 'delivered'),
+               SUM(r.status = 'undeliverable'),
+               (SELECT group_concat(reason || ' ' || k, '；') FROM (
+                   SELECT COALESCE(r2.reason, '未知') AS reason, COUNT(*) AS k FROM notice_receipts r2
+                   JOIN cadres c2 ON c2.id = r2.cadre_id JOIN units u ON u.id = c2.unit_id
+                   WHERE r2.notice_id = n.id AND r2.status = 'undeliverable' AND {where} GROUP BY 1))
+        FROM notices n JOIN cadres sc ON sc.id = n.sender_id
+        JOIN notice_receipts r ON r.notice_id = n.id JOIN cadres c ON c.id = r.cadre_id JOIN units u ON u.id = c.unit_id
+        WHERE {where} AND n.created_at >= :from AND n.created_at <= :to
+        GROUP BY n.id ORDER BY n.created_at""", params)
+
+
+def undelivered_lines(db: sqlite_utils.Database, scope: Scope, cut_off: datetime, period: Period) -> Iterator[tuple]:
+    """(due at, cadre id, cadre name, kind, channel, status, reason) of the reminders to the scope's cadres, due in
+    the period, that failed, could not be delivered or expired."""
+    where, params = _params(scope, cut_off, period)
+    yield from db.execute(f"""SELECT d.due_at, c.id, c.name, d.kind, d.channel, d.status, d.last_error
+        FROM units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN deliveries d ON d.cadre_id = c.id
+        WHERE {where} AND d.status IN ('failed', 'undeliverable', 'expired')
+          AND d.due_at >= :from AND d.due_at <= :to
+        ORDER BY d.due_at, c.id""", params)
+
+
+def inactive_binding_lines(db: sqlite_utils.Database, scope: Scope) -> Iterator[tuple]:
+    """(channel, cadre id, cadre name, unit name, reason, last seen) of the scope's bindings gone inactive."""
+    where, params = units_condition(scope)
+    yield from db.execute(f"""SELECT b.channel, c.id, c.name, u.name, b.inactive_reason, b.last_seen_at
+        FROM units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN bindings b ON b.cadre_id = c.id
+        WHERE {where} AND b.active = 0 ORDER BY u.path, c.id""", params)

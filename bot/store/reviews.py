@@ -49,17 +49,23 @@ class FlagInfo:
 
 
 @dataclass(frozen=True)
-class ReviewRow:
-    """A visit (session) in the review grid."""
+class VisitHeading:
+    """Which visit (session) a row is about: when, by whom, to which household (no phone, no notes)."""
 
     session_id: int
-    started_at: str  # UTC; with session_id, the keyset cursor
+    started_at: str  # UTC
     cadre_id: str
     cadre_name: str
     unit_name: str
     household_id: str
     head_name: str
     village: str
+
+
+@dataclass(frozen=True)
+class ReviewRow(VisitHeading):
+    """A visit (session) in the review grid; started_at with session_id is the keyset cursor."""
+
     review_state: str
     review_comment: str | None
     reviewed_at: str | None

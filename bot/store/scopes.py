@@ -16,6 +16,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.migrations import CLOCK_DAY, rebuild_progress_counts
+from bot.store.overdue import OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
 
 NEEDS_MORE = "需补充"
@@ -44,6 +45,15 @@ def scope_of(db: sqlite_utils.Database, cadre_id: str) -> Scope | None:
         return None
     role, unit_id, path = row
     return Scope(cadre_id, role, None, None) if role == OFFICE_ADMIN else Scope(cadre_id, role, unit_id, path)
+
+
+def unit_scope(db: sqlite_utils.Database, unit_id: str | None, viewer_id: str = "") -> Scope | None:
+    """The scope of a unit and everything below it (the whole tree when unit_id is None), as `report --unit` means
+    it; None for an unknown unit."""
+    if unit_id is None:
+        return Scope(viewer_id, OFFICE_ADMIN, None, None)
+    row = db.execute("SELECT path FROM units WHERE id = ?", (unit_id,)).fetchone()
+    return Scope(viewer_id, UNIT_ADMIN, unit_id, row[0]) if row else None
 
 
 def path_range(path: str) -> tuple[str, str]:
@@ -243,7 +253,7 @@ def visits_in_scope(db: sqlite_utils.Database, scope: Scope, since: datetime, *,
     where, params = units_condition(scope)
     sql = _VISITS_BY_TIME if _large(db, scope) else _VISITS_BY_SCOPE
     rows = db.execute(sql.format(where=where), {
-        **params, "since": since.isoformat(), "state": state, "limit": limit,
+        **params, "since": since.astimezone(timezone.utc).isoformat(), "state": state, "limit": limit,
         "before": after.session_id if after else None, "before_at": after.started_at if after else None})
     return [VisitRow(*row) for row in rows]
 
@@ -271,18 +281,13 @@ class UnitProgress:
 
 
 def overdue_params(now: datetime, interval_days: int, campaign_start: date) -> dict:
-    """The parameters of OVERDUE: the cutoff day (UTC, as clock days are) and whether the campaign has run so long."""
-    cutoff_day = (now - timedelta(days=interval_days)).astimezone(timezone.utc).date().isoformat()
-    return {"cutoff_day": cutoff_day, "campaign_old_enough": campaign_start.isoformat() <= cutoff_day}
+    """The parameters of OVERDUE and OVERDUE_COUNTS (bot/store/overdue.py's one rule)."""
+    return OverdueRule(interval_days, campaign_start).params(now)
 
 
-# Overdue, by days: visited, when the last counted visit's day is before the cutoff day; never visited, once its
-# clock has run the interval: the clock starts at 结对日期, else the day an import first brought it, and never
-# before the campaign ('' for pairings from before those dates). The same rule over progress_counts and pairings.
-OVERDUE_COUNTS = """CASE WHEN visited THEN clock_day < :cutoff_day
-                         ELSE :campaign_old_enough AND clock_day <= :cutoff_day END"""
-OVERDUE = ("CASE WHEN p.last_visit_at IS NOT NULL THEN substr(p.last_visit_at, 1, 10) < :cutoff_day "
-           f"ELSE :campaign_old_enough AND {CLOCK_DAY.format(p='p')} <= :cutoff_day END")
+# The one overdue rule (bot/store/overdue.py) over progress_counts and over pairings.
+OVERDUE_COUNTS = OVERDUE_SQL.format(clock_day="clock_day")
+OVERDUE = OVERDUE_SQL.format(clock_day=CLOCK_DAY.format(p="p"))
 
 _PROGRESS_SQL = f"""
 SELECT unit_id, SUM(households), SUM(CASE WHEN visited THEN households ELSE 0 END),
@@ -312,10 +317,12 @@ def progress_by_unit(db: sqlite_utils.Database, scope: Scope, now: datetime, int
 
 
 def _fresh_counts(db: sqlite_utils.Database) -> None:
-    """Rebuilds progress_counts when units moved since it was last counted."""
+    """Rebuilds progress_counts when they are stale (an import or a move of units did not finish counting); the
+    import and the migrations rebuild them themselves, so this is the rare case of one cut off."""
     if db.execute("SELECT stale FROM progress_state").fetchone()[0]:
         with transaction(db):
-            rebuild_progress_counts(db)
+            if db.execute("SELECT stale FROM progress_state").fetchone()[0]:  # another writer may have just rebuilt
+                rebuild_progress_counts(db)
 
 
 def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> str | None:
@@ -346,33 +353,37 @@ class OverdueRow:
     cadre_name: str
     unit_name: str
     last_visit: str | None  # UTC; None: never visited
+    clock_day: str = ""  # the Beijing day its overdue clock runs from ('': the campaign's start)
 
 
-# Two plans for one question. A large scope (the office, a county) walks the pairings by clock, oldest first, and
-# stops at the page: most rows it meets are in scope. A small scope (a branch) reads its own pairings and sorts them.
+# Two plans for one question. A large scope (the office, a county) walks the pairings by clock day, oldest first,
+# and stops at the page: most rows it meets are in scope. A small scope (a branch) reads its own pairings and sorts
+# them. Either way the worst come first: the earliest clock day, visited or not.
+_CLOCK = CLOCK_DAY.format(p="p")
+_OVERDUE_COLUMNS = f"h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at, {_CLOCK}"
 _OVERDUE_BY_CLOCK = f"""
-SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
-FROM pairings p INDEXED BY idx_pairings_kind_clock
+SELECT {_OVERDUE_COLUMNS}
+FROM pairings p INDEXED BY idx_pairings_kind_clock_day
 CROSS JOIN cadres c ON c.id = p.cadre_id CROSS JOIN units u ON u.id = c.unit_id
 CROSS JOIN households h ON h.id = p.household_id
-WHERE p.kind = :kind AND {{where}} AND {OVERDUE}
-ORDER BY p.last_visit_at, p.id
+WHERE p.kind = :kind AND {_CLOCK} < :cutoff_day AND {{where}} AND {OVERDUE}
+ORDER BY {_CLOCK}, p.id
 LIMIT :limit OFFSET :offset
 """
 _OVERDUE_BY_SCOPE = f"""
-SELECT h.id, h.head_name, h.village, c.id, c.name, u.name, p.last_visit_at
+SELECT {_OVERDUE_COLUMNS}
 FROM units u CROSS JOIN cadres c ON c.unit_id = u.id
 CROSS JOIN pairings p ON p.cadre_id = c.id AND p.kind = :kind
 JOIN households h ON h.id = p.household_id
 WHERE {{where}} AND {OVERDUE}
-ORDER BY p.last_visit_at, p.id
+ORDER BY {_CLOCK}, p.id
 LIMIT :limit OFFSET :offset
 """
 
 
 def overdue_households(db: sqlite_utils.Database, scope: Scope, now: datetime, interval_days: int,
                        campaign_start: date, limit: int = 20, offset: int = 0) -> list[OverdueRow]:
-    """A page of the scope's overdue households, never visited first, then the longest since a visit."""
+    """A page of the scope's overdue households, the earliest clock day (last visit, or pairing) first."""
     where, params = units_condition(scope)
     sql = _OVERDUE_BY_CLOCK if _large(db, scope) else _OVERDUE_BY_SCOPE
     rows = db.execute(sql.format(where=where), {

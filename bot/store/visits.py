@@ -9,6 +9,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.photos import CheckedPhoto
+from bot.store.evidence import assess_hashed_photo
 
 # A photo taken more than this long before it was sent is not taken as the time of the visit.
 EXIF_TRUST_WINDOW = timedelta(days=7)
@@ -30,12 +31,14 @@ class PendingPhoto:
     gps_lat: float | None
     gps_lon: float | None
     source_id: str
+    phash: int | None = None  # perceptual hash, computed off the event loop when the photo arrived
 
     @classmethod
-    def of(cls, photo: CheckedPhoto, path: str, source_id: str) -> PendingPhoto:
+    def of(cls, photo: CheckedPhoto, path: str, source_id: str, phash: int | None = None) -> PendingPhoto:
         """The record of a checked photo stored at path."""
         return cls(photo.sha256, path, len(photo.data), photo.format, photo.width, photo.height,
-                   photo.exif_time.isoformat() if photo.exif_time else None, photo.gps_lat, photo.gps_lon, source_id)
+                   photo.exif_time.isoformat() if photo.exif_time else None, photo.gps_lat, photo.gps_lon, source_id,
+                   phash)
 
     def to_json(self) -> dict:
         """A plain dict for the conversation state."""
@@ -90,16 +93,25 @@ def record_visit(db: sqlite_utils.Database, *, cadre_id: str, household_id: str,
 
 
 def add_photos(db: sqlite_utils.Database, visit_id: int, photos: list[PendingPhoto], received_at: datetime) -> int:
-    """Attaches photos to a visit, skipping any already stored; returns how many were added."""
+    """Attaches photos to a visit, skipping any already stored, and records each one's evidence flags in the same
+    transaction (never a refusal); returns how many were added."""
     added = 0
-    for p in photos:
-        cursor = db.execute(
-            "INSERT OR IGNORE INTO photos (sha256, visit_id, path, bytes, format, width, height, exif_time, "
-            "gps_lat, gps_lon, source_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (p.sha256, visit_id, p.path, p.bytes, p.format, p.width, p.height, p.exif_time, p.gps_lat, p.gps_lon,
-             p.source_id, received_at.isoformat()),
-        )
-        added += cursor.rowcount
+    with transaction(db):
+        household_id, session_id, *place = db.execute(
+            "SELECT household_id, session_id, latitude, longitude FROM visits WHERE id = ?", (visit_id,)).fetchone()
+        for p in photos:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO photos (sha256, visit_id, path, bytes, format, width, height, exif_time, "
+                "gps_lat, gps_lon, source_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (p.sha256, visit_id, p.path, p.bytes, p.format, p.width, p.height, p.exif_time, p.gps_lat, p.gps_lon,
+                 p.source_id, received_at.isoformat()),
+            )
+            added += cursor.rowcount
+            if cursor.rowcount:
+                gps = (p.gps_lat, p.gps_lon) if p.gps_lat is not None else tuple(place) if place[0] is not None else None
+                assess_hashed_photo(db, sha256=p.sha256, phash=p.phash, received_at=received_at, now=received_at,
+                                    taken_at=datetime.fromisoformat(p.exif_time) if p.exif_time else None, gps=gps,
+                                    household_id=household_id, session_id=session_id)
     return added
 
 
@@ -147,7 +159,7 @@ def set_location(db: sqlite_utils.Database, visit_id: int, latitude: float, long
 
 @dataclass(frozen=True)
 class VisitLine:
-    """One of the cadre's visits as the list of their visits shows it."""
+    """One of the cadre's visits (a session: photos of one household within two hours) as their list shows it."""
 
     visited_at: datetime
     head_name: str
@@ -155,18 +167,23 @@ class VisitLine:
     note: str | None
     photos: int
     located: bool
+    review_state: str = "待审核"  # 待审核 / 合格 / 需补充
+    review_comment: str | None = None
 
 
 def recent_visits(db: sqlite_utils.Database, cadre_id: str, limit: int = 10) -> list[VisitLine]:
-    """The cadre's latest visits, newest first."""
+    """The cadre's latest visits (sessions), newest first, with their review state."""
     rows = db.execute(
-        "SELECT v.visited_at, h.head_name, h.village, v.note, "
-        "(SELECT COUNT(*) FROM photos p WHERE p.visit_id = v.id), v.latitude IS NOT NULL "
-        "FROM visits v JOIN households h ON h.id = v.household_id WHERE v.cadre_id = ? "
-        "ORDER BY v.visited_at DESC, v.id DESC LIMIT ?",
+        "SELECT s.started_at, h.head_name, h.village, "
+        "(SELECT group_concat(v.note, '；') FROM visits v WHERE v.session_id = s.id), "
+        "(SELECT COUNT(*) FROM visits v JOIN photos p ON p.visit_id = v.id WHERE v.session_id = s.id), "
+        "EXISTS (SELECT 1 FROM visits v WHERE v.session_id = s.id AND v.latitude IS NOT NULL), "
+        "s.review_state, s.review_comment "
+        "FROM visit_sessions s JOIN households h ON h.id = s.household_id WHERE s.cadre_id = ? "
+        "ORDER BY s.started_at DESC, s.id DESC LIMIT ?",
         (cadre_id, limit),
     ).fetchall()
-    return [VisitLine(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+    return [VisitLine(datetime.fromisoformat(r[0]), r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7]) for r in rows]
 
 
 def withdraw_visit(db: sqlite_utils.Database, visit_id: int) -> int:

@@ -44,7 +44,7 @@ async def demo_site(tmp_path):
     settings = Settings(database=DatabaseSettings(path=str(tmp_path / "demo.db")),
                         photos=PhotoSettings(dir=str(tmp_path / "photos")), reminders=ReminderSettings(enabled=False))
     app = BotApp.create(settings, FixedClock(parse_moment(DEMO_MOMENT)))
-    import_roster(app.db, DEMO_DIR)
+    import_roster(app.db, DEMO_DIR, now=app.campaign_start)  # as the demo loads it: pairings date from the start
     add_demo_visits(app)
     add_demo_supervision(app)
     plan(app, app.clock.now())
@@ -144,8 +144,8 @@ async def test_office_works_through_the_console(demo_site, browser, tmp_path):
     download = await download_info.value
     assert download.suggested_filename.endswith(".xlsx") and "全州" in download.suggested_filename
     book = load_workbook(io.BytesIO(Path(await download.path()).read_bytes()))  # the saved name has no suffix
-    assert book.sheetnames[:2] == ["汇总", "干部走访进度"]
-    assert "G009" in [row[0] for row in book["干部走访进度"].iter_rows(values_only=True)]
+    assert book.sheetnames[:3] == ["说明", "汇总", "覆盖率"]  # the scope workbook of `campaign-bot report`
+    assert ("干部联户", "G009") in [row[:2] for row in book["结对"].iter_rows(values_only=True)]  # just imported
 
     await page.locator("nav").get_by_role("link", name="操作记录").click()
     actions = await page.locator("table tbody tr td:nth-child(3)").all_inner_texts()

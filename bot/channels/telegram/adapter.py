@@ -296,7 +296,7 @@ class TelegramChannel:
         if not data:
             return Incoming(**base, refused_media=MediaRefusal.NOT_RECEIVED)
         photo = IncomingPhoto(data=data, source_id=media.file_unique_id or media.file_id, filename=filename,
-                              sent_as_file=as_file)
+                              sent_as_file=as_file, compressed=not as_file)
         return Incoming(**base, photos=(photo,))
 
     async def _with_document(self, base: dict, document, name: str) -> Incoming:

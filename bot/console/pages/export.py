@@ -12,7 +12,9 @@ from starlette.responses import FileResponse, Response
 from bot.console import audit
 from bot.console.pages.roster import XLSX_TYPE
 from bot.console.serving import PageRequest
-from bot.progress_report import write_report
+from bot.scope_report import write_scope_report
+from bot.store.overdue import rule_of
+from bot.store.report_rows import Period
 
 
 def export_page(req: PageRequest) -> Response:
@@ -25,9 +27,8 @@ def export_download(req: PageRequest) -> Response:
     folder = Path(tempfile.mkdtemp(prefix="console-export-"))
     name = f"{scope_name(req)}走访进度{req.app.local(req.now):%Y%m%d}.xlsx"
     path = folder / "report.xlsx"
-    write_report(req.db, path, root_unit=req.admin.scope_root, now=req.now,
-                 interval_days=req.app.settings.reminders.visit_interval_days, tz=req.app.tz,
-                 since=req.app.campaign_start)
+    write_scope_report(req.db, path, req.admin.scope, req.now, Period(), rule=rule_of(req.app),
+                       campaign=req.app.campaign, label=scope_name(req), tz=req.app.tz)
     audit.record_action(req.db, req.admin, audit.REPORT_EXPORT, scope_name(req), req.now)
     return FileResponse(path, filename=name, media_type=XLSX_TYPE,
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))

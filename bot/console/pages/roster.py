@@ -54,7 +54,7 @@ def roster_check(req: PageRequest) -> Response:
     with path.open("wb") as out:
         shutil.copyfileobj(upload.file, out)
     try:
-        report = import_roster(req.db, path, dry_run=True)
+        report = import_roster(req.db, path, dry_run=True, now=req.now)
     except RosterError as exc:
         shutil.rmtree(path.parent, ignore_errors=True)
         return _render(req, 422, stage="errors", filename=path.name, error=str(exc), issues=exc.errors)
@@ -71,7 +71,7 @@ def roster_import(req: PageRequest) -> Response:
                       "roster import of an unknown, used or replaced upload")
     path = Path(row[0])
     try:
-        report = import_roster(req.db, path, dry_run=False)
+        report = import_roster(req.db, path, dry_run=False, now=req.now)  # new pairings date from now (the clock)
     except RosterError as exc:  # the database changed since the check
         return _render(req, 422, stage="errors", filename=row[1], error=str(exc), issues=exc.errors)
     with transaction(req.db):
