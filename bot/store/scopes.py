@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 from bot.db import transaction
-from bot.migrations import CLOCK_DAY, rebuild_progress_counts
+from bot.migrations import CLOCK_DAY, has_clock_day_index, rebuild_progress_counts
 from bot.store.overdue import OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
 
@@ -385,7 +385,8 @@ def overdue_households(db: sqlite_utils.Database, scope: Scope, now: datetime, i
                        campaign_start: date, limit: int = 20, offset: int = 0) -> list[OverdueRow]:
     """A page of the scope's overdue households, the earliest clock day (last visit, or pairing) first."""
     where, params = units_condition(scope)
-    sql = _OVERDUE_BY_CLOCK if _large(db, scope) else _OVERDUE_BY_SCOPE
+    # while a large import writes, the index by clock day is not there: the scope's own pairings are read instead
+    sql = _OVERDUE_BY_CLOCK if _large(db, scope) and has_clock_day_index(db) else _OVERDUE_BY_SCOPE
     rows = db.execute(sql.format(where=where), {
         **params, **overdue_params(now, interval_days, campaign_start), "kind": CADRE_HOUSEHOLD,
         "limit": limit, "offset": offset})
