@@ -183,6 +183,10 @@ def counts(db):
                              "WHERE households <> 0"))
 
 
+def totals(db):
+    return sorted(db.execute("SELECT unit_id, visited, households FROM progress_totals WHERE households <> 0"))
+
+
 def test_progress_counts_kept_by_triggers_equal_a_recount(db):
     from bot.migrations import rebuild_progress_counts
 
@@ -194,9 +198,11 @@ def test_progress_counts_kept_by_triggers_equal_a_recount(db):
     db.execute("INSERT INTO households (id, head_name, village) VALUES ('HN', '新户', '新村')")
     db.execute("INSERT INTO pairings (pair_key, kind, cadre_id, household_id, paired_on) "
                "VALUES ('n', '干部联户', 'B1', 'HN', '2010-06-01')")
-    kept = counts(db)
+    kept, kept_totals = counts(db), totals(db)
     rebuild_progress_counts(db)
     assert counts(db) == kept
+    assert totals(db) == kept_totals and kept_totals == sorted(db.execute(
+        "SELECT unit_id, visited, SUM(households) FROM progress_counts GROUP BY 1, 2 HAVING SUM(households) <> 0"))
     # HB1's only visit needs more: unvisited and overdue; HX1 came with its cadre, visited; HN paired recently
     assert progress(db, "AB") == {"UB1": (3, 1, 1)}
 

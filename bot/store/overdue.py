@@ -22,6 +22,9 @@ CLOCK_DAY_SQL = CLOCK_DAY
 
 # The rule over a clock day column (text 'YYYY-MM-DD' or ''), with the parameters of OverdueRule.params.
 OVERDUE_SQL = "max({clock_day}, :start_day) < :cutoff_day"
+# The same rule as a bound: a clock day is not overdue exactly when it is >= this ('' when nothing is overdue yet, the
+# campaign not having run the interval), so the days not overdue are one index range.
+NOT_OVERDUE_FROM_SQL = "(CASE WHEN :start_day >= :cutoff_day THEN '' ELSE :cutoff_day END)"
 
 
 def local_day(moment: datetime | str) -> date:
