@@ -527,15 +527,54 @@ _PROGRESS_COUNTS = (
 
 
 def rebuild_progress_counts(db: sqlite_utils.Database) -> None:
-    """Recounts progress_counts from the pairings (after units moved); call inside a transaction."""
+    """Recounts progress_counts (and progress_totals) from the pairings (after units moved); call inside a
+    transaction."""
+    db.conn.execute("UPDATE progress_state SET stale = 1 WHERE stale = 0")  # the totals' triggers skip the recount
     db.conn.execute("DELETE FROM progress_counts")
+    # counted by the cadres' own unit first, then each unit's counts added to its ancestors: the ancestors are
+    # listed once per (unit, visited, day) rather than once per pairing
     db.conn.execute(f"""INSERT INTO progress_counts (unit_id, visited, clock_day, households)
-        SELECT j.value, p.last_visit_at IS NOT NULL, {CLOCK_DAY.format(p='p')}, COUNT(*)
-          FROM pairings p JOIN cadres c ON c.id = p.cadre_id JOIN units u ON u.id = c.unit_id,
-               {_ANCESTORS.format(path='u.path')} j
-         WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
+        SELECT j.value, own.visited, own.clock_day, SUM(own.households)
+          FROM (SELECT c.unit_id, p.last_visit_at IS NOT NULL AS visited, {CLOCK_DAY.format(p='p')} AS clock_day,
+                       COUNT(*) AS households
+                  FROM pairings p JOIN cadres c ON c.id = p.cadre_id
+                 WHERE p.kind = '干部联户' AND p.household_id IS NOT NULL
+                 GROUP BY 1, 2, 3) own
+          JOIN units u ON u.id = own.unit_id, {_ANCESTORS.format(path='u.path')} j
          GROUP BY 1, 2, 3""")
+    if _has_table(db, "progress_totals"):  # from migration 65 on
+        db.conn.execute("DELETE FROM progress_totals")
+        db.conn.execute(_TOTALS_FROM_COUNTS)
     db.conn.execute("UPDATE progress_state SET stale = 0")
+
+
+def _has_table(db: sqlite_utils.Database, name: str) -> bool:
+    return db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
+        is not None
+
+
+# "谁没走访" walks the pairings by clock day (bot/store/scopes.py). Kept row by row it costs a large import more than
+# its rows' own writing; built once over a million pairings it takes about a second, so a large import drops it while
+# it writes and makes it again in its last transaction (readers meanwhile take the plan that needs no index).
+CLOCK_DAY_INDEX_NAME = "idx_pairings_kind_clock_day"
+CLOCK_DAY_INDEX = (f"CREATE INDEX IF NOT EXISTS {CLOCK_DAY_INDEX_NAME} "
+                   f"ON pairings (kind, ({CLOCK_DAY.replace('{p}.', '')}))")
+
+
+def drop_clock_day_index(db: sqlite_utils.Database) -> None:
+    """Drops the pairings' clock-day index for a large import (ensure_clock_day_index makes it again)."""
+    db.conn.execute(f"DROP INDEX IF EXISTS {CLOCK_DAY_INDEX_NAME}")
+
+
+def ensure_clock_day_index(db: sqlite_utils.Database) -> None:
+    """Makes the pairings' clock-day index if it is missing (after a large import, or one cut off)."""
+    db.conn.execute(CLOCK_DAY_INDEX)
+
+
+def has_clock_day_index(db: sqlite_utils.Database) -> bool:
+    """Whether the pairings' clock-day index is there (not while a large import writes)."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?",
+                      (CLOCK_DAY_INDEX_NAME,)).fetchone() is not None
 
 
 def mark_progress_stale(db: sqlite_utils.Database) -> None:
@@ -607,7 +646,42 @@ def _v64_local_clock_days(db: sqlite_utils.Database) -> None:
     # "谁没走访" for a large scope walks the pairings by clock day, oldest first, and stops at its page; the index by
     # last visit it walked before goes (one index less for an import to keep)
     db.conn.execute("DROP INDEX IF EXISTS idx_pairings_kind_clock")
-    db.conn.execute(f"CREATE INDEX idx_pairings_kind_clock_day ON pairings (kind, ({CLOCK_DAY.replace('{p}.', '')}))")
+    db.conn.execute(CLOCK_DAY_INDEX)
+
+
+# progress_totals: progress_counts added up over clock days, per unit and visited or not, kept by triggers on
+# progress_counts itself. "进度" of a county (some 1,400 branches) then reads two totals per unit and only the recent
+# days' counts (those not yet overdue, bot/store/overdue.py's NOT_OVERDUE_FROM) instead of every day of every unit.
+_TOTALS_FROM_COUNTS = ("INSERT INTO progress_totals (unit_id, visited, households) "
+                       "SELECT unit_id, visited, SUM(households) FROM progress_counts GROUP BY 1, 2")
+
+
+def _totals_delta(unit: str, visited: str, delta: str) -> str:
+    return f"""INSERT INTO progress_totals (unit_id, visited, households) VALUES ({unit}, {visited}, {delta})
+        ON CONFLICT (unit_id, visited) DO UPDATE SET households = households + excluded.households"""
+
+
+_PROGRESS_TOTALS = (
+    """CREATE TABLE progress_totals (
+         unit_id TEXT NOT NULL,
+         visited INTEGER NOT NULL,
+         households INTEGER NOT NULL,
+         PRIMARY KEY (unit_id, visited)
+       ) WITHOUT ROWID""",
+    f"""CREATE TRIGGER progress_totals_insert AFTER INSERT ON progress_counts {_WHEN_COUNTED}
+        BEGIN {_totals_delta('NEW.unit_id', 'NEW.visited', 'NEW.households')}; END""",
+    f"""CREATE TRIGGER progress_totals_update AFTER UPDATE ON progress_counts {_WHEN_COUNTED}
+        BEGIN {_totals_delta('OLD.unit_id', 'OLD.visited', '-OLD.households')};
+              {_totals_delta('NEW.unit_id', 'NEW.visited', 'NEW.households')}; END""",
+    f"""CREATE TRIGGER progress_totals_delete AFTER DELETE ON progress_counts {_WHEN_COUNTED}
+        BEGIN {_totals_delta('OLD.unit_id', 'OLD.visited', '-OLD.households')}; END""",
+    _TOTALS_FROM_COUNTS,  # stale counts are recounted, totals with them, by the first reader
+)
+
+
+def _v65_progress_totals(db: sqlite_utils.Database) -> None:
+    for statement in _PROGRESS_TOTALS:
+        db.conn.execute(statement)
 
 
 def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
@@ -864,6 +938,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (57, "deliveries: urgent (sent in quiet hours)", _v57_urgent_deliveries),
     (63, "console rehearsals leave no binding", _v63_no_rehearsal_bindings),
     (64, "progress counts by Beijing day, rebuilt", _v64_local_clock_days),
+    (65, "progress totals per unit, kept from the progress counts", _v65_progress_totals),
     (70, "web console: login links, sessions, audit, uploads; visits by pairing", _v70_console),
     (71, "web console: cadres and visits counted per unit subtree", _v71_console_counts),
     (72, "web console: notice receipts counted per unit and status", _v72_notice_counts),

@@ -12,7 +12,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
-from openpyxl import Workbook
 
 from bot.campaign import Campaign
 from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
@@ -23,7 +22,7 @@ from bot.store.report_rows import (Period, UnitRow, inactive_binding_lines, noti
                                    pairing_lines, task_lines, undelivered_lines, unit_rows, visit_lines)
 from bot.store.scopes import Scope, unit_scope
 from bot.store.units import unit_by_id
-from bot.workbook import (DATE, DATETIME, INTEGER, Column, UnitFigures, unit_tree_rows, write_coverage_sheet,
+from bot.workbook import (DATE, DATETIME, INTEGER, Book, Column, UnitFigures, unit_tree_rows, write_coverage_sheet,
                           write_sheet, write_sheets)
 
 CHART_UNITS = 40  # bars of the coverage chart (not 14,000): the units right below the scope's root, largest first
@@ -47,7 +46,9 @@ def write_scope_report(db: sqlite_utils.Database, path: Path, scope: Scope, now:
     """Writes the scope's workbook at path (atomically, through a .part file); returns each sheet's data rows.
 
     `now` is the cut-off: nothing after it is counted; `period` limits visits, notices and reminders."""
-    book = Workbook(write_only=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(path.name + ".part")
+    book = Book(part)  # nothing is written to the file before book.close()
     counts: dict[str, int] = {}
     info = ReportScope(label, now, period)
     counts["说明"] = write_sheet(book, "说明", [Column("项目"), Column("内容")], _about(info, rule, tz), tz)
@@ -85,9 +86,7 @@ def write_scope_report(db: sqlite_utils.Database, path: Path, scope: Scope, now:
     counts["失效绑定"] = write_sheet(book, "失效绑定", [
         Column("渠道"), Column("干部编号"), Column("干部"), Column("单位"), Column("原因"), Column("最后联系", DATETIME)],
         inactive_binding_lines(db, scope), tz)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(path.name + ".part")
-    book.save(part)
+    book.close()
     part.replace(path)  # a half-written workbook never carries the real name
     return counts
 

@@ -1,7 +1,8 @@
 """Sheets of the workbooks the office hands up: fitted widths, bold frozen header, filters, Excel dates, subtotals, charts.
 
-Works on write-only workbooks (a province's visits are millions of rows): widths are fitted to the header and the
-first SAMPLE_ROWS rows, because a write-only sheet must know its columns before its first row.
+Written with XlsxWriter in constant-memory mode (a province's visits are millions of rows; each row goes to disk as it
+is written): widths are fitted to the header and the first SAMPLE_ROWS rows, because a row once written is final.
+Every cell is written by its column's kind, so a text is always a string cell and never a formula.
 """
 
 from __future__ import annotations
@@ -9,24 +10,49 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
-from bot.excel import cell, looks_like_formula
+import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 TEXT, INTEGER, NUMBER, PERCENT, DATE, DATETIME = "text", "integer", "number", "percent", "date", "datetime"
 NUMBER_FORMATS = {INTEGER: "0", NUMBER: "0.0", PERCENT: "0.0%", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm"}
 SHOWN_WIDTH = {DATE: 10, DATETIME: 16, PERCENT: 6}  # what Excel shows for these kinds, whatever the value
 SAMPLE_ROWS = 1000
 MAX_WIDTH = 60
-BOLD = Font(bold=True)
+CM = 37.8  # pixels per centimetre, as Excel sizes charts at 96 dpi
+
+
+class Book:
+    """An .xlsx file being written (XlsxWriter, constant memory), with the cell formats its sheets share."""
+
+    def __init__(self, path: Path | str):
+        # No string is ever turned into a formula, a number or a link: a cadre's "=HYPERLINK(…)" stays their words.
+        self.xlsx = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+            "strings_to_urls": False})
+        self._formats: dict[tuple[str | None, bool], Any] = {}
+
+    def format(self, kind: str | None, bold: bool = False):
+        """The shared cell format of a column kind's number format, bold or not (None: the default format)."""
+        key = (NUMBER_FORMATS.get(kind or ""), bold)
+        if key not in self._formats:
+            spec = ({"num_format": key[0]} if key[0] else {}) | ({"bold": True} if bold else {})
+            self._formats[key] = self.xlsx.add_format(spec) if spec else None
+        return self._formats[key]
+
+    def sheet(self, title: str):
+        """The sheet written under this title."""
+        return self.xlsx.get_worksheet_by_name(title)
+
+    def close(self) -> None:
+        """Finishes the file: nothing is on disk as a workbook before this."""
+        self.xlsx.close()
 
 
 @dataclass(frozen=True)
@@ -77,39 +103,68 @@ def _shown(value: Any, kind: str) -> Any:
     return f"{value:.1f}" if kind == NUMBER and isinstance(value, float) else value
 
 
-def write_sheet(book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
+def write_sheet(book: Book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
                 tz: str | ZoneInfo = "Asia/Shanghai") -> int:
     """Adds a sheet with a bold frozen header, auto-filter, fitted widths and typed cells; returns its data rows.
 
     Rows are sequences in column order, or Emphasised(...) for a bold row. Dates and datetimes are stored naive in
     local time (tz), as Excel has no zones; text never becomes a formula."""
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    sheet = book.create_sheet(title)
+    sheet = book.xlsx.add_worksheet(title)
     rows = iter(rows)
     sample = list(itertools.islice(rows, SAMPLE_ROWS))
     plain = [r.values if isinstance(r, Emphasised) else r for r in sample]
-    for i, width in enumerate(column_widths(columns, plain), 1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.freeze_panes = "A2"  # before the first row: a write-only sheet writes its views first
-    header = []
-    for column in columns:
-        made = cell(sheet, column.header)
-        made.font = BOLD
-        header.append(made)
-    sheet.append(header)
+    for i, width in enumerate(column_widths(columns, plain)):
+        sheet.set_column_pixels(i, i, width * 7)  # stored as exactly `width` characters of 7 px (Calibri 11)
+    sheet.freeze_panes(1, 0)
+    bold = book.format(None, bold=True)
+    for i, column in enumerate(columns):
+        sheet.write_string(0, i, column.header, bold)
+    writers = [_cell_writer(sheet, book, column.kind, zone) for column in columns]
+    emphasised = [_cell_writer(sheet, book, column.kind, zone, bold=True) for column in columns]
     count = 0
-    for row in itertools.chain(sample, rows):
-        sheet.append(_typed_row(sheet, columns, row, zone))
-        count += 1
-    last = get_column_letter(max(len(columns), 1))
-    sheet.auto_filter.ref = f"A1:{last}{count + 1}"
+    for count, row in enumerate(itertools.chain(sample, rows), 1):
+        if isinstance(row, Emphasised):
+            row, cells = row.values, emphasised
+        else:
+            cells = writers
+        for i, (write, value) in enumerate(zip(cells, row)):
+            if value is not None and value != "":
+                write(count, i, value)
+    sheet.autofilter(0, 0, count, max(len(columns), 1) - 1)
     return count
+
+
+def _cell_writer(sheet, book: Book, kind: str, zone: ZoneInfo, bold: bool = False) -> Callable[[int, int, Any], Any]:
+    """How a column of this kind writes a (non-empty) value: text as a string cell, numbers and dates typed."""
+    plain, typed = book.format(None, bold), book.format(kind, bold)
+    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
+
+    def as_text(row: int, col: int, value: Any) -> Any:
+        if isinstance(value, str):
+            return write_string(row, col, value, plain)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return write_string(row, col, str(value), plain)
+        return write_number(row, col, value, plain)
+
+    def as_number(row: int, col: int, value: Any) -> Any:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return write_number(row, col, value, typed)
+        return as_text(row, col, value)
+
+    def as_moment(row: int, col: int, value: Any) -> Any:
+        moment = local_naive(value, zone)
+        return write_datetime(row, col, moment, typed) if moment is not None else None
+
+    if kind in (DATE, DATETIME):
+        return as_moment
+    return as_number if kind in NUMBER_FORMATS else as_text
 
 
 MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
 
 
-def write_sheets(book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
+def write_sheets(book: Book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
                  tz: str | ZoneInfo = "Asia/Shanghai") -> dict[str, int]:
     """write_sheet, continued on "title (2)", "title (3)"… past Excel's rows per sheet; returns each sheet's rows.
     The first sheet is written even when there are no rows."""
@@ -125,26 +180,6 @@ def write_sheets(book, title: str, columns: Sequence[Column], rows: Iterable[Seq
         if counts[name] < MAX_ROWS:
             break
     return counts
-
-
-def _typed_row(sheet, columns: Sequence[Column], row, zone: ZoneInfo) -> list:
-    bold = isinstance(row, Emphasised)
-    values = row.values if bold else row
-    out = []
-    for column, value in zip(columns, values):
-        if column.kind in (DATE, DATETIME):
-            value = local_naive(value, zone)
-        formatted = column.kind in NUMBER_FORMATS and value is not None and not isinstance(value, str)
-        if not (bold or formatted or looks_like_formula(value)):
-            out.append(value)  # a plain value: openpyxl writes it without a cell object of ours
-            continue
-        made = cell(sheet, value)
-        if formatted:
-            made.number_format = NUMBER_FORMATS[column.kind]
-        if bold:
-            made.font = BOLD
-        out.append(made)
-    return out
 
 
 # ---- a unit tree with subtotals ----------------------------------------------------------------------------------
@@ -188,26 +223,28 @@ def unit_tree_rows(units: Sequence[UnitFigures], total_label: str = "合计") ->
 
 # ---- charts -------------------------------------------------------------------------------------------------------
 
-def add_bar_chart(sheet, *, title: str, label_column: int, value_column: int, first_row: int, last_row: int,
-                  anchor: str, percent: bool = False, y_title: str = "") -> BarChart:
+def add_bar_chart(book: Book, title_of_sheet: str, *, title: str, label_column: int, value_column: int,
+                  first_row: int, last_row: int, anchor: str, percent: bool = False, y_title: str = ""):
     """Adds a native Excel bar chart of value_column by label_column over rows first_row..last_row (1-based)."""
-    chart = BarChart()
-    chart.type = "bar"  # horizontal: unit names are long
-    chart.title = title
-    chart.legend = None
-    chart.y_axis.title = y_title
+    chart = book.xlsx.add_chart({"type": "bar"})  # horizontal: unit names are long
+    where = "'" + title_of_sheet.replace("'", "''") + "'"
+    column = lambda n: xl_col_to_name(n - 1)  # noqa: E731
+    chart.add_series({
+        "values": f"={where}!${column(value_column)}${first_row}:${column(value_column)}${last_row}",
+        "categories": f"={where}!${column(label_column)}${first_row}:${column(label_column)}${last_row}"})
+    chart.set_title({"name": title})
+    chart.set_legend({"none": True})
+    value_axis = {"name": y_title} if y_title else {}
     if percent:
-        chart.y_axis.numFmt = "0%"
-        chart.y_axis.scaling.min, chart.y_axis.scaling.max = 0, 1
-    chart.add_data(Reference(sheet, min_col=value_column, min_row=first_row, max_row=last_row), titles_from_data=False)
-    chart.set_categories(Reference(sheet, min_col=label_column, min_row=first_row, max_row=last_row))
-    chart.height = max(7.5, 0.6 * (last_row - first_row + 1))  # cm: one bar's label must stay readable
-    chart.width = 18
-    sheet.add_chart(chart, anchor)
+        value_axis |= {"num_format": "0%", "min": 0, "max": 1}
+    chart.set_x_axis(value_axis)  # a bar chart's values run along its horizontal (x) axis
+    # one bar's label must stay readable: 0.6 cm a bar, at least 7.5 cm; 18 cm wide
+    chart.set_size({"width": 18 * CM, "height": max(7.5, 0.6 * (last_row - first_row + 1)) * CM})
+    book.sheet(title_of_sheet).insert_chart(anchor, chart)
     return chart
 
 
-def write_coverage_sheet(book, title: str, coverage: Sequence[tuple[str, int, int]],
+def write_coverage_sheet(book: Book, title: str, coverage: Sequence[tuple[str, int, int]],
                          tz: str | ZoneInfo = "Asia/Shanghai") -> int:
     """A sheet of (unit, households, visited, coverage) with a bar chart of coverage by unit; returns its rows."""
     rows = [(name, households, visited, visited / households if households else 0.0)
@@ -215,6 +252,6 @@ def write_coverage_sheet(book, title: str, coverage: Sequence[tuple[str, int, in
     count = write_sheet(book, title, [Column("单位"), Column("联系户", INTEGER), Column("已走访", INTEGER),
                                       Column("覆盖率", PERCENT)], rows, tz)
     if count:
-        add_bar_chart(book[title], title="走访覆盖率（按单位）", label_column=1, value_column=4, first_row=2,
+        add_bar_chart(book, title, title="走访覆盖率（按单位）", label_column=1, value_column=4, first_row=2,
                       last_row=count + 1, anchor="F2", percent=True)
     return count

@@ -424,6 +424,45 @@ def test_failure_while_writing_leaves_the_database_as_it_was(db, tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
+def has_clock_index(db) -> bool:
+    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'idx_pairings_kind_clock_day'").fetchone() is not None
+
+
+def test_a_large_import_writes_its_pairings_without_the_clock_index_and_makes_it_again(db, tmp_path, monkeypatch):
+    from bot.roster import writing
+
+    monkeypatch.setattr(writing, "LARGE_PAIRINGS", 1)
+    dropped = []
+    real_drop = writing.drop_clock_day_index
+    monkeypatch.setattr(writing, "drop_clock_day_index", lambda d: (dropped.append(True), real_drop(d)))
+    import_roster(db, write_folder(tmp_path / "r", BASE))
+    assert dropped and has_clock_index(db)
+    plan = " ".join(r[-1] for r in db.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM pairings INDEXED BY idx_pairings_kind_clock_day WHERE kind = '干部联户'"))
+    assert "idx_pairings_kind_clock_day" in plan
+
+
+def test_a_large_import_that_fails_while_writing_leaves_the_clock_index(db, tmp_path, monkeypatch):
+    from bot.roster import writing
+
+    monkeypatch.setattr(writing, "LARGE_PAIRINGS", 1)
+    monkeypatch.setattr(writing, "HOLD_SECONDS", 0)  # every write commits on its own: the drop is committed
+    monkeypatch.setattr(writing, "PAUSE_SECONDS", 0)
+    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON pairings WHEN NEW.pair_key = '干部联户|G2|H2' "
+               "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END")
+    with pytest.raises(RosterError):
+        import_roster(db, write_folder(tmp_path / "r", BASE))
+    assert has_clock_index(db)
+
+
+def test_a_small_import_keeps_the_clock_index_row_by_row(loaded, tmp_path, monkeypatch):
+    from bot.roster import writing
+
+    monkeypatch.setattr(writing, "drop_clock_day_index", lambda d: pytest.fail("a small import dropped the index"))
+    import_roster(loaded, write_folder(tmp_path / "r", roster(农户=[["H9", "某", "", "", "村", "", "", ""]])))
+    assert has_clock_index(loaded)
+
+
 def test_busy_database_is_a_clear_error(loaded, tmp_path):
     before = dump(loaded)
     other = open_db(tmp_path / "roster.db")

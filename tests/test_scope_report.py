@@ -180,13 +180,11 @@ def test_a_report_that_cannot_be_made_says_why_and_writes_nothing(config, tmp_pa
 
 
 def test_a_long_sheet_continues_on_the_next(monkeypatch, tmp_path):
-    from openpyxl import Workbook
-
     from bot import workbook
 
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)
-    book = Workbook(write_only=True)
+    book = workbook.Book(tmp_path / "long.xlsx")
     counts = workbook.write_sheets(book, "走访记录", [workbook.Column("n", workbook.INTEGER)], ([n] for n in range(7)))
     assert counts == {"走访记录": 3, "走访记录 (2)": 3, "走访记录 (3)": 1}
-    book.save(tmp_path / "long.xlsx")
+    book.close()
     assert [r[0] for r in rows(load_workbook(tmp_path / "long.xlsx")["走访记录 (3)"])] == ["n", 6]

@@ -17,7 +17,7 @@ from bot.roster.layout import PAIRINGS
 from bot.roster.reading import RosterSource, open_source
 from bot.roster.report import ImportReport, RosterError, rejection
 from bot.roster.runs import DONE, FAILED, begin_run, end_run, running_elsewhere, unfinished_notice
-from bot.roster.writing import ChunkedWriter, import_connection, write_roster
+from bot.roster.writing import ChunkedWriter, import_connection, restore_indexes, write_roster
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ def _write(db: sqlite_utils.Database, path: Path, checked: CheckedRoster, counte
             write_roster(writer, checked, now, prune_pairings)
         except BaseException as exc:
             writer.abort()
+            with contextlib.suppress(sqlite3.Error):
+                restore_indexes(db)
             with contextlib.suppress(sqlite3.Error):
                 end_run(db, writer.run_id, FAILED, repr(exc))
             raise

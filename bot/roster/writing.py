@@ -13,7 +13,9 @@ from typing import TypeVar
 import sqlite_utils
 
 from bot.clock import iso
-from bot.migrations import mark_progress_fresh, mark_progress_stale, progress_stale, rebuild_progress_counts
+from bot.db import transaction
+from bot.migrations import (drop_clock_day_index, ensure_clock_day_index, mark_progress_fresh, mark_progress_stale,
+                            progress_stale, rebuild_progress_counts)
 from bot.roster.checking import CheckedRoster, Progress
 from bot.roster.layout import CADRES, HOUSEHOLDS, PAIRINGS, UNITS
 from bot.roster.runs import advance_run
@@ -28,6 +30,9 @@ HOLD_SECONDS = 0.06  # a chunk commits once it has held the write lock this long
 PAUSE_SECONDS = 0.03
 CHECKPOINT_EVERY = 10  # chunks: the WAL stays within some tens of MB
 IMPORT_CACHE_KIB = 256 * 1024  # a bigger page cache while the import writes
+# An import bringing at least this many pairings, and at least as many as are stored, writes them without the index
+# by clock day and builds it once at its end (bot/migrations.py, CLOCK_DAY_INDEX)
+LARGE_PAIRINGS = 20_000
 T = TypeVar("T")
 
 
@@ -157,6 +162,8 @@ def write_roster(writer: ChunkedWriter, roster: CheckedRoster, now: datetime, pr
         if sheet in roster.counts:
             _record(roster, sheet, writer.execute(sql, rows))
     if PAIRINGS in roster.counts:
+        if _large_pairings(writer.db, roster):
+            writer.run(lambda: drop_clock_day_index(writer.db))
         writer.run(lambda: _insert_targets(writer.db.conn, roster.pairings))
         _record(roster, PAIRINGS, writer.execute(PAIRINGS_SQL, _with_target_ids(writer.db.conn, roster.pairings,
                                                                                  iso(now))))
@@ -164,7 +171,20 @@ def write_roster(writer: ChunkedWriter, roster: CheckedRoster, now: datetime, pr
         writer.execute("DELETE FROM pairings WHERE pair_key = ?", [(key,) for key in roster.missing_pairings])
     changed = any(c.added or c.updated or c.removed for c in roster.counts.values())
     writer.run(lambda: rebuild_progress_counts(writer.db) if changed or not counted else mark_progress_fresh(writer.db))
+    writer.run(lambda: ensure_clock_day_index(writer.db))  # also after an import that was cut off while without it
     writer.finish()
+
+
+def restore_indexes(db: sqlite_utils.Database) -> None:
+    """Makes again what a large import dropped, when it stops short (after its open chunk was rolled back)."""
+    with transaction(db):
+        ensure_clock_day_index(db)
+
+
+def _large_pairings(db: sqlite_utils.Database, roster: CheckedRoster) -> bool:
+    """Whether the pairings are many enough that building their clock-day index once beats keeping it row by row."""
+    new = roster.counts[PAIRINGS].added
+    return new >= LARGE_PAIRINGS and new >= db.execute("SELECT COUNT(*) FROM pairings").fetchone()[0]
 
 
 def _record(roster: CheckedRoster, sheet: str, changed: int) -> None:

@@ -24,6 +24,9 @@ CLOCK_DAY_SQL = CLOCK_DAY
 # max(clock day, start day) < cutoff day, written as the two comparisons it amounts to, which SQLite evaluates a third
 # faster over the console's tens of thousands of count rows (the second is a constant).
 OVERDUE_SQL = "({clock_day} < :cutoff_day AND :start_day < :cutoff_day)"
+# The same rule as a bound: a clock day is not overdue exactly when it is >= this ('' when nothing is overdue yet, the
+# campaign not having run the interval), so the days not overdue are one index range.
+NOT_OVERDUE_FROM_SQL = "(CASE WHEN :start_day >= :cutoff_day THEN '' ELSE :cutoff_day END)"
 
 
 def local_day(moment: datetime | str) -> date:

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 import sqlite_utils
 
 from bot.db import transaction
-from bot.migrations import CLOCK_DAY, rebuild_progress_counts
-from bot.store.overdue import OVERDUE_SQL, OverdueRule
+from bot.migrations import CLOCK_DAY, has_clock_day_index, rebuild_progress_counts
+from bot.store.overdue import NOT_OVERDUE_FROM_SQL, OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
 
 NEEDS_MORE = "需补充"
@@ -289,11 +289,13 @@ def overdue_params(now: datetime, interval_days: int, campaign_start: date) -> d
 OVERDUE_COUNTS = OVERDUE_SQL.format(clock_day="clock_day")
 OVERDUE = OVERDUE_SQL.format(clock_day=CLOCK_DAY.format(p="p"))
 
+# Per unit: its totals (progress_totals), less the households whose clock day is not overdue (recent days only).
 _PROGRESS_SQL = f"""
-SELECT unit_id, SUM(households), SUM(CASE WHEN visited THEN households ELSE 0 END),
-       SUM(CASE WHEN {OVERDUE_COUNTS} THEN households ELSE 0 END)
-FROM progress_counts WHERE unit_id IN (SELECT value FROM json_each(:units))
-GROUP BY unit_id
+SELECT t.unit_id, t.households, t.visited,
+       t.households - (SELECT COALESCE(SUM(c.households), 0) FROM progress_counts c
+                        WHERE c.unit_id = t.unit_id AND c.visited IN (0, 1) AND c.clock_day >= {NOT_OVERDUE_FROM_SQL})
+FROM (SELECT unit_id, SUM(households) AS households, SUM(CASE WHEN visited THEN households ELSE 0 END) AS visited
+        FROM progress_totals WHERE unit_id IN (SELECT value FROM json_each(:units)) GROUP BY unit_id) t
 """
 
 
@@ -385,7 +387,8 @@ def overdue_households(db: sqlite_utils.Database, scope: Scope, now: datetime, i
                        campaign_start: date, limit: int = 20, offset: int = 0) -> list[OverdueRow]:
     """A page of the scope's overdue households, the earliest clock day (last visit, or pairing) first."""
     where, params = units_condition(scope)
-    sql = _OVERDUE_BY_CLOCK if _large(db, scope) else _OVERDUE_BY_SCOPE
+    # while a large import writes, the index by clock day is not there: the scope's own pairings are read instead
+    sql = _OVERDUE_BY_CLOCK if _large(db, scope) and has_clock_day_index(db) else _OVERDUE_BY_SCOPE
     rows = db.execute(sql.format(where=where), {
         **params, **overdue_params(now, interval_days, campaign_start), "kind": CADRE_HOUSEHOLD,
         "limit": limit, "offset": offset})
