@@ -35,6 +35,8 @@ __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENC
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
+_RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
+_RELATIVE_YEAR = re.compile("|".join(_RELATIVE_YEARS))
 MAX_PARTS = 4  # a message with more questions than this is read as one
 MAX_LISTED = 6  # …and a question listing more subjects than this (五个好、五带头、…分别是啥) too
 _CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
@@ -295,11 +297,16 @@ class Answerer:
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
-        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
+        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today, 今年 / 明年 as the year it is asked in
+        (class: time-aware)."""
         if reading.intent in ("bad_input", *PERSONAL_INTENTS):
             return reading
-        phase = self.campaign.phase_at(today)
         text = reading.normalized
+        year = _RELATIVE_YEAR.search(text)
+        if year:  # 今年七一前有啥大事: 今年 is the year it is asked in (class: time-aware)
+            text = _RELATIVE_YEAR.sub(lambda m: f"{today.year + _RELATIVE_YEARS[m.group(0)]}年", text)
+            reading = self._engine.reader.read(text, self.tokenize(text))
+        phase = self.campaign.phase_at(today)
         if phase is None or not relative_phase_named(text) or self._engine.reader.names_topic(text):
             return reading  # 进入下一阶段 names the source's rule on moving on, not a phase
         resolved = with_phase_numbers(text, phase.number)

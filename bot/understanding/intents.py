@@ -21,6 +21,7 @@ QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
 PHRASE = 4  # a stretch of the question this long found in a sentence as it stands marks the sentence meant
+NAMED_BAR = 0.4  # a topic named whole (督查) answers at this share when nothing else fits (the rest is spoken framing)
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
@@ -107,6 +108,8 @@ class IntentReader:
             return self._days_left(text, words)
         if cue("month", text):
             return self._rule("month_tasks", text)
+        if not words and "活动" in text and cue("task", text):  # 这活动说白了要干个啥: the campaign itself asked
+            return self._about_campaign(text, "主要内容")  # (class: colloquial)
         kinds = kinds_named_in(text)
         if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
             named_task = self._named_deadlines(text, words)
@@ -133,8 +136,12 @@ class IntentReader:
     def _why(self, text: str) -> Understanding:
         """为啥要搞这个活动: the file's topic on the campaign's significance (意义), read as if asked by that word
         (class: colloquial, why-questions about the campaign itself)."""
-        asked = f"{self.sentences.campaign_names[0]}的意义"
-        hits = self._good(self.index.search(asked, [self.sentences.campaign_names[0], "意义"], ("topic",)))
+        return self._about_campaign(text, "意义")
+
+    def _about_campaign(self, text: str, word: str) -> Understanding:
+        """The file's topic on that aspect (意义, 主要内容) of the campaign itself, read as if asked by that word."""
+        asked = f"{self.sentences.campaign_names[0]}的{word}"
+        hits = self._good(self.index.search(asked, [self.sentences.campaign_names[0], word], ("topic",)))
         if not hits:
             return Understanding("unknown", 0.0, text)
         return Understanding("topic", RULE_CONFIDENCE, text, {"topic": hits[0].entry.key})
@@ -229,7 +236,8 @@ class IntentReader:
         hits = self._good(self.index.search(text, words, kinds))
         quote = self._quote(text, words)
         if not hits:
-            return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
+            return quote or self._named_topic(text, words) \
+                or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
         if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
@@ -243,6 +251,14 @@ class IntentReader:
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
+
+    def _named_topic(self, text: str, words: list[str]) -> Understanding | None:
+        """我们办公室督查要注意啥原则: the topic the question names whole (督查), though the words around it hold
+        the rest of the question's weight, rather than a decline (class: colloquial, indirect wording)."""
+        hits = self.index.search(text, words, ("topic",))
+        if not hits or not hits[0].named or hits[0].coverage < NAMED_BAR:
+            return None
+        return Understanding("topic", CONFIDENCE_THRESHOLD, text, {"topic": hits[0].entry.key})
 
     def _qualities(self, text: str, words: list[str]) -> Understanding | None:
         """典型要符合啥标准: the sentence giving the thing asked about a quoted list of qualities (培树一批“经得起推敲、
