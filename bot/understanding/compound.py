@@ -37,7 +37,11 @@ def split_questions(text: str) -> list[str]:
     questions: list[str] = []
     waiting = ""
     for piece in (p.strip() for p in pieces):
-        piece = _JOINER.sub("", piece) or piece
+        rest = _JOINER.sub("", piece)
+        if questions and not waiting and rest.strip("呢吗啊呀?？!！ ") == "" and rest != piece:
+            questions[-1] += piece  # …就结束了 然后呢: "and then?" asks on about the question before it
+            continue
+        piece = rest or piece
         if _asks(piece):
             questions.append(waiting + piece)
             waiting = ""
