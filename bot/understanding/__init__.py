@@ -265,12 +265,26 @@ class Answerer:
         after = self._what_next(reading, today)
         if after and after.splitlines()[0] not in body:  # after a quote of what ended, what is next comes first
             body = after + "\n" + body if reading.intent == "source" else body + "\n" + after
+        still_open = self._still_open(reading, today, unit_kind, role)
+        if still_open:  # the source named once when both parts come from the same paragraph
+            body = "\n".join(dict.fromkeys([*body.splitlines()[:-1], *still_open.splitlines(), body.splitlines()[-1]]))
         late = self._when_late(reading, today)
         if late:  # the answer to 现在咋办 first: it has passed, the phase now, the rule; then the deadline
             body = late + "\n" + body
         if reading.slots.get("english"):
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _still_open(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
+        """动员大会昨天是最后期限吧 我们还没开: every deadline asked about has passed, so the asker's next one still
+        ahead is given too (class: time-aware, compound: one deadline passed, the other still open)."""
+        text = reading.normalized
+        if reading.intent != "deadline" or not (cue("still", text) or cue("not_yet", text)):
+            return ""
+        due = [d for d in map(self.index.deadline, reading.slots["ids"]) if d and d.due]
+        if not due or any(d.due >= today for d in due):
+            return ""
+        return self._composer.deadlines(today, unit_kind, role, 1)
 
     def _what_next(self, reading: Understanding, today) -> str:
         """七一表彰刚完 下一步干啥 / 第二阶段这个月底结束 然后呢: the phase that comes next, or the one that has just
