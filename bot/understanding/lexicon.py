@@ -100,7 +100,7 @@ STOPWORDS = frozenset(
     # who sent someone is not what is asked: 上头派专家下来干啥 asks what the experts do (class: colloquial)
     "上头 上边 上级派 派 "
     # spoken framing that never says what is asked (class: colloquial)
-    "说白了 说白 来着 牵头 大事 要事 动静 "
+    "说白了 说白 来着 牵头 大事 要事 要紧 要紧事 动静 "
     # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
     "机会 可能 资格 "
     # "what next" and "tomorrow" say when, read by the rules, not what (class: time-aware, colloquial)
