@@ -93,3 +93,50 @@ def test_what_about_stays_on_the_passage_that_speaks_of_it(answerer):
 def test_words_typed_one_by_one_are_one_question(answerer):
     answer = answerer.answer("表彰 我们 怎么 评 先进 群众 要 参加 吗", at("2011-05-24")).text
     assert "请群众参与推荐" in answer and "2011年7月1日前" not in answer
+
+
+# ---- batch 6's classes: spoken names, indirect wording, "and then", passed and open deadlines ----
+
+@pytest.mark.parametrize("text, unit, expected", [
+    ("校长问 领导挂点学校叫个啥", None, "领导联校"),  # 挂点 is 联系 (spoken name of a term)
+    ("州里谁牵头负总责", None, "第一责任人"),  # 负总责 is 第一责任人
+    ("非公企业党工委要干些啥", "州直党(工)委", "非公有制经济组织"),  # a sector said short, before the unit's list
+    ("咱们督查的时候讲究啥原则", "活动办", "时间服从质量"),  # a topic named whole, the rest spoken framing
+    ("这活动到底要弄个啥", None, "五带头"),  # the campaign itself asked what it is about
+    ("一二三阶段分别叫什么", None, "对标定位"),  # several phases by number: all phases
+], ids=["link-school", "first-responsible", "non-public", "supervision-principle", "campaign-itself", "phases"])
+def test_spoken_and_indirect_wording_finds_the_source(answerer, text, unit, expected):
+    answer = answerer.answer(text, at("2010-05-08"), unit_kind=unit)
+    assert answer.intent != "unknown" and expected in answer.text, answer.text
+
+
+def test_a_self_introduction_stands_for_us(answerer):
+    answer = answerer.answer("我是妇联干部 这活动和我们有啥关系", at("2010-05-08"))
+    assert "妇联" in answer.text, answer.text
+
+
+def test_this_year_is_the_year_asked_in(answerer):
+    assert "2011年“七一”前" in answerer.answer("今年七一前有什么要紧事", at("2011-02-01")).text
+    assert "2012年“七一”前" in answerer.answer("今年七一前有什么要紧事", at("2012-02-01")).text
+
+
+def test_a_unit_asking_its_own_duty_hears_the_sentence_about_its_kind(answerer):
+    answer = answerer.answer("我们村支部也得自己奖励先进吗", at("2010-11-10"), unit_kind="基层党组织")
+    assert "各基层党组织也要采取适当方式进行表彰奖励" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("text, day, expected", [
+    ("七一表彰完了 下一步干啥", "2011-07-05", "第三阶段是对标定位、晋档升级阶段"),
+    ("第一阶段月底就完了吧 然后呢", "2010-05-25", "第二阶段是全面争创、扎实推进阶段"),
+], ids=["after-event", "after-phase"])
+def test_and_then_names_the_next_phase(answerer, text, day, expected):
+    assert expected in answerer.answer(text, at(day)).text
+
+
+def test_a_passed_deadline_comes_with_the_next_one_still_open(answerer):
+    answer = answerer.answer("动员大会期限过了没", at("2010-05-12"), unit_kind="县市委")
+    assert "已经过去2天" in answer.text and "2010年5月15日前（还有3天）" in answer.text, answer.text
+
+
+def test_is_it_near_says_how_near(answerer):
+    assert "还有10天" in answerer.answer("集中表彰是不是快到了", at("2011-06-21")).text

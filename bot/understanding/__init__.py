@@ -35,6 +35,11 @@ __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENC
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
+_OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也能|自己)")  # asks what the asker's unit itself does
+_THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
+JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
+_RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
+_RELATIVE_YEAR = re.compile("|".join(_RELATIVE_YEARS))
 MAX_PARTS = 4  # a message with more questions than this is read as one
 MAX_LISTED = 6  # …and a question listing more subjects than this (五个好、五带头、…分别是啥) too
 _CJK_GAP = re.compile(rf"(?<={CJK.pattern}) (?={CJK.pattern})")  # a space between two Chinese words
@@ -257,12 +262,45 @@ class Answerer:
         except Exception:
             logger.exception("answer engine failed on intent %s", reading.intent)
             return self.decline(reading)
+        after = self._what_next(reading, today)
+        if after and after.splitlines()[0] not in body:  # after a quote of what ended, what is next comes first
+            body = after + "\n" + body if reading.intent == "source" else body + "\n" + after
+        still_open = self._still_open(reading, today, unit_kind, role)
+        if still_open:  # the source named once when both parts come from the same paragraph
+            body = "\n".join(dict.fromkeys([*body.splitlines()[:-1], *still_open.splitlines(), body.splitlines()[-1]]))
         late = self._when_late(reading, today)
         if late:  # the answer to 现在咋办 first: it has passed, the phase now, the rule; then the deadline
             body = late + "\n" + body
         if reading.slots.get("english"):
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
+
+    def _still_open(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
+        """动员大会昨天是最后期限吧 我们还没开: every deadline asked about has passed, so the asker's next one still
+        ahead is given too (class: time-aware, compound: one deadline passed, the other still open)."""
+        text = reading.normalized
+        if reading.intent != "deadline" or not (cue("still", text) or cue("not_yet", text)):
+            return ""
+        due = [d for d in map(self.index.deadline, reading.slots["ids"]) if d and d.due]
+        if not due or any(d.due >= today for d in due):
+            return ""
+        return self._composer.deadlines(today, unit_kind, role, 1)
+
+    def _what_next(self, reading: Understanding, today) -> str:
+        """七一表彰刚完 下一步干啥 / 第二阶段这个月底结束 然后呢: the phase that comes next, or the one that has just
+        begun, after the answer about what ends (class: time-aware, compound "and then")."""
+        if reading.intent not in ("phase", "source", "deadline", "topic") or not _THEN.search(reading.normalized):
+            return ""
+        now = self.campaign.phase_at(today)
+        if now is None:
+            return ""
+        asked = reading.slots.get("phase")
+        just_begun = now.start and (today - now.start).days <= JUST_BEGUN_DAYS and asked in (None, now.number - 1)
+        number = now.number if just_begun else now.number + 1
+        following = self.index.phase(number)
+        if following is None or not following.described:
+            return ""
+        return "接下来：" + self._composer.phase(number, today)
 
     def _when_late(self, reading: Understanding, today) -> str:
         """动员会议还没开 现在咋办, its deadline passed: says so, names today's phase and quotes the source's rule
@@ -289,17 +327,27 @@ class Answerer:
         if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds"):
             return reading
         found = [self.index.deadline(i) for i in slots["ids"]]
+        if _OWN_DUTY.search(reading.normalized) and not any(d and unit_kind in doers(d) for d in found):
+            named = self.normalize(unit_kind) + reading.normalized  # 我们也要自己搞表彰吗, from a 基层党组织: read
+            own = self._engine.reader.read(named, self.tokenize(named))  # as asked by the kind (…也要…表彰奖励)
+            if own.intent == "source":
+                return own
         if any(d and (unit_kind in doers(d) or unit_kind in kinds_named_in(self.normalize(d.task))) for d in found):
             return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
-        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today (class: time-aware)."""
+        """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today, 今年 / 明年 as the year it is asked in
+        (class: time-aware)."""
         if reading.intent in ("bad_input", *PERSONAL_INTENTS):
             return reading
-        phase = self.campaign.phase_at(today)
         text = reading.normalized
+        year = _RELATIVE_YEAR.search(text)
+        if year:  # 今年七一前有啥大事: 今年 is the year it is asked in (class: time-aware)
+            text = _RELATIVE_YEAR.sub(lambda m: f"{today.year + _RELATIVE_YEARS[m.group(0)]}年", text)
+            reading = self._engine.reader.read(text, self.tokenize(text))
+        phase = self.campaign.phase_at(today)
         if phase is None or not relative_phase_named(text) or self._engine.reader.names_topic(text):
             return reading  # 进入下一阶段 names the source's rule on moving on, not a phase
         resolved = with_phase_numbers(text, phase.number)

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_WORD, cue, personal_intent
 from bot.understanding.declines import asks_uncounted_number, decline_reason
-from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name
+from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name, spellings
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
 from bot.understanding.passages import SentenceIndex
-from bot.understanding.retrieval import Hit, Index
+from bot.understanding.retrieval import Hit, Index, outermost
 
 RULE_CONFIDENCE = 0.9
 NEAR_SCORE = 0.5  # hits scoring at least this share of the best one are offered with it (e.g. both 表彰 dates)
@@ -21,6 +21,8 @@ QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
 PHRASE = 4  # a stretch of the question this long found in a sentence as it stands marks the sentence meant
+LOOSE_QUOTE = 0.4  # …and a sentence holding this share and two of its words, when nothing at all fits better
+NAMED_BAR = 0.4  # a topic named whole (督查) answers at this share when nothing else fits (the rest is spoken framing)
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
@@ -107,6 +109,8 @@ class IntentReader:
             return self._days_left(text, words)
         if cue("month", text):
             return self._rule("month_tasks", text)
+        if not words and "活动" in text and cue("task", text):  # 这活动说白了要干个啥: the campaign itself asked
+            return self._about_campaign(text, "主要内容")  # (class: colloquial)
         kinds = kinds_named_in(text)
         if (kinds or cue("unit", text)) and cue("task", text) and not self._names_topic(text):
             named_task = self._named_deadlines(text, words)
@@ -133,8 +137,12 @@ class IntentReader:
     def _why(self, text: str) -> Understanding:
         """为啥要搞这个活动: the file's topic on the campaign's significance (意义), read as if asked by that word
         (class: colloquial, why-questions about the campaign itself)."""
-        asked = f"{self.sentences.campaign_names[0]}的意义"
-        hits = self._good(self.index.search(asked, [self.sentences.campaign_names[0], "意义"], ("topic",)))
+        return self._about_campaign(text, "意义")
+
+    def _about_campaign(self, text: str, word: str) -> Understanding:
+        """The file's topic on that aspect (意义, 主要内容) of the campaign itself, read as if asked by that word."""
+        asked = f"{self.sentences.campaign_names[0]}的{word}"
+        hits = self._good(self.index.search(asked, [self.sentences.campaign_names[0], word], ("topic",)))
         if not hits:
             return Understanding("unknown", 0.0, text)
         return Understanding("topic", RULE_CONFIDENCE, text, {"topic": hits[0].entry.key})
@@ -229,7 +237,8 @@ class IntentReader:
         hits = self._good(self.index.search(text, words, kinds))
         quote = self._quote(text, words)
         if not hits:
-            return quote or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
+            return quote or self._named_topic(text, words) or self._loose_quote(text, words) \
+                or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
         if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
@@ -243,6 +252,27 @@ class IntentReader:
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
+
+    def _named_topic(self, text: str, words: list[str]) -> Understanding | None:
+        """我们办公室督查要注意啥原则: the topic the question names whole (督查), though the words around it hold
+        the rest of the question's weight, rather than a decline (class: colloquial, indirect wording)."""
+        hits = self.index.search(text, words, ("topic",))
+        if not hits or not hits[0].named or hits[0].coverage < NAMED_BAR:
+            return None
+        return Understanding("topic", CONFIDENCE_THRESHOLD, text, {"topic": hits[0].entry.key})
+
+    def _loose_quote(self, text: str, words: list[str]) -> Understanding | None:
+        """The one sentence holding the most of a question nothing else answers, when it holds two of its words and
+        none is a thing the source never names: a quote beats a decline (class: colloquial, indirect wording)."""
+        if cue("date_asked", text) or any(self.sentences.unknown(w) for w in words):
+            return None
+        hits = self.sentences.search(words, limit=2)
+        if not hits or hits[0].coverage < LOOSE_QUOTE or len(hits) > 1 and hits[1].coverage == hits[0].coverage:
+            return None
+        sentence = self.sentences.normalized(hits[0].index)
+        if sum(any(f in sentence for f in spellings(w)) for w in outermost(words)) < 2:
+            return None
+        return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": [hits[0].index]})
 
     def _qualities(self, text: str, words: list[str]) -> Understanding | None:
         """典型要符合啥标准: the sentence giving the thing asked about a quoted list of qualities (培树一批“经得起推敲、

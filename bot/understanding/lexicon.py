@@ -27,6 +27,7 @@ CAMPAIGN_TERMS = (
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
+    "非公有制企业", "非公企业", "负总责", "挂点",
 )
 
 # Variant -> the word the index uses. Applied to single tokens after segmentation.
@@ -56,7 +57,9 @@ SYNONYMS = {
     "内容": "主要内容", "交到": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报", "时间节点": "截止",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同", "干完": "完成", "做完": "完成", "弄完": "完成", "搞完": "完成",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
-    "意义何在": "意义", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
+    "意义何在": "意义",
+    # spoken names of the source's terms (class: colloquial, role-aware: a sector named as cadres shorten it)
+    "挂点": "联系", "非公企业": "非公有制企业", "负总责": "第一责任人", "总负责": "第一责任人", "总责": "第一责任人", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
 
 def _spellings() -> dict[str, tuple[str, ...]]:
@@ -96,6 +99,8 @@ STOPWORDS = frozenset(
     "在线 在线等 帮我 全称 简称 全名 叫法 关系 区别 负责 不能 一句 一句话 后头 前头 这次 这事 这事儿 这个事 里头 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边 "
     # who sent someone is not what is asked: 上头派专家下来干啥 asks what the experts do (class: colloquial)
     "上头 上边 上级派 派 "
+    # spoken framing that never says what is asked (class: colloquial)
+    "说白了 说白 来着 牵头 大事 要事 要紧 要紧事 动静 "
     # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
     "机会 可能 资格 "
     # "what next" and "tomorrow" say when, read by the rules, not what (class: time-aware, colloquial)

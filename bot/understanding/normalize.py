@@ -59,6 +59,7 @@ _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条�
 # "I am a township head," before a question says who asks, not what (class: role-aware).
 _SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？ ]{1,10}[,，。!！ ]")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
+_OURSELVES = re.compile(r"(跟|和|与|对)(我们|咱们|我)")  # 创先争优跟我们有啥关系: "us" is who introduced themselves
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
@@ -129,5 +130,16 @@ class Normalizer:
         text = _MONTH_DAY.sub(lambda m: _arabic(m, "{}"), text)
         text = _DAY_HAO.sub(r"\1日", text)
         text = _QUOTES.sub("", text)
-        text = _SELF_INTRODUCTION.sub("", _SALUTATION.sub("", text))
+        text = _without_introduction(_SALUTATION.sub("", text))
         return text.replace(" ", "") if CJK.search(text) else text
+
+
+def _without_introduction(text: str) -> str:
+    """The question without the asker's self-introduction; where the question asks how the campaign concerns
+    "us" (跟我们有啥关系), the one introduced stands for "us" (我是共青团干部 …跟我们…: 跟共青团干部…; class: role-aware)."""
+    intro = _SELF_INTRODUCTION.match(text)
+    if not intro:
+        return text
+    rest = text[intro.end():]
+    who = intro.group(0)[len(intro.group(1)):-1]
+    return _OURSELVES.sub(lambda m: m.group(1) + who, rest, count=1)
