@@ -78,6 +78,7 @@ async def visit(app: BotApp, n: int) -> str:
 async def test_backup_while_the_bot_works_restores_the_same(busy, settings, tmp_path):
     app = busy
     out = tmp_path / "backups"
+    assert "示例户四" in await visit(app, 500)  # a photo already there, whatever the copy catches of the rest
     backup = asyncio.create_task(asyncio.to_thread(take_backup, settings.database.path, settings.photos.dir, out))
     during = 0
     plan(app, app.clock.now(), kinds=("deadline", "visit"))
