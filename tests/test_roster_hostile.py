@@ -127,8 +127,9 @@ def test_a_huge_cell_is_refused_early_without_holding_it(db, tmp_path, inline):
     ("孙\r\n七", "孙  七"),
     ("\u3000周八\u00a0", "周八"),
     ("ｗｕ九", "wu九"),
+    ("牧户，冬季转场；无手机", "牧户，冬季转场；无手机"),
 ], ids=["escape-sequence", "bell", "right-to-left-override", "zero-width", "carriage-return", "wide-spaces",
-        "full-width"])
+        "full-width", "chinese-punctuation-kept"])
 def test_invisible_and_control_characters_never_reach_the_database(db, tmp_path, raw, stored):
     sheets = roster(农户=[["H9", raw, "", "", "测试村", "", "", raw]])
     import_roster(db, write_folder(tmp_path / "csv", sheets))  # openpyxl refuses to write control characters
