@@ -153,6 +153,12 @@ def _task_rows(db: sqlite_utils.Database, scope: Scope, now: datetime, campaign:
                    {"document": "文件", "photo": "照片"}.get(kind, kind), file_name, stored)
 
 
+def period_of_days(from_day: date | None, to_day: date | None, tz: ZoneInfo) -> Period:
+    """The moments of the local days from_day..to_day, both included, either open."""
+    midnight = lambda day: datetime.combine(day, time(0, 0), tz)  # noqa: E731
+    return Period(midnight(from_day) if from_day else None, midnight(to_day + timedelta(days=1)) if to_day else None)
+
+
 def office_report(app, path: Path, unit_id: str | None, from_day: date | None, to_day: date | None) -> dict[str, int]:
     """`campaign-bot report`: the workbook of unit_id and everything below it (all units when None), at the app's
     clock as cut-off, for the days from_day..to_day (Beijing, both included, either open)."""
@@ -161,8 +167,7 @@ def office_report(app, path: Path, unit_id: str | None, from_day: date | None, t
         raise NotFound(f"找不到单位编号“{unit_id}”。")
     if from_day and to_day and from_day > to_day:
         raise UsageError(f"--from {from_day} 在 --to {to_day} 之后，请对调。")
-    midnight = lambda day: datetime.combine(day, time(0, 0), app.tz)  # noqa: E731
-    period = Period(midnight(from_day) if from_day else None, midnight(to_day + timedelta(days=1)) if to_day else None)
+    period = period_of_days(from_day, to_day, app.tz)
     unit = unit_by_id(app.db, unit_id) if unit_id else None
     label = f"{unit.name}（{unit_id}）及下属单位" if unit else "全州"
     return write_scope_report(app.db, path, scope, app.clock.now(), period, rule=rule_of(app), campaign=app.campaign,

@@ -403,6 +403,24 @@ async def test_the_export_holds_only_the_scope(client, two_counties):
     assert parties == {"C1", "C2"}
 
 
+async def test_the_export_covers_the_period_asked_for(client, two_counties):
+    await login(client, two_counties, COUNTY)
+    response = await client.get("/console/export/report.xlsx", params={"from": "2010-05-01", "to": "2010-05-31"})
+    assert response.status_code == 200
+    about = dict(load_workbook(io.BytesIO(response.content))["说明"].iter_rows(min_row=2, values_only=True))
+    assert about["期间"] == "2010-05-01 00:00 至 2010-06-01 00:00"  # both days included, Beijing time
+
+
+@pytest.mark.parametrize("params, words", [({"from": "5月1日"}, "不是日期"),
+                                           ({"from": "2010-06-01", "to": "2010-05-01"}, "开始日期在结束日期之后")],
+                         ids=["malformed", "reversed"])
+async def test_a_bad_export_period_gets_a_chinese_page_and_no_file(client, two_counties, params, words):
+    await login(client, two_counties, COUNTY)
+    response = await client.get("/console/export/report.xlsx", params=params)
+    assert response.status_code == 400 and words in response.text
+    assert "spreadsheetml" not in response.headers["content-type"]
+
+
 def big_workbook(households: int) -> bytes:
     """A valid roster workbook of one unit, one cadre and many households, slow enough to check to be seen."""
     from openpyxl import Workbook as WriteOnly

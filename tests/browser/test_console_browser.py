@@ -140,7 +140,7 @@ async def test_office_works_through_the_console(demo_site, browser, tmp_path):
 
     await page.locator("nav").get_by_role("link", name="导出").click()
     async with page.expect_download() as download_info:
-        await page.get_by_role("link", name="下载报表").click()
+        await page.get_by_role("button", name="下载报表").click()
     download = await download_info.value
     assert download.suggested_filename.endswith(".xlsx") and "全州" in download.suggested_filename
     book = load_workbook(io.BytesIO(Path(await download.path()).read_bytes()))  # the saved name has no suffix
