@@ -32,7 +32,7 @@ from bench_dispatch import MOMENT, FakeServer, generate_roster, make_app  # noqa
 
 from bot.channels.telegram.adapter import TelegramChannel  # noqa: E402
 from bot.clock import parse_moment  # noqa: E402
-from schedules.lifecycle import INTERRUPTED, SENDING_LEASE  # noqa: E402
+from bot.store.delivery_upkeep import INTERRUPTED, SENDING_LEASE  # noqa: E402
 from schedules.plan import plan  # noqa: E402
 
 DISPATCHER = """
