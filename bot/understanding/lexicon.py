@@ -95,6 +95,7 @@ STOPWORDS = frozenset(
     "来源 出处 出自 依据 根据 原文 文件 规定 "
     # filler: politeness, hesitation and asking words that never change what is asked (class: filler)
     "名称 名字 一下 一下下 麻烦 帮忙 问下 问问 咨询 了解 详细 详细点 说下 讲下 说一下 讲一下 看下 看一下 查下 查一下 "
+    "这会儿 这会 会儿 这阵子 这阵儿 这段时间 这几天 眼下 如今 "
     "查询 单位 老师 领导 同志 大哥 大姐 哦 嗯 呃 啦 哈 呗 噢 唉 嘞 那么 然后 的话 好吗 行吗 谢谢 您好 你好 急 "
     "在线 在线等 帮我 全称 简称 全名 叫法 关系 区别 负责 不能 一句 一句话 后头 前头 这次 这事 这事儿 这个事 里头 月底 月初 年底 年初 收拾 阿么 哩 咋弄 咋整 说了算 一句话 看看 下来 上面 这事 这事儿 活儿 往 走 还有 来得 来得及 来不及 赶得上 赶得及 赶不上 过期 晚了 多久 多长 弄好 搞好 做好 定好 弄完 搞完 上去 下去 过来 出来 起来 性质 处理 处置 对待 搞法 弄 啥样 介绍一下 具体点 内容是 简单 简单说 大概 大致 一般 还请 想问 想请教 请教 那 这边 那边 "
     # who sent someone is not what is asked: 上头派专家下来干啥 asks what the experts do (class: colloquial)
