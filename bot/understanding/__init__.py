@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 _OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也能|自己)")  # asks what the asker's unit itself does
+_FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 _THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
 _RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
@@ -256,7 +257,7 @@ class Answerer:
             if context_free:  # 我刚到乡镇上班 创先争优是个啥: the statement before the question is only context
                 return self._answer_one(context_free, today, unit_kind, role, intent, previous)
             return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
-        reading = self._for_own_kind(reading, unit_kind)
+        reading = self._same_task_twice(self._for_own_kind(reading, unit_kind), unit_kind)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:
@@ -336,6 +337,31 @@ class Answerer:
             return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
+
+    def _same_task_twice(self, reading: Understanding, unit_kind: str | None) -> Understanding:
+        """实施方案啥时候交 from a 县市委: every deadline of the asker's own kind whose task names the term the
+        question shares with a deadline found (制定 by 5月10日 and 上报 by 5月15日), not only the best one; asked
+        in the first person beside a named kind (我们和下面支部各自…), the asker's kind too (class: role-aware,
+        compound: a task with two deadlines for one kind)."""
+        slots = reading.slots
+        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds") \
+                and not _FIRST_PERSON.search(reading.normalized):
+            return reading
+        found = [d for d in map(self.index.deadline, slots["ids"]) if d]
+        words = [w for w in self.tokenize(reading.normalized) if len(w) > 1 and "阶段" not in w]
+        shared = [w for w in words if any(self._task_names(d, w) for d in found)]
+        more = [d.id for d in self.index.deadlines()
+                if unit_kind in doers(d) and d.id not in slots["ids"] and any(self._task_names(d, w) for w in shared)]
+        if not more:
+            return reading
+        kinds = slots.get("unit_kinds")
+        return dataclasses.replace(reading, slots={**slots, "ids": [*slots["ids"], *more]}
+                                   | ({"unit_kinds": [*kinds, unit_kind]} if kinds else {}))
+
+    def _task_names(self, deadline, word: str) -> bool:
+        """True when the deadline's task names the word (in any of its spellings)."""
+        task = self.normalize(deadline.task)
+        return any(s in task for s in spellings(word))
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
         """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today, 今年 / 明年 as the year it is asked in
