@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 _OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也能|自己)")  # asks what the asker's unit itself does
+_DAYS_FROM_TODAY = {"今天": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2}
+_DAY_NAMED = re.compile("|".join(_DAYS_FROM_TODAY))  # a day named from the day it is asked
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 _THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
@@ -245,7 +247,7 @@ class Answerer:
 
     def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
                     previous: str | None) -> Answer:
-        reading = self._in_time(self.understand(text, previous), today)
+        reading = self._due_that_day(self._in_time(self.understand(text, previous), today), today)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
         if reading.intent == "bad_input":
@@ -362,6 +364,22 @@ class Answerer:
         """True when the deadline's task names the word (in any of its spellings)."""
         task = self.normalize(deadline.task)
         return any(s in task for s in spellings(word))
+
+    def _due_that_day(self, reading: Understanding, today) -> Understanding:
+        """明天要交啥 / 方案明天交还行不 / 今天要开啥会: the deadlines falling on the day named from today, those
+        the question names by task if any (class: time-aware, a day relative to when it is asked)."""
+        text = reading.normalized
+        day = _DAY_NAMED.search(text)
+        if reading.intent in ("bad_input", *PERSONAL_INTENTS) or not day or "阶段" in text:
+            return reading
+        that_day = today + timedelta(days=_DAYS_FROM_TODAY[day.group(0)])
+        due = [d for d in self.index.deadlines() if d.due == that_day and d.date_in_source]
+        words = [w for w in self.tokenize(text) if len(w) > 1]
+        named = [d for d in due if any(self._task_names(d, w) for w in words)]  # 方案明天交还行不: by its task
+        if not due or not (named or cue("task", text) or cue("still", text) or reading.intent in ("deadline", "deadlines")):
+            return reading
+        ids = [d.id for d in named or due]
+        return Understanding("deadline", 1.0, text, {"ids": ids} | ({"still": True} if cue("still", text) else {}))
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
         """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today, 今年 / 明年 as the year it is asked in
