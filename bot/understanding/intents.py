@@ -125,6 +125,10 @@ class IntentReader:
                 if found.intent != "unknown":
                     return found
             return self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+        if cue("still", text) and not self._names(text, "phase"):  # 县里的方案该收齐了吧: has its day passed
+            named_task = self._named_deadlines(text, words)
+            if named_task:
+                return named_task
         if cue("when", text) and not self._names(text, "phase"):
             named_task = self._named_deadlines(text, words)
             if named_task:
