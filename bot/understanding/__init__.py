@@ -26,7 +26,7 @@ from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
 from bot.understanding.lexicon import kinds_named_in, spellings
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import MONTH_DAY, cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -346,8 +346,9 @@ class Answerer:
         in the first person beside a named kind (我们和下面支部各自…), the asker's kind too (class: role-aware,
         compound: a task with two deadlines for one kind)."""
         slots = reading.slots
-        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds") \
-                and not _FIRST_PERSON.search(reading.normalized):
+        text = reading.normalized
+        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds") and not _FIRST_PERSON.search(text) \
+                or cue("still", text) or MONTH_DAY.search(text):  # 还来得及吗 / 5月10号前: that deadline alone
             return reading
         found = [d for d in map(self.index.deadline, slots["ids"]) if d]
         words = [w for w in self.tokenize(reading.normalized) if len(w) > 1 and "阶段" not in w]
