@@ -684,3 +684,21 @@ def test_a_part_answered_by_one_sentence_gets_that_sentence(answerer, text, fact
 def test_a_unit_asking_whether_it_may_be_commended_gets_the_commendation_naming_it(answerer):
     text = answerer.answer("我们党工委有没有评先的机会", at("2010-05-12"), unit_kind="州直党(工)委").text
     assert "成绩显著的先进党(工)委" in text
+
+
+@pytest.mark.parametrize("text, day, unit, expected", [
+    ("今天要开啥会", "2010-05-10", "县市委", "2010年5月10日前（就是今天）"),  # a day named from today (time-aware)
+    ("后天要交啥", "2010-05-13", "基层党组织", "2010年5月15日前（还有2天）"),
+    ("这阵子我们该干啥", "2010-08-01", "县市委", "第二阶段"),  # 这阵子 is now (what now)
+    ("全面争创扎实推进是哪个阶段", "2010-05-12", None, "第二阶段是全面争创、扎实推进阶段"),  # a phase by its name
+    ("州直的方案该报齐了吧", "2010-05-20", "活动办", "已经过了截止日期"),  # presumed done: has it passed
+    ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月10日前"),  # both deadlines of one task
+    ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月15日前"),
+])
+def test_round_seven_mechanisms(answerer, text, day, unit, expected):
+    assert expected in answerer.answer(text, at(day), unit_kind=unit).text
+
+
+def test_those_few_items_is_not_a_count(answerer):
+    answer = answerer.answer("五带头那几个是啥", at("2010-05-12"))
+    assert answer.intent not in ("unknown", "bad_input") and "带头" in answer.text
