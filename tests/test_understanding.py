@@ -694,6 +694,8 @@ def test_a_unit_asking_whether_it_may_be_commended_gets_the_commendation_naming_
     ("州直的方案该报齐了吧", "2010-05-20", "活动办", "已经过了截止日期"),  # presumed done: has it passed
     ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月10日前"),  # both deadlines of one task
     ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月15日前"),
+    ("请问咱们这个活动的目标要求有哪些", "2010-05-12", None, "推动科学发展"),  # …活动的X is X (filler)
+    ("开展情况要给群众知会一下吗", "2010-05-12", None, "通报"),  # 说一声/知会 is 通报 (colloquial)
 ])
 def test_round_seven_mechanisms(answerer, text, day, unit, expected):
     assert expected in answerer.answer(text, at(day), unit_kind=unit).text
