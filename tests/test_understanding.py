@@ -329,7 +329,8 @@ def test_ask_batch_prints_one_json_object_a_line(roster):
     assert [r["intent"] for r in records] == ["current_phase", "unknown", "deadline"]
     assert set(records[0]) == {"question", "answer", "intent", "confidence"}
     assert "第一阶段" in records[0]["answer"] and records[1]["confidence"] < CONFIDENCE_THRESHOLD
-    assert records[2]["answer"].startswith("2010年5月15日前")
+    # C3 is a 县市委: its 实施方案 has two deadlines (制定 by 5月10日, 上报 by 5月15日), both given in date order
+    assert records[2]["answer"].startswith("2010年5月10日前") and "将实施方案上报" in records[2]["answer"].splitlines()[1]
 
 
 def test_ask_batch_sends_personal_requests_through_the_router(roster):
@@ -683,3 +684,23 @@ def test_a_part_answered_by_one_sentence_gets_that_sentence(answerer, text, fact
 def test_a_unit_asking_whether_it_may_be_commended_gets_the_commendation_naming_it(answerer):
     text = answerer.answer("我们党工委有没有评先的机会", at("2010-05-12"), unit_kind="州直党(工)委").text
     assert "成绩显著的先进党(工)委" in text
+
+
+@pytest.mark.parametrize("text, day, unit, expected", [
+    ("今天要开啥会", "2010-05-10", "县市委", "2010年5月10日前（就是今天）"),  # a day named from today (time-aware)
+    ("后天要交啥", "2010-05-13", "基层党组织", "2010年5月15日前（还有2天）"),
+    ("这阵子我们该干啥", "2010-08-01", "县市委", "第二阶段"),  # 这阵子 is now (what now)
+    ("全面争创扎实推进是哪个阶段", "2010-05-12", None, "第二阶段是全面争创、扎实推进阶段"),  # a phase by its name
+    ("州直的方案该报齐了吧", "2010-05-20", "活动办", "已经过了截止日期"),  # presumed done: has it passed
+    ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月10日前"),  # both deadlines of one task
+    ("方案什么时候弄", "2010-05-03", "州直党(工)委", "2010年5月15日前"),
+    ("请问咱们这个活动的目标要求有哪些", "2010-05-12", None, "推动科学发展"),  # …活动的X is X (filler)
+    ("开展情况要给群众知会一下吗", "2010-05-12", None, "通报"),  # 说一声/知会 is 通报 (colloquial)
+])
+def test_round_seven_mechanisms(answerer, text, day, unit, expected):
+    assert expected in answerer.answer(text, at(day), unit_kind=unit).text
+
+
+def test_those_few_items_is_not_a_count(answerer):
+    answer = answerer.answer("五带头那几个是啥", at("2010-05-12"))
+    assert answer.intent not in ("unknown", "bad_input") and "带头" in answer.text

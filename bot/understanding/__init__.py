@@ -26,7 +26,7 @@ from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
 from bot.understanding.lexicon import kinds_named_in, spellings
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import cue, personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import MONTH_DAY, cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -36,6 +36,10 @@ logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
 _OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也能|自己)")  # asks what the asker's unit itself does
+_DAYS_FROM_TODAY = {"今天": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2}
+_DAY_NAMED = re.compile("|".join(_DAYS_FROM_TODAY))  # a day named from the day it is asked
+_CAMPAIGN_OF = re.compile(r"(这个|这次|本次|咱们|我们)?(创先争优)?活动的(?=\S{2})")  # …活动的目标要求
+_FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 _THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
 _RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
@@ -118,7 +122,18 @@ class Answerer:
             return self._read_english(clean, norm)
         if not CJK.search(norm):
             return Understanding("bad_input", 0.0, norm, {"reason": "language"})
-        return self._engine.reader.read(norm, self.tokenize(norm))
+        return self._owned_by_campaign(self._engine.reader.read(norm, self.tokenize(norm)))
+
+    def _owned_by_campaign(self, reading: Understanding) -> Understanding:
+        """这个活动的目标要求是啥: the campaign named as the owner of what is asked (…活动的X) is read as X when X
+        names something of its own, not as a question about the campaign as a whole (class: filler)."""
+        owner = _CAMPAIGN_OF.search(reading.normalized)
+        if reading.intent != "topic" or reading.slots.get("topic") != "overview" or not owner:
+            return reading
+        asked = reading.normalized[owner.end():]
+        own = self._engine.reader.read(asked, self.tokenize(asked))
+        sure = own.intent != "unknown" and own.confidence >= CONFIDENCE_THRESHOLD
+        return own if sure and own.slots.get("topic") != "overview" else reading
 
     def _read_english(self, clean: str, norm: str) -> Understanding:
         """An English question read as the Chinese one it asks (class: english); 'language' when none is found."""
@@ -244,7 +259,7 @@ class Answerer:
 
     def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
                     previous: str | None) -> Answer:
-        reading = self._in_time(self.understand(text, previous), today)
+        reading = self._due_that_day(self._in_time(self.understand(text, previous), today), today)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
         if reading.intent == "bad_input":
@@ -256,7 +271,7 @@ class Answerer:
             if context_free:  # 我刚到乡镇上班 创先争优是个啥: the statement before the question is only context
                 return self._answer_one(context_free, today, unit_kind, role, intent, previous)
             return self.decline(reading)  # a quote has its own, lower bar (the sentence is shown as it stands)
-        reading = self._for_own_kind(reading, unit_kind)
+        reading = self._same_task_twice(self._for_own_kind(reading, unit_kind), unit_kind)
         try:
             body = self._compose(reading, today, unit_kind, role)
         except Exception:
@@ -336,6 +351,48 @@ class Answerer:
             return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
+
+    def _same_task_twice(self, reading: Understanding, unit_kind: str | None) -> Understanding:
+        """实施方案啥时候交 from a 县市委: every deadline of the asker's own kind whose task names the term the
+        question shares with a deadline found (制定 by 5月10日 and 上报 by 5月15日), not only the best one; asked
+        in the first person beside a named kind (我们和下面支部各自…), the asker's kind too (class: role-aware,
+        compound: a task with two deadlines for one kind)."""
+        slots = reading.slots
+        text = reading.normalized
+        if reading.intent != "deadline" or not unit_kind or slots.get("unit_kinds") and not _FIRST_PERSON.search(text) \
+                or cue("still", text) or MONTH_DAY.search(text):  # 还来得及吗 / 5月10号前: that deadline alone
+            return reading
+        found = [d for d in map(self.index.deadline, slots["ids"]) if d]
+        words = [w for w in self.tokenize(reading.normalized) if len(w) > 1 and "阶段" not in w]
+        shared = [w for w in words if any(self._task_names(d, w) for d in found)]
+        more = [d.id for d in self.index.deadlines()
+                if unit_kind in doers(d) and d.id not in slots["ids"] and any(self._task_names(d, w) for w in shared)]
+        if not more:
+            return reading
+        kinds = slots.get("unit_kinds")
+        return dataclasses.replace(reading, slots={**slots, "ids": [*slots["ids"], *more]}
+                                   | ({"unit_kinds": [*kinds, unit_kind]} if kinds else {}))
+
+    def _task_names(self, deadline, word: str) -> bool:
+        """True when the deadline's task names the word (in any of its spellings)."""
+        task = self.normalize(deadline.task)
+        return any(s in task for s in spellings(word))
+
+    def _due_that_day(self, reading: Understanding, today) -> Understanding:
+        """明天要交啥 / 方案明天交还行不 / 今天要开啥会: the deadlines falling on the day named from today, those
+        the question names by task if any (class: time-aware, a day relative to when it is asked)."""
+        text = reading.normalized
+        day = _DAY_NAMED.search(text)
+        if reading.intent in ("bad_input", *PERSONAL_INTENTS) or not day or "阶段" in text:
+            return reading
+        that_day = today + timedelta(days=_DAYS_FROM_TODAY[day.group(0)])
+        due = [d for d in self.index.deadlines() if d.due == that_day and d.date_in_source]
+        words = [w for w in self.tokenize(text) if len(w) > 1]
+        named = [d for d in due if any(self._task_names(d, w) for w in words)]  # 方案明天交还行不: by its task
+        if not due or not (named or cue("task", text) or cue("still", text) or reading.intent in ("deadline", "deadlines")):
+            return reading
+        ids = [d.id for d in named or due]
+        return Understanding("deadline", 1.0, text, {"ids": ids} | ({"still": True} if cue("still", text) else {}))
 
     def _in_time(self, reading: Understanding, today) -> Understanding:
         """这个阶段 / 下个阶段 / 上个阶段 read as the phase they are today, 今年 / 明年 as the year it is asked in

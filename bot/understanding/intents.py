@@ -48,6 +48,9 @@ def _task_words(words: list[str]) -> list[str]:
     return [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
 
 
+_WHICH_PHASE = re.compile(r"(哪一?个?|什么|第几)阶段")  # asks which phase a thing is
+
+
 class IntentReader:
     """Turns a normalised question and its tokens into an Understanding."""
 
@@ -82,8 +85,9 @@ class IntentReader:
         if cue("tomorrow", text) and "阶段" in text and not phase and not self._names(text, "phase"):
             return self._rule("current_phase", text, day_offset=1)  # 明天开始啥阶段: the phase tomorrow is in
         last = cue("last_phase", text)
-        if (phase or last) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on answers
-            number = int(phase.group(1)) if phase else self.index.last_phase()
+        by_name = None if phase or last else self._phase_by_name(text)
+        if (phase or last or by_name) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on
+            number = int(phase.group(1)) if phase else by_name or self.index.last_phase()
             if cue("days", text):
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
                 return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",
@@ -121,6 +125,10 @@ class IntentReader:
                 if found.intent != "unknown":
                     return found
             return self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
+        if cue("still", text) and not self._names(text, "phase"):  # 县里的方案该收齐了吧: has its day passed
+            named_task = self._named_deadlines(text, words)
+            if named_task:
+                return named_task
         if cue("when", text) and not self._names(text, "phase"):
             named_task = self._named_deadlines(text, words)
             if named_task:
@@ -176,6 +184,14 @@ class IntentReader:
 
     def _names_topic(self, text: str) -> bool:
         return self._names(text, "topic")
+
+    def _phase_by_name(self, text: str) -> int | None:
+        """对标定位晋档升级是哪个阶段 (a homophone already spelt right): the phase whose name the text gives while
+        asking which phase, so 哪个阶段 does not read as today's phase (class: homophone, time-aware)."""
+        if not _WHICH_PHASE.search(text):
+            return None
+        named = [self.index.entries[i].key for i in self.index.named_in(text) if self.index.entries[i].kind == "phase"]
+        return int(named[0]) if len(named) == 1 else None
 
     def _names(self, text: str, kind: str) -> bool:
         """True when the text names an entry of that kind whole (a topic's title or alias, a phase's name)."""

@@ -60,6 +60,7 @@ _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条�
 _SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？ ]{1,10}[,，。!！ ]")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _OURSELVES = re.compile(r"(跟|和|与|对)(我们|咱们|我)")  # 创先争优跟我们有啥关系: "us" is who introduced themselves
+_US = re.compile(r"我们|咱们")
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
@@ -142,4 +143,7 @@ def _without_introduction(text: str) -> str:
         return text
     rest = text[intro.end():]
     who = intro.group(0)[len(intro.group(1)):-1]
-    return _OURSELVES.sub(lambda m: m.group(1) + who, rest, count=1)
+    if _OURSELVES.search(rest):
+        return _OURSELVES.sub(lambda m: m.group(1) + who, rest, count=1)
+    # 我是乡镇党委专职组织干事，文件里提我们没: "us" is the one introduced, whom the source may name word for word
+    return _US.sub(who, rest, count=1)
