@@ -11,7 +11,8 @@ from collections.abc import Iterable
 
 MASK = "***"
 MIN_LENGTH = 6  # shorter values (an empty token, "abc") would blank ordinary words
-_SECRET_QUERY = re.compile(r"((?:access_token|secret|corpsecret)=)[^&\s\"']+", re.IGNORECASE)
+# access_token, secret, corpsecret: the WeChat API's; t: the web console's one-time login link
+_SECRET_QUERY = re.compile(r"((?:(?<=[?&])t|access_token|secret|corpsecret)=)[^&\s\"']+", re.IGNORECASE)
 _secrets: list[str] = []
 _lock = threading.Lock()
 

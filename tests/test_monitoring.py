@@ -215,9 +215,10 @@ async def test_a_token_in_any_logger_is_blanked_by_the_one_redaction(roster, log
     logging.getLogger("bot.channels.wechat.sender").error(
         "send failed: POST https://api.weixin.qq.com/cgi-bin/message/custom/send?access_token=ACCESS-TOKEN-VALUE")
     logging.getLogger("httpx").info("GET https://qyapi.weixin.qq.com/cgi-bin/gettoken?corpid=x&corpsecret=CORP-SECRET")
+    logging.getLogger("bot.console.serving").info("GET /console/login?t=LOGIN-LINK-TOKEN&next=/ 200")  # a URL logged whole
     text = written()
-    assert "ACCESS-TOKEN-VALUE" not in text and "CORP-SECRET" not in text
-    assert "access_token=***" in text and "corpsecret=***" in text
+    assert "ACCESS-TOKEN-VALUE" not in text and "CORP-SECRET" not in text and "LOGIN-LINK-TOKEN" not in text
+    assert "access_token=***" in text and "corpsecret=***" in text and "?t=***&next=/" in text
 
 
 def test_message_references_are_keyed_per_installation(roster, settings, tmp_path):
