@@ -63,6 +63,11 @@ class Admin:
         return self.role == OFFICE_ADMIN
 
     @property
+    def scope_label(self) -> str:
+        """What the pages call the scope: 全州 for the office, else the unit 及下属单位."""
+        return "全州" if self.is_office else self.unit_name + "及下属单位"
+
+    @property
     def scope_root(self) -> str | None:
         """The unit whose subtree this administrator oversees; None for the office (everything)."""
         return self.scope.root_unit

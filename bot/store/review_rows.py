@@ -66,8 +66,3 @@ def open_request_for(db: sqlite_utils.Database, cadre_id: str, household_id: str
                      "ORDER BY s.started_at DESC LIMIT 1", (cadre_id, household_id)).fetchone()
     return SessionInfo(*row) if row else None
 
-
-def session_of_visit(db: sqlite_utils.Database, visit_id: int) -> int | None:
-    """The visit (session) a visits row belongs to."""
-    row = db.execute("SELECT session_id FROM visits WHERE id = ?", (visit_id,)).fetchone()
-    return row[0] if row else None

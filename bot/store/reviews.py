@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.store.scopes import Scope, units_condition
+from bot.store.scopes import Scope, narrowed, units_condition
 from bot.store.scopes import _large  # the same choice of plan as the scope queries'
 
 
@@ -112,9 +112,10 @@ def visit_in_scope(db: sqlite_utils.Database, scope: Scope, session_id: int) -> 
 
 def _rows(db: sqlite_utils.Database, scope: Scope, filters: ReviewFilter, after: tuple[str, int] | None, limit: int,
           session_id: int | None) -> list[ReviewRow]:
-    if filters.unit_id:  # a unit the caller found in the scope: its subtree is the scope of this page
-        path = db.execute("SELECT path FROM units WHERE id = ?", (filters.unit_id,)).fetchone()
-        scope = Scope(scope.viewer_id, scope.role, filters.unit_id, path[0] if path else "/?/")
+    if filters.unit_id:  # a unit of the scope: its subtree is the scope of this page; any other unit shows nothing
+        scope = narrowed(db, scope, filters.unit_id)
+        if scope is None:
+            return []
     where, params = units_condition(scope)
     source = _BY_ID if session_id is not None else _BY_TIME if _large(db, scope) else _BY_SCOPE
     # the cursor is written only when there is one: behind an "IS NULL OR" SQLite would not seek the index to it
