@@ -22,7 +22,6 @@ def export_path(settings: Settings, root_unit: str | None, now: datetime) -> Pat
 def export_report(app, scope: Scope, label: str, now: datetime) -> Path:
     """Writes the workbook of the scope up to now on its own connection (safe in a worker thread); returns the file."""
     path = export_path(app.settings, scope.root_unit, now)
-    path.parent.mkdir(parents=True, exist_ok=True)
     db = open_db(app.settings.database.path)
     try:
         write_scope_report(db, path, scope, now, Period(), rule=rule_of(app), campaign=app.campaign, label=label,

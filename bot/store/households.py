@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule
+from bot.store.overdue import CLOCK_DAY_SQL, PAIRING_OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 
@@ -90,7 +90,7 @@ _OVERDUE_SQL = f"""
 SELECT p.cadre_id, h.head_name, COALESCE(h.county, '') || COALESCE(h.township, '') || h.village, p.last_visit_at
 FROM pairings p
 JOIN households h ON h.id = p.household_id
-WHERE p.kind = :kind AND p.cadre_id IS NOT NULL AND {OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))}
+WHERE p.kind = :kind AND p.cadre_id IS NOT NULL AND {PAIRING_OVERDUE_SQL}
   AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.reminder_key = :reminder AND d.cadre_id = p.cadre_id)
 ORDER BY p.cadre_id, h.village, h.id
 """

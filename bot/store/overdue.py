@@ -27,6 +27,8 @@ OVERDUE_SQL = "({clock_day} < :cutoff_day AND :start_day < :cutoff_day)"
 # The same rule as a bound: a clock day is not overdue exactly when it is >= this ('' when nothing is overdue yet, the
 # campaign not having run the interval), so the days not overdue are one index range.
 NOT_OVERDUE_FROM_SQL = "(CASE WHEN :start_day >= :cutoff_day THEN '' ELSE :cutoff_day END)"
+# The rule over a pairing aliased p (its clock day from CLOCK_DAY_SQL): what every query over pairings asks.
+PAIRING_OVERDUE_SQL = OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))
 
 
 def local_day(moment: datetime | str) -> date:

@@ -7,8 +7,7 @@ from datetime import date, datetime
 
 import sqlite_utils
 
-from bot.store.cadres import Cadre
-from bot.store.overdue import CLOCK_DAY_SQL, OVERDUE_SQL, OverdueRule, local_day
+from bot.store.overdue import PAIRING_OVERDUE_SQL, OverdueRule, local_day
 from bot.vocabulary import CADRE_HOUSEHOLD
 
 
@@ -22,7 +21,7 @@ def in_unit_subtree(unit_column: str) -> str:
 _CADRES_SQL = f"""
 SELECT c.id, c.name, u.name,
        COUNT(p.household_id),
-       SUM({OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))}),
+       SUM({PAIRING_OVERDUE_SQL}),
        COUNT(p.last_visit_at),
        MAX(p.last_visit_at),
        EXISTS (SELECT 1 FROM bindings b WHERE b.cadre_id = c.id AND b.active = 1)
@@ -49,11 +48,6 @@ class CadreProgress:
     bound: bool
 
 
-def admin_scope(cadre: Cadre) -> str | None:
-    """The unit whose subtree an administrator oversees; None means the whole prefecture (活动办管理员)."""
-    return None if cadre.is_office else cadre.unit_id
-
-
 def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: datetime,
                    interval_days: int, since: datetime | None = None) -> list[CadreProgress]:
     """Every cadre with paired households in the subtree of root_unit (all when None), most overdue first.
@@ -70,27 +64,3 @@ def cadre_progress(db: sqlite_utils.Database, root_unit: str | None, now: dateti
                       bool(bound))
         for cid, name, unit, total, overdue, visited, last, bound in rows
     ]
-
-
-@dataclass(frozen=True)
-class Summary:
-    """Totals over a list of CadreProgress."""
-
-    cadres: int
-    cadres_behind: int
-    households: int
-    visited: int
-    overdue: int
-    unbound: int
-
-
-def summarise(rows: list[CadreProgress]) -> Summary:
-    """Adds up cadres, those behind, households (visited, overdue) and cadres without a bound chat."""
-    return Summary(
-        cadres=len(rows),
-        cadres_behind=sum(1 for r in rows if r.overdue),
-        households=sum(r.households for r in rows),
-        visited=sum(r.visited for r in rows),
-        overdue=sum(r.overdue for r in rows),
-        unbound=sum(1 for r in rows if not r.bound),
-    )

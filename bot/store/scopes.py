@@ -16,7 +16,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.migrations import CLOCK_DAY, has_clock_day_index, rebuild_progress_counts
-from bot.store.overdue import NOT_OVERDUE_FROM_SQL, OVERDUE_SQL, OverdueRule
+from bot.store.overdue import NOT_OVERDUE_FROM_SQL, OVERDUE_SQL, PAIRING_OVERDUE_SQL, OverdueRule
 from bot.vocabulary import CADRE_HOUSEHOLD, OFFICE_ADMIN, UNIT_ADMIN
 
 NEEDS_MORE = "需补充"
@@ -287,7 +287,7 @@ def overdue_params(now: datetime, interval_days: int, campaign_start: date) -> d
 
 # The one overdue rule (bot/store/overdue.py) over progress_counts and over pairings.
 OVERDUE_COUNTS = OVERDUE_SQL.format(clock_day="clock_day")
-OVERDUE = OVERDUE_SQL.format(clock_day=CLOCK_DAY.format(p="p"))
+OVERDUE = PAIRING_OVERDUE_SQL
 
 # Per unit: its totals (progress_totals), less the households whose clock day is not overdue (recent days only).
 _PROGRESS_SQL = f"""

@@ -9,6 +9,7 @@ import sqlite_utils
 
 from bot.db import transaction
 from bot.photos import CheckedPhoto
+from bot.plausibility import CLOCK_SKEW
 from bot.store.evidence import assess_hashed_photo
 
 # A photo taken more than this long before it was sent is not taken as the time of the visit.
@@ -67,7 +68,7 @@ def find_submitted(db: sqlite_utils.Database, sha256: str) -> PriorSubmission | 
 def visit_time(photos: list[PendingPhoto], received_at: datetime) -> tuple[datetime, bool]:
     """The visit's time: the earliest plausible EXIF time, else receipt; and whether EXIF was used."""
     times = [datetime.fromisoformat(p.exif_time) for p in photos if p.exif_time]
-    plausible = [t for t in times if received_at - EXIF_TRUST_WINDOW <= t <= received_at + timedelta(minutes=10)]
+    plausible = [t for t in times if received_at - EXIF_TRUST_WINDOW <= t <= received_at + CLOCK_SKEW]
     return (min(plausible), True) if plausible else (received_at, False)
 
 
