@@ -19,11 +19,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
     # Not tied to the opening thread: the running bot hands all its database work to one worker thread
     # (bot.worker), while the CLI and tests use the connection from their own thread; never two at once.
-    db = sqlite_utils.Database(sqlite3.connect(str(path), check_same_thread=False))
-    # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly what `transaction()` spans.
-    db.conn.isolation_level = None
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
+    db = open_migrated(path)
     if str(path) != ":memory:":
         db.enable_wal()
     migrate(db)
@@ -31,9 +27,10 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
 
 
 def open_migrated(path: str | Path) -> sqlite_utils.Database:
-    """Another connection to a database open_db already migrated, with the same pragmas, usable from any one thread
-    at a time (a worker pool's thread-local connection)."""
+    """A connection with the bot's pragmas, usable from any one thread at a time: open_db's own, or another to a
+    database open_db already migrated (a worker pool's thread-local connection)."""
     conn = sqlite3.connect(str(path), check_same_thread=False)
+    # isolation_level=None: we issue BEGIN ourselves, so a transaction is exactly what `transaction()` spans.
     conn.isolation_level = None
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 5000")

@@ -112,6 +112,11 @@ def intent(*names: str) -> Rule:
     return lambda msg, ctx: bool(msg.text.strip()) and understanding(msg, ctx).intent in names
 
 
+def said(*words: str) -> Rule:
+    """Matches a text that reads (simplified, half-width, a question mark aside) as one of words."""
+    return lambda msg, ctx: normalized_text(msg, ctx).strip("？? ") in words
+
+
 def always(msg: Incoming, ctx: Context) -> bool:
     """Matches every message (the last rule)."""
     return True

@@ -10,7 +10,7 @@ from bot.app import Context
 from bot.errors import UserError
 from bot.messages import NO, YES, Choice, Incoming, Outgoing
 from bot.notices import draft_notice
-from bot.rules import normalized_text
+from bot.rules import said
 from bot.store.notices import notices_in_scope
 from bot.store.supervision import cancel_notice, confirm_notice, mark_read, notice_summary
 from handlers.supervision_views import admin_scope, scope_words
@@ -27,9 +27,7 @@ def sends_notice(msg: Incoming, ctx: Context) -> bool:
     return msg.choice is None and bool(SENDS_NOTICE.match(msg.text))
 
 
-def asks_status(msg: Incoming, ctx: Context) -> bool:
-    """Rule: 通知情况 (/notices)."""
-    return bool(msg.text.strip()) and normalized_text(msg, ctx).strip("？? ") in STATUS_WORDS
+asks_status = said(*STATUS_WORDS)  # Rule: 通知情况 (/notices)
 
 
 def says_received(msg: Incoming, ctx: Context) -> bool:

@@ -9,7 +9,7 @@ from bot.app import Context
 from bot.campaign import Deadline
 from bot.campaign_tasks import matching_tasks, reported_words
 from bot.messages import NO, Choice, Incoming, Outgoing
-from bot.rules import normalized_text
+from bot.rules import said
 from bot.store.supervision import Evidence, report_task_done, task_status
 from bot.task_evidence import EvidenceRejected, has_evidence, store_evidence
 from handlers.supervision_views import admin_scope, scope_words
@@ -32,9 +32,7 @@ def sends_evidence(msg: Incoming, ctx: Context) -> bool:
     return has_evidence(msg) or msg.refused_media is not None
 
 
-def asks_tasks(msg: Incoming, ctx: Context) -> bool:
-    """Rule: 任务 (/tasks)."""
-    return bool(msg.text.strip()) and normalized_text(msg, ctx).strip("？? ") in TASK_WORDS
+asks_tasks = said(*TASK_WORDS)  # Rule: 任务 (/tasks)
 
 
 async def report_task(msg: Incoming, ctx: Context) -> list[Outgoing]:
@@ -43,7 +41,7 @@ async def report_task(msg: Incoming, ctx: Context) -> list[Outgoing]:
     if not tasks:
         return [Outgoing(f"{ctx.cadre.unit_name}没有“{msg.text.strip()[:20]}”这项任务。发送“任务”查看要完成的任务。")]
     evidence = None
-    if has_evidence(msg) or msg.refused_media is not None:
+    if sends_evidence(msg, ctx):
         try:
             evidence = _store(msg, ctx)
         except EvidenceRejected as exc:

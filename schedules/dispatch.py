@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.app import BotApp
+from bot.clock import iso
 from bot.db import transaction
 from bot.store.bindings import BLOCKED_REASON, deactivate_chat
 from bot.messages import DeliveryOutcome, DeliveryResult
@@ -21,7 +22,6 @@ from schedules.notices import delivery_message, record_receipt
 from schedules.quiet_hours import QuietHours
 from schedules.ratelimit import RateLimiter, channel_limits
 from bot.store.deliveries import FAILED, PENDING, SENDING, SENT, UNDELIVERABLE
-from schedules.timekeeping import iso
 
 logger = logging.getLogger(__name__)
 

@@ -1,11 +1,9 @@
-"""Moments the reminders are reckoned in: local days and times, ISO weeks, and the UTC strings stored."""
+"""Moments the reminders are reckoned in: local days and times, ISO weeks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
-
-from bot.clock import iso  # noqa: F401  (the schedules reckon with it; the store writes it)
 
 
 def parse_hhmm(text: str) -> time:

@@ -46,11 +46,10 @@ class WeChatSender:
         texts = wechat_texts([message], kind)
         try:
             if kind == "work":
-                ids = [await self.work_message(chat_id, text) for text in texts]
+                ids, file_may_go = [await self.work_message(chat_id, text) for text in texts], True
             else:
-                ids = await self._official(chat_id, texts)
-            if message.file is not None and sendable(kind, message.file) and (kind == "work" or
-                                                                               self._inside_window(chat_id)):
+                ids, file_may_go = await self._official(chat_id, texts)
+            if message.file is not None and file_may_go and sendable(kind, message.file):
                 ids.append(await self.send_file(chat_id, message.file))
         except NotDeliverable as exc:
             return DeliveryResult(DeliveryOutcome.UNDELIVERABLE, reason=str(exc))
@@ -64,20 +63,21 @@ class WeChatSender:
             return await self.work_message(chat_id, text)
         return await self.customer_service_message(chat_id, text)
 
-    async def _official(self, chat_id: str, texts: list[str]) -> list[str]:
+    async def _official(self, chat_id: str, texts: list[str]) -> tuple[list[str], bool]:
+        """The ids sent, and whether they went as customer-service messages (so a file may follow)."""
         sent: list[str] = []
         if await self._inside_window(chat_id):
             try:
                 for text in texts:
                     sent.append(await self.customer_service_message(chat_id, text))
-                return sent
+                return sent, True
             except WeChatApiError as exc:
                 if sent or exc.code not in WINDOW_CLOSED_CODES or not self.settings.template_id:
                     raise
                 logger.info("customer-service message refused (%s); sending the template", exc.meaning)
         if not self.settings.template_id:
             raise NotDeliverable(NO_TEMPLATE)
-        return [await self.template_message(chat_id, "\n".join(texts))]
+        return [await self.template_message(chat_id, "\n".join(texts))], False
 
     async def _inside_window(self, chat_id: str) -> bool:
         seen = await self.app.worker.run(last_seen, self.app.db, CHANNEL, chat_id)
@@ -95,9 +95,10 @@ class WeChatSender:
 
     async def work_message(self, chat_id: str, text: str) -> str:
         """A WeCom application text message (message/send); a user outside the application counts as 81013."""
-        payload = {"touser": chat_id, "msgtype": "text", "agentid": int(self.settings.agent_id),
-                   "text": {"content": text}}
-        result = await self.api.post("message/send", payload)
+        return await self._work_post({"touser": chat_id, "msgtype": "text", "text": {"content": text}})
+
+    async def _work_post(self, payload: dict) -> str:
+        result = await self.api.post("message/send", {**payload, "agentid": int(self.settings.agent_id)})
         if result.get("invaliduser"):
             raise WeChatApiError(81013, "invaliduser")
         return str(result.get("msgid", ""))
@@ -110,10 +111,7 @@ class WeChatSender:
         payload = {"touser": chat_id, "msgtype": media_type, media_type: {"media_id": media_id}}
         if self.settings.kind != "work":
             return str((await self.api.post("message/custom/send", payload)).get("msgid", ""))
-        result = await self.api.post("message/send", {**payload, "agentid": int(self.settings.agent_id)})
-        if result.get("invaliduser"):
-            raise WeChatApiError(81013, "invaliduser")
-        return str(result.get("msgid", ""))
+        return await self._work_post(payload)
 
     async def _failure(self, chat_id: str, exc: WeChatApiError) -> DeliveryResult:
         logger.warning("WeChat message not sent: %s", exc.meaning)
