@@ -165,6 +165,16 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db.conn.executescript(SCHEMA_V1)
 
 
+def _v3_message_claims(db: sqlite_utils.Database) -> None:
+    # claimed_by / finished_at: a message claimed by a process that died before answering is handled again.
+    for statement in (
+        "ALTER TABLE processed_messages ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE processed_messages ADD COLUMN finished_at TEXT",
+        "UPDATE processed_messages SET finished_at = received_at",  # keys from before were all handled
+    ):
+        db.conn.execute(statement)
+
+
 def _v4_reminder_lifecycle(db: sqlite_utils.Database) -> None:
     # series: reminders that replace one another (deadline:<id>, visit, digest); expires_at: after it, never sent;
     # claimed_at: when a dispatcher took the row, so an interrupted send is recognised.
@@ -184,21 +194,33 @@ def _v10_binding_attempts(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE INDEX idx_binding_attempts_chat ON binding_attempts(channel, chat_id, failed_at)")
 
 
-def _v3_message_claims(db: sqlite_utils.Database) -> None:
-    # claimed_by / finished_at: a message claimed by a process that died before answering is handled again.
-    for statement in (
-        "ALTER TABLE processed_messages ADD COLUMN claimed_by TEXT",
-        "ALTER TABLE processed_messages ADD COLUMN finished_at TEXT",
-        "UPDATE processed_messages SET finished_at = received_at",  # keys from before were all handled
-    ):
-        db.conn.execute(statement)
-
-
 def _v11_offered_choices(db: sqlite_utils.Database) -> None:
     # The router, not the handlers, keeps the choices a reply offered; choices kept in `data` before move over.
     db.conn.execute("ALTER TABLE conversation_state ADD COLUMN choices TEXT NOT NULL DEFAULT '[]'")
     db.conn.execute("UPDATE conversation_state SET choices = json_extract(data, '$.choices'), "
                     "data = json_remove(data, '$.choices') WHERE json_type(data, '$.choices') = 'array'")
+
+
+def _v20_last_questions(db: sqlite_utils.Database) -> None:
+    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
+    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
+                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
+
+
+def _v30_import_runs(db: sqlite_utils.Database) -> None:
+    # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
+    db.conn.execute(
+        "CREATE TABLE import_runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, "  # writing / done / failed / completed
+        "rows_written INTEGER NOT NULL DEFAULT 0, rows_total INTEGER NOT NULL DEFAULT 0, error TEXT, "
+        "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
+
+
+def _v40_installation_keys(db: sqlite_utils.Database) -> None:
+    # A random key per installation, made once: it turns message ids into log references no one can recompute
+    # from the guessable ids alone.
+    db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
+    db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
 
 
 # ---- issue 12: supervision (督查). Numbers 50-69. ----------------------------------------------------------------
@@ -630,6 +652,12 @@ def _v57_urgent_deliveries(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE deliveries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0")
 
 
+def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
+    # `chat --as X` used to bind the console chat X to cadre X for good: X then counted as bound and was planned
+    # reminders. Rehearsals now act as a cadre without a binding (BotApp.acting_as); their old bindings go.
+    db.conn.execute("DELETE FROM bindings WHERE channel = 'console' AND chat_id = cadre_id")
+
+
 _COUNT_TRIGGERS = ("pairings_count_insert", "pairings_count_delete", "pairings_count_update", "cadres_count_move",
                    "cadres_count_insert", "units_count_stale")
 
@@ -682,34 +710,6 @@ _PROGRESS_TOTALS = (
 def _v65_progress_totals(db: sqlite_utils.Database) -> None:
     for statement in _PROGRESS_TOTALS:
         db.conn.execute(statement)
-
-
-def _v63_no_rehearsal_bindings(db: sqlite_utils.Database) -> None:
-    # `chat --as X` used to bind the console chat X to cadre X for good: X then counted as bound and was planned
-    # reminders. Rehearsals now act as a cadre without a binding (BotApp.acting_as); their old bindings go.
-    db.conn.execute("DELETE FROM bindings WHERE channel = 'console' AND chat_id = cadre_id")
-
-
-def _v30_import_runs(db: sqlite_utils.Database) -> None:
-    # A roster import writes in short transactions; this row says whether all of it got written (bot/roster/runs.py).
-    db.conn.execute(
-        "CREATE TABLE import_runs (id INTEGER PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL, "
-        "updated_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL, "  # writing / done / failed / completed
-        "rows_written INTEGER NOT NULL DEFAULT 0, rows_total INTEGER NOT NULL DEFAULT 0, error TEXT, "
-        "completed_by INTEGER REFERENCES import_runs(id), host TEXT, pid INTEGER)")
-
-
-def _v40_installation_keys(db: sqlite_utils.Database) -> None:
-    # A random key per installation, made once: it turns message ids into log references no one can recompute
-    # from the guessable ids alone.
-    db.conn.execute("CREATE TABLE installation_keys (name TEXT PRIMARY KEY, key TEXT NOT NULL)")
-    db.conn.execute("INSERT INTO installation_keys VALUES ('log_reference', lower(hex(randomblob(32))))")
-
-
-def _v20_last_questions(db: sqlite_utils.Database) -> None:
-    # The last question each chat asked, as the answer engine read it, so a follow-up (那第二阶段呢) can use it.
-    db.conn.execute("CREATE TABLE last_questions (channel TEXT NOT NULL, chat_id TEXT NOT NULL, question TEXT NOT NULL, "
-                    "asked_at TEXT NOT NULL, PRIMARY KEY (channel, chat_id))")
 
 
 CONSOLE_SCHEMA = (
