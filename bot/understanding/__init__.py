@@ -87,7 +87,6 @@ class Answerer:
         self.index = self._engine.index
         self._composer = Composer(campaign)
         self._readings: OrderedDict[str, Understanding] = OrderedDict()
-        self._tasks: dict[str, str] = {}  # deadline id -> its task normalised, filled as deadlines are compared
 
     # ---- reading ----
 
@@ -348,7 +347,7 @@ class Answerer:
             own = self._engine.reader.read(named, self.tokenize(named))  # as asked by the kind (…也要…表彰奖励)
             if own.intent == "source":
                 return own
-        if any(d and (unit_kind in doers(d) or unit_kind in kinds_named_in(self._task_text(d))) for d in found):
+        if any(d and (unit_kind in doers(d) or unit_kind in kinds_named_in(self.normalize(d.task))) for d in found):
             return reading  # …专项表彰…先进党(工)委: the asker's kind is what the task is about (commended)
         own = self._engine.reader.deadlines_for_kind(reading.normalized, self.tokenize(reading.normalized), unit_kind)
         return dataclasses.replace(reading, slots={**slots, "ids": own}) if own else reading
@@ -376,14 +375,8 @@ class Answerer:
 
     def _task_names(self, deadline, word: str) -> bool:
         """True when the deadline's task names the word (in any of its spellings)."""
-        task = self._task_text(deadline)
+        task = self.normalize(deadline.task)
         return any(s in task for s in spellings(word))
-
-    def _task_text(self, deadline) -> str:
-        """The deadline's task normalised, once per deadline (compared word by word on every deadline question)."""
-        if deadline.id not in self._tasks:
-            self._tasks[deadline.id] = self.normalize(deadline.task)
-        return self._tasks[deadline.id]
 
     def _due_that_day(self, reading: Understanding, today) -> Understanding:
         """明天要交啥 / 方案明天交还行不 / 今天要开啥会: the deadlines falling on the day named from today, those
