@@ -15,11 +15,9 @@ from bot.understanding.retrieval import Index
 from bot.understanding.sounds import SoundCorrector
 from bot.understanding.spelling import TermCorrector
 
-NORMALIZED_CACHE = 2048  # normalised texts kept: recent questions and the deadlines' tasks
-
 
 class Engine:
-    """Normalises, tokenizes and reads questions about one campaign; read-only once built (normalised texts cached)."""
+    """Normalises, tokenizes and reads questions about one campaign; read-only once built."""
 
     def __init__(self, campaign: Campaign):
         self.normalizer = Normalizer()
@@ -35,14 +33,9 @@ class Engine:
         self.reader = IntentReader(self.index, self.sentences, unlisted_counted_names(campaign, whole))
         names = {n for e in self.index.entries for n in e.names} | {whole(t) for t in file_terms(campaign)}
         self.followups = FollowUpReader(names)
-        # a message's text is normalised by several readings of it (its parts, follow-ups, deadlines' tasks): once
-        self._normalized = functools.lru_cache(maxsize=NORMALIZED_CACHE)(self._normalize)
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
-        return self._normalized(text)
-
-    def _normalize(self, text: str) -> str:
         text = self._sounds.correct_pinyin(self.normalizer.normalize(text))
         corrected = self._sounds.correct(self._corrector.correct(text))
         # a corrected slip may complete a form the normaliser unifies (第二接段 -> 第二阶段 -> 第2阶段)
