@@ -119,8 +119,8 @@ class Answerer:
         if problem:
             return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
         norm = self.normalize(clean)
-        intent = personal_intent(norm)
-        if intent and not CJK.search(norm):
+        intent = None if CJK.search(norm) else personal_intent(norm)  # a Chinese one is the reader's to find
+        if intent:
             return Understanding(intent, 0.95, norm)
         if is_english(clean) and not clean.startswith("/"):  # a command is the router's, not a question
             return self._read_english(clean, norm)
