@@ -12,6 +12,7 @@ month_tasks, topic, greeting, thanks; bad_input and unknown are declined politel
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import re
 import unicodedata
@@ -35,6 +36,7 @@ __all__ = ["Answerer", "Answer", "Understanding", "PERSONAL_INTENTS", "CONFIDENC
 logger = logging.getLogger(__name__)
 
 _CACHE_SIZE = 512
+_NORMALIZED_CACHE = 4 * _CACHE_SIZE  # a question's parts, the question before it and the deadlines' tasks besides
 _OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也能|自己)")  # asks what the asker's unit itself does
 _DAYS_FROM_TODAY = {"今天": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2}
 _DAY_NAMED = re.compile("|".join(_DAYS_FROM_TODAY))  # a day named from the day it is asked
@@ -87,12 +89,14 @@ class Answerer:
         self.index = self._engine.index
         self._composer = Composer(campaign)
         self._readings: OrderedDict[str, Understanding] = OrderedDict()
+        # a message's text is normalised by several readings of it (its parts, follow-ups, deadlines' tasks): once
+        self._normalized = functools.lru_cache(maxsize=_NORMALIZED_CACHE)(self._engine.normalize)
 
     # ---- reading ----
 
     def normalize(self, text: str) -> str:
         """The canonical form of a question: simplified, half-width, numerals and spoken forms unified, typos fixed."""
-        return self._engine.normalize(text)
+        return self._normalized(text)
 
     def tokenize(self, normalized: str) -> list[str]:
         """Index words of a normalised text (campaign terms kept whole, synonyms unified, stop words dropped)."""
@@ -115,8 +119,8 @@ class Answerer:
         if problem:
             return Understanding("bad_input", 0.0, clean[:MAX_QUESTION_CHARS], {"reason": problem})
         norm = self.normalize(clean)
-        intent = personal_intent(norm)
-        if intent and not CJK.search(norm):
+        intent = None if CJK.search(norm) else personal_intent(norm)  # a Chinese one is the reader's to find
+        if intent:
             return Understanding(intent, 0.95, norm)
         if is_english(clean) and not clean.startswith("/"):  # a command is the router's, not a question
             return self._read_english(clean, norm)

@@ -103,6 +103,8 @@ def is_english(text: str) -> bool:
 def translate(text: str) -> str:
     """Lower-case text with the glossary's English phrases written as the Chinese words they stand for."""
     text = text.lower()
+    if not _LATIN_WORD.search(text):
+        return text  # every phrase has Latin letters: a Chinese question (the hot path) skips the glossary
     for pattern, chinese in _GLOSSARY:
         text = pattern.sub(chinese, text)
     return text

@@ -125,12 +125,8 @@ class IntentReader:
                 if found.intent != "unknown":
                     return found
             return self._rule("unit_tasks", text, unit_kinds=list(kinds) or None)
-        if cue("still", text) and not self._names(text, "phase"):  # 县里的方案该收齐了吧: has its day passed
-            named_task = self._named_deadlines(text, words)
-            if named_task:
-                return named_task
-        if cue("when", text) and not self._names(text, "phase"):
-            named_task = self._named_deadlines(text, words)
+        if (cue("still", text) or cue("when", text)) and not self._names(text, "phase"):  # 县里的方案该收齐了吧: has
+            named_task = self._named_deadlines(text, words)  # its day passed; 方案啥时候交: when is it
             if named_task:
                 return named_task
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
