@@ -57,6 +57,7 @@ class Deadline:
     note: str = ""
     problem: str = ""  # why this deadline cannot be scheduled, in Chinese; empty when it is fine
     date_in_source: bool = True  # False: `due` is only for ordering and scheduling; never shown as the source's date
+    reportable: bool = True  # False for dates such as a phase's end: reminded of, never reported done by a unit
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ class Campaign:
     def upcoming_deadlines(self, day: date, unit_kind: str | None = None, role: str | None = None) -> list[Deadline]:
         """Dated deadlines on or after day, nearest first."""
         return [d for d in self.deadlines_for(unit_kind, role) if d.due is not None and d.due >= day]
+
+    def unit_tasks(self) -> list[Deadline]:
+        """The dated deadlines that units report done (a phase's end is a date, not a task), in file order."""
+        return [d for d in self.deadlines if d.reportable and d.due is not None and d.binds]
 
     def deadline(self, deadline_id: str) -> Deadline | None:
         """The deadline with this id."""
@@ -222,6 +227,7 @@ def _deadline(raw: dict) -> Deadline:
         note=raw.get("note", ""),
         problem=problem,
         date_in_source=bool(raw.get("date_in_source", True)),
+        reportable=bool(raw.get("reportable", True)),
     )
 
 

@@ -102,7 +102,7 @@ async def show_tasks(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Shows, for the scope, which units have done each task and which have not."""
     scope = admin_scope(ctx)
     lines = []
-    for deadline in (d for d in ctx.campaign.deadlines if d.due is not None):
+    for deadline in ctx.campaign.unit_tasks():
         status = task_status(ctx.db, scope, deadline.id, deadline.binds)
         if not status:
             continue

@@ -21,7 +21,7 @@ NAMES_SHOWN = 10
 
 def overdue_tasks(app: BotApp, now: datetime) -> list[Deadline]:
     """The tasks whose deadline (the end of its day) has passed."""
-    return [d for d in app.campaign.deadlines if d.due is not None and d.binds and expiry(app, d) <= now]
+    return [d for d in app.campaign.unit_tasks() if expiry(app, d) <= now]
 
 
 def missing_below(app: BotApp, admin: Cadre, deadline: Deadline) -> list[TaskStatus]:

@@ -127,6 +127,12 @@ def test_grassroots_plan_deadline_does_not_bind_counties_alone(campaign):
     assert "基层党组织" not in campaign.deadline("county-plan-meeting").binds
 
 
+def test_unit_tasks_are_the_deadlines_units_report_not_the_phase_ends(campaign):
+    assert [d.id for d in campaign.unit_tasks()] == [
+        "county-plan-meeting", "grassroots-plan-meeting", "plan-report", "commendation-2011", "commendation-2012"]
+    assert campaign.deadline("phase1-end").binds  # still a date every unit is reminded of
+
+
 REQUIRED_TOPICS = {
     "theme": None, "goals": 4, "main-content": 2, "five-good": 5, "five-lead": 5, "significance": 3,
     "three-educations": 3, "three-projects": 3, "project-vanguard": 5, "project-fortress": 5, "project-innovation": 5,

@@ -126,6 +126,8 @@ def test_every_pairing_kind_tasks_notices_reminders_and_bindings(config, tmp_pat
     book = report(config, tmp_path / "全州.xlsx")
     assert {r[0] for r in rows(book["结对"])[1:]} == {"干部联户", "领导联校", "机关联村", "党建带团建"}
     task = next(r for r in rows(book["单位任务"])[1:] if r[2] == "U0101" and r[0].startswith(("召开", "制定")))
+    assert {r[0] for r in rows(book["单位任务"])[1:]} >= {"将实施方案上报州委创先争优活动办公室"}
+    assert not [r[0] for r in rows(book["单位任务"])[1:] if "阶段" in r[0] or "基本结束" in r[0]]  # dates, not tasks
     assert task[4:10] == ["已完成", datetime(2010, 5, 11, 11, 0), "测试干部丙", "照片", "动员会.jpg", "cc/cc.jpg"]
     notices = {r[2]: r for r in rows(book["通知"])[1:]}
     assert notices["县里通知：周五前完成走访"][3:9] == [2, 1, 1, 0, 1, "未绑定 1"]

@@ -130,6 +130,14 @@ async def test_a_task_command_then_a_photo_records_the_meeting(chat, province):
     assert province.db.execute("SELECT COUNT(*) FROM visits").fetchone()[0] == 0  # not taken for a visit
 
 
+async def test_the_task_board_lists_tasks_units_report_not_a_phase_ending(chat, province):
+    board = await chat("C7").text("任务")
+    assert "将实施方案上报州委创先争优活动办公室（5月15日前）：已完成 0/3" in board
+    assert "阶段" not in board and "基本结束" not in board
+    assert "第一阶段是广泛发动" in await chat("C3").text("已完成第一阶段")  # no task to report: a question answered
+    assert province.db.execute("SELECT COUNT(*) FROM unit_task_completions").fetchone()[0] == 0
+
+
 @pytest.mark.parametrize("what", [dict(refused_media=MediaRefusal.UNSUPPORTED, refused_what="voice"),
                                   dict(documents=(IncomingDocument(b"MZ\x90", "setup.exe"),),
                                        refused_media=MediaRefusal.NOT_AN_IMAGE, refused_what="setup.exe")],

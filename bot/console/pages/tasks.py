@@ -12,7 +12,7 @@ from bot.store.task_board import task_totals, task_units
 
 def tasks(req: PageRequest) -> Response:
     """Totals per task, then the scope's units of the bound kinds (50 a page), optionally only those missing one."""
-    deadlines = [d for d in req.app.campaign.deadlines if d.binds]
+    deadlines = req.app.campaign.unit_tasks()
     missing = req.request.query_params.get("missing") or None
     if missing is not None and missing not in {d.id for d in deadlines}:
         raise no_such_page(f"unknown task {missing!r}")
