@@ -41,6 +41,9 @@ _OWN_DUTY = re.compile(r"(我们|咱们|俺们|我).*(也要|也得|也该|也�
 _DAYS_FROM_TODAY = {"今天": 0, "今儿": 0, "明天": 1, "明日": 1, "明儿": 1, "后天": 2}
 _DAY_NAMED = re.compile("|".join(_DAYS_FROM_TODAY))  # a day named from the day it is asked
 _CAMPAIGN_OF = re.compile(r"(这个|这次|本次|咱们|我们)?(创先争优)?活动的(?=\S{2})")  # …活动的目标要求
+# the campaign named as the setting of a question (搞这个活动能…, 在创先争优中…), with the verb that carries it
+_CAMPAIGN_NAMED = re.compile(r"(搞|开展|参加|通过|在)?((这个|这次|本次|咱们|我们|咱)(创先争优)?活动|创先争优(活动)?)"
+                             r"(中|里|里面|当中)?")
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 _THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
@@ -129,12 +132,15 @@ class Answerer:
         return self._owned_by_campaign(self._engine.reader.read(norm, self.tokenize(norm)))
 
     def _owned_by_campaign(self, reading: Understanding) -> Understanding:
-        """这个活动的目标要求是啥: the campaign named as the owner of what is asked (…活动的X) is read as X when X
-        names something of its own, not as a question about the campaign as a whole (class: filler)."""
-        owner = _CAMPAIGN_OF.search(reading.normalized)
-        if reading.intent != "topic" or reading.slots.get("topic") != "overview" or not owner:
+        """这个活动的目标要求是啥 / 搞这个活动能增强基层党组织哪几个力: the campaign named as the setting or the
+        owner of what is asked is read without it when the rest names something of its own, not as a question
+        about the campaign as a whole (class: filler, inside-paragraph)."""
+        if reading.intent != "topic" or reading.slots.get("topic") != "overview":
             return reading
-        asked = reading.normalized[owner.end():]
+        owner = _CAMPAIGN_OF.search(reading.normalized)
+        asked = reading.normalized[owner.end():] if owner else _CAMPAIGN_NAMED.sub("", reading.normalized)
+        if asked == reading.normalized or not self.tokenize(asked):
+            return reading
         own = self._engine.reader.read(asked, self.tokenize(asked))
         sure = own.intent != "unknown" and own.confidence >= CONFIDENCE_THRESHOLD
         return own if sure and own.slots.get("topic") != "overview" else reading

@@ -17,8 +17,14 @@ ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|谁|多少|如何|为�
 _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
 
 
+# 我是县直机关的党员 / 我们是乡里的党委: who asks, said before the question, is context (class: role-aware)
+_INTRODUCTION = re.compile(r"^(我|我们|俺|俺们|咱|咱们|本人)(是|在|属于)")
+
+
 def _asks(part: str) -> bool:
-    return bool(ASKS.search(part)) or len(part) >= MIN_QUESTION
+    if ASKS.search(part):
+        return True
+    return len(part) >= MIN_QUESTION and not _INTRODUCTION.match(part)
 
 
 def split_questions(text: str) -> list[str]:

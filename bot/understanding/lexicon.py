@@ -221,6 +221,8 @@ def common_words_dictionary() -> Path:
 _FRAMING_TAGS = ("r", "d", "t", "q", "f", "u", "y", "e", "o", "c", "p", "z")
 _COUNTED = re.compile(r"^[几两一二三四五六七八九十多]+[种个项条点次类样件方面]+$")  # 三种, 几个, 四项
 FILLER_WEIGHT = 0.15  # the share of an unknown word's weight that an unknown word of another kind keeps
+SAYING_WEIGHT = 0.5  # …and the share an unknown verb, adjective or spoken fragment keeps
+_THING_TAGS = ("n", "vn", "m", "eng", "nr", "ns", "nt", "nz")  # jieba's tags of words that name things
 
 
 @functools.lru_cache(maxsize=1)
@@ -241,17 +243,45 @@ def frames_a_question(word: str) -> bool:
     return bool(_COUNTED.match(word)) or tag is not None and tag.startswith(_FRAMING_TAGS)
 
 
+def names_a_thing(word: str) -> bool:
+    """True for a word that names a thing (a noun, a name, a number, a Latin word: 天气, 工资, 2013), so that a
+    question holding it and unknown to the file asks about something else; a verb, an adjective or a glued
+    fragment jieba does not know (打分, 瞎, 活跟) is how a cadre says it (class: colloquial)."""
+    if not CJK.search(word) or any(ch.isdigit() for ch in word):
+        return True
+    return word in dictionary_words()[0]
+
+
+def a_word(word: str) -> bool:
+    """True for a word of jieba's full dictionary (打分, 党费), not characters glued only because they stood
+    next to each other in the question (那块说 -> 块说)."""
+    return not CJK.search(word) or word in dictionary_words()[1]
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary_words() -> tuple[frozenset[str], frozenset[str]]:
+    """The words jieba's full dictionary tags as nouns, names or numbers (党费 and 几点 too, rare as they are),
+    and all its words."""
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
+        rows = [line.split() for line in fh]
+    return (frozenset(parts[0] for parts in rows if len(parts) == 3 and parts[2].startswith(_THING_TAGS)),
+            frozenset(parts[0] for parts in rows if parts))
+
+
 def word_weight(word: str, known: float | None, unknown: float) -> float:
     """A question word's weight: its own in the file, but a count (五条, 三个) always little, and a word the file
-    never uses (unknown) a small share for framing words, full for the rest."""
+    never uses (unknown) by what it is (see unknown_word_weight)."""
     if known is not None and not _COUNTED.match(word):
         return known
     return unknown_word_weight(word, unknown)
 
 
 def unknown_word_weight(word: str, full: float) -> float:
-    """The weight of a word the campaign file never uses: a small share for framing words, full for the rest."""
-    return full * FILLER_WEIGHT if frames_a_question(word) else full
+    """The weight of a word the campaign file never uses: a small share for framing words and glued fragments,
+    half for a way of saying (a verb, an adjective), full for a word naming a thing."""
+    if frames_a_question(word) or not a_word(word):
+        return full * FILLER_WEIGHT
+    return full if names_a_thing(word) else full * SAYING_WEIGHT
 
 
 @functools.lru_cache(maxsize=4)

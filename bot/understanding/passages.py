@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.campaign import Campaign, SourceSentence
-from bot.understanding.lexicon import spellings, word_weight
+from bot.understanding.lexicon import names_a_thing, spellings, word_weight
 from bot.understanding.retrieval import outermost
 
 PARTIAL_CREDIT = 0.5  # a long word found only in part (most of its character pairs) counts half
@@ -84,7 +84,7 @@ class SentenceIndex:
 
     def unknown(self, word: str) -> bool:
         """True for a word no sentence holds that names a thing (2013, 天气), not one that only frames a question."""
-        return word not in self._idf and self.idf(word) == self._unknown_idf
+        return word not in self._idf and self.idf(word) == self._unknown_idf and names_a_thing(word)
 
     def mentions(self, name: str) -> bool:
         """True when some sentence of the source names it (学习实践活动 is named; 两学一做 is not)."""
