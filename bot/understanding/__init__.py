@@ -44,8 +44,9 @@ _CAMPAIGN_OF = re.compile(r"(这个|这次|本次|咱们|我们)?(创先争优)?
 # the campaign named as the setting of a question (搞这个活动能…, 在创先争优中…), with the verb that carries it
 _CAMPAIGN_NAMED = re.compile(r"(搞|开展|参加|通过|在)?((这个|这次|本次|咱们|我们|咱)(创先争优)?活动|创先争优(活动)?)"
                              r"(中|里|里面|当中)?")
+_CAMPAIGN_ASKED = re.compile(r"(创先争优|活动)(是|指|什么意思|的意思|的含义|的内容|的主要内容)")  # …is what asked
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
-_THEN = re.compile(r"下一步|然后呢|然后做|然后要|接下来呢|之后呢|再往后|完了呢")  # "and then?" after something ends
+_THEN = re.compile(r"下一步|然后|接下来|之后|以后|后面|再往后|完了呢|完了(做|干|要)")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
 _RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
 _RELATIVE_YEAR = re.compile("|".join(_RELATIVE_YEARS))
@@ -139,7 +140,7 @@ class Answerer:
             return reading
         owner = _CAMPAIGN_OF.search(reading.normalized)
         asked = reading.normalized[owner.end():] if owner else _CAMPAIGN_NAMED.sub("", reading.normalized)
-        if asked == reading.normalized or not self.tokenize(asked):
+        if asked == reading.normalized or not self.tokenize(asked) or _CAMPAIGN_ASKED.search(reading.normalized):
             return reading
         own = self._engine.reader.read(asked, self.tokenize(asked))
         sure = own.intent != "unknown" and own.confidence >= CONFIDENCE_THRESHOLD
@@ -269,6 +270,7 @@ class Answerer:
 
     def _answer_one(self, text: str, today, unit_kind: str | None, role: str | None, intent: str | None,
                     previous: str | None) -> Answer:
+        text, unit_kind = self._without_context(text, unit_kind)
         reading = self._due_that_day(self._in_time(self.understand(text, previous), today), today)
         if intent is not None and intent != reading.intent:
             reading = Understanding(intent, 1.0, reading.normalized, {})
@@ -300,6 +302,20 @@ class Answerer:
             body += "\n" + gist(body, self.campaign.english)
         return Answer(body, reading.intent, reading.confidence, asked=reading.normalized)
 
+    def _without_context(self, text: str, unit_kind: str | None) -> tuple[str, str | None]:
+        """我刚到乡镇上班 创先争优是个啥: a statement before a question that names an entry of the file itself is
+        context: who asks (the unit kind it names, when the asker's is not known) and nothing else (class:
+        colloquial, filler, role-aware)."""
+        clean = self._engine.normalizer.clean(text)
+        question = _question_after_context(clean)
+        if not question:
+            return text, unit_kind
+        head = self.normalize(clean[:len(clean) - len(question)])
+        if not self.index.named_in(self.normalize(question)) or self.index.named_in(head):
+            return text, unit_kind
+        kinds = kinds_named_in(head)
+        return question, unit_kind or (kinds[0] if len(kinds) == 1 else None)
+
     def _still_open(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         """动员大会昨天是最后期限吧 我们还没开: every deadline asked about has passed, so the asker's next one still
         ahead is given too (class: time-aware, compound: one deadline passed, the other still open)."""
@@ -312,20 +328,33 @@ class Answerer:
         return self._composer.deadlines(today, unit_kind, role, 1)
 
     def _what_next(self, reading: Understanding, today) -> str:
-        """七一表彰刚完 下一步干啥 / 第二阶段这个月底结束 然后呢: the phase that comes next, or the one that has just
-        begun, after the answer about what ends (class: time-aware, compound "and then")."""
+        """七一表彰刚完 下一步干啥 / 第三阶段都完了 后面还有啥阶段 / 第二阶段这个月底结束 然后呢: the phase that comes
+        after what the question names (or after today's), after the answer about what ends (class: time-aware,
+        compound "and then")."""
         if reading.intent not in ("phase", "source", "deadline", "topic") or not _THEN.search(reading.normalized):
             return ""
-        now = self.campaign.phase_at(today)
-        if now is None:
-            return ""
-        asked = reading.slots.get("phase")
-        just_begun = now.start and (today - now.start).days <= JUST_BEGUN_DAYS and asked in (None, now.number - 1)
-        number = now.number if just_begun else now.number + 1
-        following = self.index.phase(number)
-        if following is None or not following.described:
+        number = self._phase_after(reading, today)
+        if number is None or self.index.phase(number) is None or number == reading.slots.get("phase"):
             return ""
         return "接下来：" + self._composer.phase(number, today)
+
+    def _phase_after(self, reading: Understanding, today) -> int | None:
+        """The number of the phase after the phase the reading names, or after the latest passed of the deadlines
+        it names; else the phase after today's (today's when it has just begun)."""
+        asked = reading.slots.get("phase")
+        if asked:
+            return asked + 1
+        named = [d for d in map(self.index.deadline, reading.slots.get("ids", ())) if d and d.due and d.date_in_source]
+        if named:
+            moment = max((d.due for d in named if d.due <= today), default=min(d.due for d in named))
+            later = [p.number for p in self.campaign.phases if p.start and p.start >= moment]
+            dated = [p.number for p in self.campaign.phases if p.start]
+            return min(later) if later else max(dated, default=0) + 1
+        now = self.campaign.phase_at(today)
+        if now is None:
+            return None
+        just_begun = now.start and (today - now.start).days <= JUST_BEGUN_DAYS
+        return now.number if just_begun else now.number + 1
 
     def _when_late(self, reading: Understanding, today) -> str:
         """动员会议还没开 现在咋办, its deadline passed: says so, names today's phase and quotes the source's rule
@@ -415,8 +444,9 @@ class Answerer:
             text = _RELATIVE_YEAR.sub(lambda m: f"{today.year + _RELATIVE_YEARS[m.group(0)]}年", text)
             reading = self._engine.reader.read(text, self.tokenize(text))
         phase = self.campaign.phase_at(today)
-        if phase is None or not relative_phase_named(text) or self._engine.reader.names_topic(text):
-            return reading  # 进入下一阶段 names the source's rule on moving on, not a phase
+        if phase is None or not relative_phase_named(text) \
+                or self._engine.reader.names_topic(text) and not cue("date_asked", text):
+            return reading  # 进入下一阶段 names the source's rule on moving on, not a phase; 什么时候进下一阶段 does
         resolved = with_phase_numbers(text, phase.number)
         return self._engine.reader.read(resolved, self.tokenize(resolved))
 

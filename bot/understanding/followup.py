@@ -20,6 +20,8 @@ _MORE = re.compile(r"^(那|那么)?(还有呢|还有吗|还有没有|还有别�
                    r"后面呢|下面呢|继续|继续说|更多|再说说|再多说点|详细点|展开说说|还有)[?？。!！.]*$")
 _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>.+?)(呢|怎么样|又怎么样|又如何|如何|的呢)?[?？。.]*$"
                          r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
+# 结束以后呢 / 完了之后呢 / 然后干啥: asks only what follows the last question's subject (class: follow-up, time-aware)
+_AFTER_ONLY = re.compile(r"^(那|那么)?(结束|完了|完成|过了)?(以后|之后|后面|然后)(呢|还有什么|还有啥|做什么|是什么)?[?？。]*$")
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
 _PHASE = re.compile(r"第\d+阶段")
 _DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
@@ -71,6 +73,8 @@ class FollowUpReader:
             number = cn_to_int(ordinal.group(2))
             if number:
                 return FollowUp("ordinal", previous, number, ordinal.group("rest"))
+        if _AFTER_ONLY.match(text):  # 第二阶段啥时候结束 — 结束以后呢: what comes after the last one's subject
+            return FollowUp("predicate", self._subject(previous) + text)
         about = _WHAT_ABOUT.match(text)
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
@@ -82,9 +86,12 @@ class FollowUpReader:
         if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \
                 and set(words) <= PREDICATE_WORDS | GENERIC_SUBJECTS:
             # The last question's subject (its phases and named things), or all of it when it names none.
-            subject = "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
-            return FollowUp("predicate", subject + text)
+            return FollowUp("predicate", self._subject(previous) + text)
         return FollowUp("", text)
+
+    def _subject(self, previous: str) -> str:
+        """The previous question's subject (its phases and named things), or all of it when it names none."""
+        return "".join(previous[a:b] for a, b, kind in self.spans(previous) if kind != "unit") or previous
 
     def conjuncts(self, text: str) -> list[str]:
         """五个好和五带头分别是啥 -> [五个好分别是啥, 五带头分别是啥]: one question per subject joined by 和/与/、
