@@ -23,6 +23,10 @@ GLOSSARY = (
     (r"\bmass[- ]line\b", "群众路线"), (r"\btwo stud(y|ies)\b|\btwo learn\w*", "两学一做"),
     (r"\bthree stricts?\b", "三严三实"), (r"\b(advanced )?nature education\b|\bvanguard education\b", "先进性教育"),
     (r"\bmobili[sz]ation (meeting|conference|rally|assembly)s?\b", "动员会议"), (r"\bmobili[sz]\w*", "动员"),
+    # finishing a plan is drawing it up (制定), not the campaign's end
+    (r"\b(finish|complete|draw up|draft|write|make|prepare)\w* (the |their |its |an? |our )?(implementation |work )?"
+     r"(plans?\b|实施方案)",
+     "制定实施方案"),
     (r"\bimplementation plans?\b|\bwork plans?\b|\bplans?\b", "实施方案"),
     (r"\boutstanding party[- ]affairs workers?\b|\boutstanding party workers?\b", "优秀党务工作者"),
     (r"\b(outstanding|excellent|model) (communist )?party members?\b", "优秀共产党员"),
@@ -34,6 +38,8 @@ GLOSSARY = (
     (r"\bprefectur(e|al) (party )?committee\b|\bprefecture\b", "州委"),
     (r"\bcampaign office\b|\boffice\b", "活动办公室"),
     (r"\bleading (small )?group\b", "领导小组"), (r"\b(first|chief) (responsible )?person( responsible)?\b", "第一责任人"),
+    (r"\b(person|one|leader)s? (primarily |mainly |chiefly )?responsible\b|\b(primarily|mainly|chiefly) responsible\b",
+     "第一责任人"), (r"\bresponsib\w*", "负责"),
     (r"\bfirst (phase|stage)\b|\b(phase|stage) ?(one|1)(?![a-z\d])", "第一阶段"),
     (r"\bsecond (phase|stage)\b|\b(phase|stage) ?(two|2)(?![a-z\d])", "第二阶段"),
     (r"\bthird (phase|stage)\b|\b(phase|stage) ?(three|3)(?![a-z\d])", "第三阶段"),

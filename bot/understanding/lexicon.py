@@ -58,6 +58,10 @@ SYNONYMS = {
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
     "意义何在": "意义",
+    # roles and bodies as cadres name them (class: role-aware): a secretary is a unit's 主要领导; the league's and
+    # women's federation's branches are what 党建带团建 builds with the Party's
+    "县委书记": "主要领导", "党委书记": "主要领导", "支部书记": "主要领导", "角色": "责任", "职责": "责任",
+    "团委": "团建", "团县委": "团建", "团支部": "团建", "共青团员": "团建",
     # spoken names of the source's terms (class: colloquial, role-aware: a sector named as cadres shorten it)
     "挂点": "联系", "非公企业": "非公有制企业", "民营企业": "非公有制企业", "私营企业": "非公有制企业", "民企": "非公有制企业", "说一声": "通报", "讲一声": "通报", "知会": "通报", "负总责": "第一责任人", "总负责": "第一责任人", "总责": "第一责任人", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
