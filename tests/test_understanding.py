@@ -704,3 +704,49 @@ def test_round_seven_mechanisms(answerer, text, day, unit, expected):
 def test_those_few_items_is_not_a_count(answerer):
     answer = answerer.answer("五带头那几个是啥", at("2010-05-12"))
     assert answer.intent not in ("unknown", "bad_input") and "带头" in answer.text
+
+
+# ---- batch 9's mechanisms, in words of their own ----
+
+def test_an_unknown_word_weighs_by_what_it_is():
+    from bot.understanding.lexicon import a_word, names_a_thing
+    assert names_a_thing("工资") and names_a_thing("党费") and names_a_thing("2013")  # another thing asked about
+    assert not names_a_thing("打分") and not names_a_thing("瞎")  # how it is said
+    assert a_word("打分") and not a_word("块说")  # a fragment glued from single characters
+
+
+def test_a_spoken_verb_the_file_never_uses_does_not_turn_an_answer_into_a_decline(answerer):
+    text = answerer.answer("群众能给我们评议打分吗", at("2010-05-12")).text
+    assert "请群众评议" in text
+    assert answerer.answer("党费怎么交", at("2010-05-12")).intent == "unknown"  # a thing the file never names
+
+
+@pytest.mark.parametrize("text, now, fact", [
+    ("第二阶段都过完了 后面还有啥", "2011-08-01", "对标定位"),
+    ("第三阶段完了以后还有啥阶段", "2012-08-01", "十八大"),
+    ("七一表彰过了下一步干什么", "2011-07-10", "对标定位"),
+])
+def test_what_comes_after_a_named_phase_or_passed_deadline(answerer, text, now, fact):
+    assert fact in answerer.answer(text, at(now)).text
+
+
+def test_and_after_that_follows_the_last_questions_subject(answerer):
+    first = answerer.answer("第一阶段什么时候结束", at("2010-05-20"))
+    assert "全面争创" in answerer.answer("完了以后呢", at("2010-05-20"), previous=first.asked).text
+
+
+def test_a_statement_naming_a_unit_before_the_question_keeps_its_kind(answerer):
+    assert "5月10日" in answerer.answer("我们这是县委 动员大会几号开", at("2010-05-06")).text
+
+
+def test_what_a_thing_is_called_is_no_question_about_a_person(answerer):
+    reply = answerer.answer("第三个工程叫什么名字来着", at("2010-05-12"))
+    assert reply.intent != "unknown" and "组织创新工程" in reply.text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("By when do grassroots branches have to finish the plan?", "5月15日"),
+    ("Which leaders are mainly responsible?", "第一责任人"),
+])
+def test_english_finishing_a_plan_and_responsibility(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-06")).text

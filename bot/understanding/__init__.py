@@ -25,7 +25,7 @@ from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
 from bot.understanding.compound import ASKS, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
-from bot.understanding.lexicon import kinds_named_in, spellings
+from bot.understanding.lexicon import kinds_named_in, rare_nouns, spellings
 from bot.understanding.english import gist, is_english, to_chinese
 from bot.understanding.cues import MONTH_DAY, cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
@@ -90,6 +90,7 @@ class Answerer:
         self.campaign = campaign
         self.tz = ZoneInfo(tz)
         self._engine = engine_for(campaign)
+        rare_nouns()  # read at start, not by the first question holding a word the file never uses
         self.index = self._engine.index
         self._composer = Composer(campaign)
         self._readings: OrderedDict[str, Understanding] = OrderedDict()

@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jieba
@@ -202,11 +202,28 @@ def common_words_dictionary() -> Path:
 
     The full dictionary takes about a second to load; the common fifth of it loads in a fraction of that and still
     tells everyday words (天气, 州长) from the campaign's."""
+    return _derived_from_dictionary(f"jieba-{COMMON_WORD_FREQ}",
+                                    lambda lines: (line for line in lines if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ))
+
+
+def _derived_from_dictionary(name: str, keep: Callable[[Iterable[str]], Iterable[str]]) -> Path:
+    """A file of the lines keep() derives from jieba's dictionary, written once to the temporary folder (the
+    dictionary itself when it cannot be written)."""
     source = Path(jieba.__file__).parent / "dict.txt"
-    stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}-{COMMON_WORD_FREQ}"
-    target = Path(tempfile.gettempdir()) / f"campaign-bot-jieba-{stamp}.txt"
+    stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}"
+    target = Path(tempfile.gettempdir()) / f"campaign-bot-{name}-{stamp}.txt"
     if target.exists():
         return target
+    try:
+        with open(source, encoding="utf-8") as fh:
+            kept = list(keep(fh))
+        partial = target.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text("".join(kept), encoding="utf-8")
+        os.replace(partial, target)  # atomic: a concurrent start never reads half a file
+    except OSError as exc:
+        logger.warning("cannot write %s derived from jieba's dictionary (%s); using the dictionary", name, exc)
+        return source
+    return target
     try:
         with open(source, encoding="utf-8") as fh:
             kept = [line for line in fh if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ]
@@ -253,23 +270,28 @@ def names_a_thing(word: str) -> bool:
     fragment jieba does not know (打分, 瞎, 活跟) is how a cadre says it (class: colloquial)."""
     if not CJK.search(word) or any(ch.isdigit() for ch in word):
         return True
-    return word in dictionary_words()[0]
+    tag = word_tags().get(word)
+    return tag.startswith(_THING_TAGS) if tag else word in rare_nouns()
 
 
 def a_word(word: str) -> bool:
-    """True for a word of jieba's full dictionary (打分, 党费), not characters glued only because they stood
-    next to each other in the question (那块说 -> 块说)."""
-    return not CJK.search(word) or word in dictionary_words()[1]
+    """True for a word of jieba's dictionary (打分, 党费), not characters glued only because they stood next to
+    each other in the question (那块说 -> 块说)."""
+    return not CJK.search(word) or word in word_tags() or word in rare_nouns()
 
 
 @functools.lru_cache(maxsize=1)
-def dictionary_words() -> tuple[frozenset[str], frozenset[str]]:
-    """The words jieba's full dictionary tags as nouns, names or numbers (党费 and 几点 too, rare as they are),
-    and all its words."""
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as fh:
-        rows = [line.split() for line in fh]
-    return (frozenset(parts[0] for parts in rows if len(parts) == 3 and parts[2].startswith(_THING_TAGS)),
-            frozenset(parts[0] for parts in rows if parts))
+def rare_nouns() -> frozenset[str]:
+    """The nouns, names and numbers of jieba's full dictionary that the common words leave out (党费, 几点),
+    derived once, so that reading them costs little at start."""
+    def nouns(lines: Iterable[str]) -> Iterable[str]:
+        for parts in map(str.split, lines):
+            if len(parts) == 3 and int(parts[1]) < COMMON_WORD_FREQ and parts[2].startswith(_THING_TAGS):
+                yield parts[0] + "\n"
+    path = _derived_from_dictionary(f"nouns-{COMMON_WORD_FREQ}", nouns)
+    text = path.read_text(encoding="utf-8")
+    return frozenset(text.split("\n") if path.name.startswith("campaign-bot-") else
+                     (line.split(" ", 1)[0] for line in text.splitlines()))
 
 
 def word_weight(word: str, known: float | None, unknown: float) -> float:
