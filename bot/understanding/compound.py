@@ -12,7 +12,7 @@ MIN_QUESTION = 9  # a part this long is a question of its own even without a que
 _STOPS = re.compile(r"[?？!！;；。\n]+")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")
-ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
+ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|咋|阿么|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
 # Words that join two questions and belong to neither (完了下个阶段干啥 asks about the next phase).
 _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
 

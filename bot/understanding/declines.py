@@ -16,7 +16,7 @@ def decline_reason(text: str, in_source: Callable[[str], bool] = lambda name: Fa
     other = CUE_PATTERNS["other_campaign"].search(text)
     if other and not (cue("relation", text) and in_source(other.group(0))):
         return "other_campaign"
-    for reason in ("no_money", "no_place", "no_person", "no_number"):
+    for reason in ("no_money", "no_place", "no_person", "no_hour", "no_number"):
         if cue(reason, text):
             return reason
     if cue("roster_facts", text) and not cue("first_person", text):

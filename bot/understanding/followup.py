@@ -26,6 +26,8 @@ _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|�
 _PHASE = re.compile(r"第\d+阶段")
 _DATE = re.compile(r"\d{4}年(\d{1,2}月(\d{1,2}日)?|七一)?|\d{1,2}月\d{1,2}日|\d{1,2}月份?")
 _JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two subjects of one question
+# …and what joins two dates said with what precedes both (2011年七一前和2012年七一前: the 前 is the second's too)
+_JOINED_AFTER = re.compile(rf"(前|以前|之前|后|以后|底)?({_JOINED.pattern})")
 _RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
 _DIFFERENCE = re.compile(r"区别|不同|异同|差别|不一样")
 _YEAR = re.compile(r"\d{4}年")
@@ -77,6 +79,8 @@ class FollowUpReader:
             return FollowUp("predicate", self._subject(previous) + text)
         about = _WHAT_ABOUT.match(text)
         x = about and (about.group("x") or about.group("y") or "").strip("的,，")
+        if x in PREDICATE_WORDS:  # 第三阶段叫什么 — 时间呢: that of the last one's subject
+            return FollowUp("predicate", self._subject(previous) + x + "是什么")
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x) and self.spans(x):
             return FollowUp("what_about", self._put_in_place(x, previous), rest=x)
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x):  # 那学校呢: X no name of the file's
@@ -100,7 +104,7 @@ class FollowUpReader:
         if _RELATION.search(text) and not self._two_of_a_kind(text, spans):
             return [text]
         for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
-            if k1 == k2 and _JOINED.fullmatch(text[b1:a2]) and b2 < len(text):
+            if k1 == k2 and _JOINED_AFTER.fullmatch(text[b1:a2]) and b2 < len(text):
                 first, second = text[a1:b1], text[a2:b2]
                 if k1 == "date" and _YEAR.fullmatch(first) and second[:5] != first:  # 2011年和2012年七一前
                     first += second[5:]

@@ -9,6 +9,7 @@ from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHAS
 from bot.understanding.declines import asks_uncounted_number, decline_reason
 from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name, spellings
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
+from bot.understanding.normalize import CJK
 from bot.understanding.passages import SentenceIndex
 from bot.understanding.retrieval import Hit, Index, outermost
 
@@ -20,11 +21,14 @@ QUOTE_MARGIN = 0.15  # …and this much more than a topic that only partly fits,
 QUOTE_NEAR = 0.05  # a second sentence about as good as the first is quoted with it
 KIND_MARGIN = 0.2  # a sentence naming the unit kind asked about may hold this much less and still come first
 KIND_TASK_BAR = 0.4  # a deadline binding the unit kind named needs only this share when its task is named too
+KIND_SHARE = 0.5  # …or this share of the best deadline's, the task named in the other kind's words (动员大会 for 会议)
 PHRASE = 4  # a stretch of the question this long found in a sentence as it stands marks the sentence meant
 LOOSE_QUOTE = 0.4  # …and a sentence holding this share and two of its words, when nothing at all fits better
 NAMED_BAR = 0.4  # a topic named whole (督查) answers at this share when nothing else fits (the rest is spoken framing)
+KNOWN_TOGETHER = 2  # a question's known words found together in one sentence, this many at least, say what it asks
 SURE_QUOTE = 0.8  # a sentence holding this much of a question about a campaign the source names answers it
 
+_COUNTS_AND_TIMES = frozenset("几点 几时 点钟 小时 分钟 多少 人数 名额 金额 钱".split())
 _GENERIC_DEADLINE_WORDS = frozenset(("截止", "任务", "事项", "单位", "完成", "负责", "目标要求"))
 
 
@@ -219,7 +223,8 @@ class IntentReader:
             deadlines = [(h, self.index.deadline(h.entry.key)) for h in hits]
             bound = [h for h, d in deadlines if kind in doers(d)] or [h for h, d in deadlines if kind in d.binds]
             # a kind's task may be named in another kind's words (县委的动员大会…基层的呢): a lower bar
-            found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= KIND_TASK_BAR else [])
+            bar = min(KIND_TASK_BAR, KIND_SHARE * hits[0].coverage) if hits else KIND_TASK_BAR
+            found += self._good(bound) or (bound[:1] if bound and bound[0].coverage >= bar else [])
         return list(dict.fromkeys(found)) or (self._good(hits) if kinds is None else [])
 
     def deadlines_for_kind(self, text: str, words: list[str], kind: str) -> list[str]:
@@ -276,8 +281,10 @@ class IntentReader:
     def _loose_quote(self, text: str, words: list[str]) -> Understanding | None:
         """The one sentence holding the most of a question nothing else answers, when it holds two of its words and
         none is a thing the source never names: a quote beats a decline (class: colloquial, indirect wording)."""
-        if cue("date_asked", text) or any(self.sentences.unknown(w) for w in words):
+        if cue("date_asked", text):
             return None
+        if any(self.sentences.unknown(w) for w in words):
+            return self._holding_every_known_word(text, words)
         hits = self.sentences.search(words, limit=2)
         if not hits or hits[0].coverage < LOOSE_QUOTE or len(hits) > 1 and hits[1].coverage == hits[0].coverage:
             return None
@@ -285,6 +292,22 @@ class IntentReader:
         if sum(any(f in sentence for f in spellings(w)) for w in outermost(words)) < 2:
             return None
         return Understanding("source", round(hits[0].coverage, 3), text, {"sentences": [hits[0].index]})
+
+    def _holding_every_known_word(self, text: str, words: list[str]) -> Understanding | None:
+        """活动形式载体这块有啥讲究没: the one sentence that holds every word of the question the file knows, at
+        least KNOWN_TOGETHER of them, though another word is one the file never uses: words found together in
+        one sentence say what is asked, the unknown one how (class: colloquial, inside-paragraph). Not when the
+        unknown word is a number, a time or a Latin word (会议几点开始: the source gives no hour)."""
+        unknown = [w for w in outermost(words) if self.sentences.unknown(w)]
+        known = [w for w in outermost(words) if self.sentences.known(w)]
+        if len(known) < KNOWN_TOGETHER or any(not CJK.search(w) or w in _COUNTS_AND_TIMES for w in unknown) \
+                or any(ch.isdigit() for w in unknown for ch in w):
+            return None
+        holding = [i for i in range(len(self.sentences.sentences))
+                   if all(any(f in self.sentences.normalized(i) for f in spellings(w)) for w in known)]
+        if len(holding) != 1:
+            return None
+        return Understanding("source", CONFIDENCE_THRESHOLD, text, {"sentences": holding})
 
     def _qualities(self, text: str, words: list[str]) -> Understanding | None:
         """典型要符合啥标准: the sentence giving the thing asked about a quoted list of qualities (培树一批“经得起推敲、

@@ -82,6 +82,10 @@ class SentenceIndex:
         hits.sort(key=lambda h: (round(h.coverage, 3), h.score, -len(self._texts[h.index])), reverse=True)
         return hits[:limit]
 
+    def known(self, word: str) -> bool:
+        """True for a word some sentence holds (in one of its spellings)."""
+        return word in self._idf or any(form in text for form in spellings(word) for text in self._texts)
+
     def unknown(self, word: str) -> bool:
         """True for a word no sentence holds that names a thing (2013, 天气), not one that only frames a question."""
         return word not in self._idf and self.idf(word) == self._unknown_idf and names_a_thing(word)
