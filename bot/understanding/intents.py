@@ -79,7 +79,15 @@ class IntentReader:
             return Understanding("greeting", RULE_CONFIDENCE, text)
         if cue("thanks", text):
             return Understanding("thanks", RULE_CONFIDENCE, text)
-        return self._campaign_question(text, words)
+        return self._paragraph_for_heading(self._campaign_question(text, words))
+
+    def _paragraph_for_heading(self, reading: Understanding) -> Understanding:
+        """跟学习实践活动啥关系: a quote opening with a numbered heading ((一)开展…是…重大举措) is answered by the
+        topic summing up the paragraph it heads: the heading holds the words, the paragraph the answer (class:
+        inside-paragraph)."""
+        shown = reading.slots.get("sentences") if reading.intent == "source" else None
+        headed = self.sentences.topic_headed_by(shown[0]) if shown else None
+        return Understanding("topic", reading.confidence, reading.normalized, {"topic": headed}) if headed else reading
 
     def _campaign_question(self, text: str, words: list[str]) -> Understanding:
         unlisted = next((name for name in self.unlisted if name in text), None)

@@ -15,6 +15,8 @@ from bot.understanding.retrieval import outermost
 PARTIAL_CREDIT = 0.5  # a long word found only in part (most of its character pairs) counts half
 HEADING_CHARS = 16  # a sentence this short that opens a numbered item (一是…, (二)…) is a heading
 _HEADING = re.compile(r"^(\(?[一二三四五六七八九]\)?[、是要]|[1-9]、)")
+_NUMBERED_HEADING = re.compile(r"^(\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|[1-9]、)")
+HEADING_MAX = 40  # a numbered opening sentence longer than this is a paragraph of its own, not a heading
 _DATED = re.compile(r"\d{4}年|\d{1,2}月|七一")
 
 
@@ -45,6 +47,10 @@ class SentenceIndex:
         self.qualified = [(i, normalize(m.group(1))) for i, s in enumerate(self.sentences)
                           for m in _QUALITY_LIST.finditer(s.text)]
         self._pairs = [_pairs(t) for t in self._texts]
+        # the topic that sums up a numbered paragraph, by the paragraph's reference (the most specific one)
+        self._topic_of_ref: dict[str, str] = {}
+        for topic in sorted(campaign.topics, key=lambda t: not t.parent):
+            self._topic_of_ref.setdefault(topic.ref, topic.id)
         df = Counter(w for t in self._texts for w in set(tokenize(t)))
         n = max(len(self._texts), 1)
         self._idf = {w: math.log(1 + (n - f + 0.5) / (f + 0.5)) for w, f in df.items()}
@@ -106,6 +112,14 @@ class SentenceIndex:
             if len(before.text) <= HEADING_CHARS and _HEADING.match(before.text):
                 return [index - 1, index]
         return [index]
+
+    def topic_headed_by(self, index: int) -> str | None:
+        """The topic summing up the paragraph when the sentence is that paragraph's numbered heading ((一)开展…), so
+        that the paragraph, not its heading alone, answers (class: inside-paragraph); else None."""
+        sentence = self.sentences[index]
+        if sentence.position != 0 or len(sentence.text) > HEADING_MAX or not _NUMBERED_HEADING.match(sentence.text):
+            return None
+        return self._topic_of_ref.get(sentence.ref)
 
     def following(self, index: int, count: int = 2) -> list[int]:
         """The next sentences of the same paragraph (for 还有呢)."""

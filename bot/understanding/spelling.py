@@ -10,6 +10,7 @@ from bot.understanding.normalize import CJK_CHARS
 from bot.understanding.sounds import GRAMMAR_CHARS, char_sounds
 
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
+SPOKEN_FILLERS = "个的了"  # characters said inside a short term without changing it (五带个头)
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
 _CJK_RUN = re.compile(f"{CJK_CHARS}+")
 # Everyday words a term's slip must not eat into: 动员会什么时候 is not a slip of 动员会议, nor 我们镇党委 of 乡镇党委.
@@ -36,6 +37,12 @@ class TermCorrector:
                 if term[i - 1] != "?":
                     patterns.setdefault(term[:i] + "?" + term[i:], set()).add(term)  # one character too many
         self._patterns = {p: next(iter(ts)) for p, ts in patterns.items() if len(ts) == 1}
+        # a three-character term said with a filler inside (五带个头) is that term; other slips of one are words
+        inserted: dict[str, set[str]] = {}
+        for term in (t for t in terms if len(t) == MIN_TERM - 1 and _CJK_RUN.fullmatch(t)):
+            for i in range(1, len(term)):
+                inserted.setdefault(term[:i] + "?" + term[i:], set()).add(term)
+        self._inserted = {p: next(iter(ts)) for p, ts in inserted.items() if len(ts) == 1 and p not in self._patterns}
         self._lengths = sorted({len(p) for p in self._patterns}, reverse=True)
 
     def correct(self, text: str) -> str:
@@ -86,6 +93,9 @@ class TermCorrector:
         return covered
 
     def _match(self, window: str) -> str | None:
+        for i in range(1, len(window) - 1):
+            if window[i] in SPOKEN_FILLERS and window[:i] + "?" + window[i + 1:] in self._inserted:
+                return self._inserted[window[:i] + "?" + window[i + 1:]]
         for i in range(len(window)):
             term = self._patterns.get(window[:i] + "?" + window[i + 1:])
             if term and window[i] in GRAMMAR_CHARS and not _sound_slip(window, term):
