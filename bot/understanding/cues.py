@@ -82,7 +82,7 @@ CUES = {
     # A question that wants a date: only phases, deadlines and dated topics can answer it.
     "date_asked": ("什么时候", "哪年", "哪一年", "几月", "哪个月", "日期"),
     # Why the campaign is held at all (class: colloquial, why): the source's section on its significance answers.
-    "why": ("为什么", "为何", "干嘛要", "有什么用", "图什么"),
+    "why": ("为什么", "为何", "干嘛要", "有什么用", "图个?什么"),
     # The day after today named (class: time-aware, compound): 明天开始啥阶段.
     "tomorrow": ("明天", "明日", "明儿"),
     "next": ("下一个", "下个", "下一项", "最近", "接下来", "即将", "马上", "快到", "临近", "近期", "还有什么", "还有哪些"),
@@ -92,7 +92,7 @@ CUES = {
                       rf"({THIS_CAMPAIGN}|创先争优)\S{{0,2}}(开始|结束)\S{{0,3}}(还有|还剩)",
                       rf"({THIS_CAMPAIGN}|创先争优)\S{{0,4}}(还在|还搞|还在搞|还在进行|完事|结束了没|完了没|还有没有)",
                       rf"({THIS_CAMPAIGN}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
-                      "搞到什么时候", f"{THIS_CAMPAIGN}还有几天", f"{THIS_CAMPAIGN}还剩几天", rf"({THIS_CAMPAIGN}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
+                      "搞到什么时候", rf"({THIS_CAMPAIGN}|创先争优)\S{{0,3}}到(什么时候|哪年|哪一年)", f"{THIS_CAMPAIGN}还有几天", f"{THIS_CAMPAIGN}还剩几天", rf"({THIS_CAMPAIGN}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
                       rf"({THIS_CAMPAIGN}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
 }
 # 这个阶段 / 下个阶段 / 上个阶段: a phase named by where it stands from today (class: time-aware). Not 下一阶段 in

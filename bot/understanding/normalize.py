@@ -25,7 +25,7 @@ TYPOS = (
 )
 
 # Variant spellings of the file's own words, unified in the text so that names match whole (class: synonyms).
-VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("下基层", "深入基层"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
+VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("下基层", "深入基层"), ("下乡", "深入基层"), ("不下去", "不深入基层"), ("下去调研", "深入基层调研"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
 
 # Spoken forms -> the words the rules and the index know (longest first).
 SPOKEN = (
