@@ -13,6 +13,7 @@ _STOPS = re.compile(r"[?？!！;；。\n]+")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")
 ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|咋|阿么|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
+_WHAT_NOW_ONLY = re.compile(r"^(那|那么|现在|这下|这|那现在)?(咋办|怎么办|咋弄|怎么弄|咋整|如何是好|怎么处理)[?？!！。]*$")
 # Words that join two questions and belong to neither (完了下个阶段干啥 asks about the next phase).
 _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
 
@@ -48,6 +49,9 @@ def split_questions(text: str) -> list[str]:
             questions[-1] += piece  # …就结束了 然后呢: "and then?" asks on about the question before it
             continue
         piece = rest or piece
+        if questions and not waiting and _WHAT_NOW_ONLY.match(piece):
+            questions[-1] += " " + piece  # 动员会议还没开 现在咋办: what now, about the statement before it
+            continue
         if _asks(piece):
             questions.append(waiting + piece)
             waiting = ""
