@@ -129,7 +129,8 @@ def run_demo_web(now_text: str | None = None, base: Settings | None = None, port
         plan(app, app.clock.now())
     link = issue_login_link(app.db, app.settings, DEMO_OFFICE_ADMIN, app.clock.now())
     print(f"演示后台：时钟设在 {app.local_text(app.clock.now())}（北京时间），花名册为虚构数据。\n"
-          f"用浏览器打开下面的链接，以演示活动办管理员 {DEMO_OFFICE_ADMIN} 的身份登录（10 分钟内有效，只能用一次）：\n"
+          f"用浏览器打开下面的链接，以演示活动办管理员 {DEMO_OFFICE_ADMIN} 的身份登录"
+          f"（{app.settings.console.link_ttl_minutes} 分钟内有效，只能用一次）：\n"
           f"{link.url}\n按 Ctrl-C 停止。", flush=True)
     uvicorn.run(build_web_app(app, []), host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

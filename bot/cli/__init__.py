@@ -287,7 +287,7 @@ def report(out_path, unit_id, from_day, to_day, settings, clock):
 @with_config
 @now_option
 def console_link(cadre_id, settings, clock):
-    """打印网页管理后台的一次性登录链接（10 分钟内有效，只能用一次），只发给单位管理员或活动办管理员。
+    """打印网页管理后台的一次性登录链接（配置 console.link_ttl_minutes 分钟内有效，默认 10；只能用一次），只发给单位管理员或活动办管理员。
 
     \b
     例：campaign-bot console-link G004 --config config.toml

@@ -115,7 +115,7 @@ def _link_problem(db: sqlite_utils.Database, token: str, now: datetime) -> tuple
     if row.used_at is not None:
         return Refused(410, "登录链接已用过", "每个登录链接只能用一次。" + RELOGIN_HINT, "login link already used"), None
     if row.expires_at <= now.isoformat():
-        return Refused(410, "登录链接已过期", "登录链接只在发出后 10 分钟内有效。" + RELOGIN_HINT,
+        return Refused(410, "登录链接已过期", "这个登录链接已过了有效期（有效期从发出时算起）。" + RELOGIN_HINT,
                        "login link expired"), None
     return None, row
 

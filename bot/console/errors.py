@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-RELOGIN_HINT = "请在聊天里给机器人发送“后台”，获取新的登录链接（10 分钟内有效）。"
+RELOGIN_HINT = "请在聊天里给机器人发送“后台”，获取新的登录链接。"
 
 
 class Refused(Exception):

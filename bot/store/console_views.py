@@ -16,7 +16,7 @@ from bot.db import transaction
 from bot.migrations import rebuild_console_counts, rebuild_progress_counts
 from bot.store.deliveries import KIND_NAMES, STATUS_NAMES, STATUSES
 from bot.store.overdue import OVERDUE_SQL, OverdueRule
-from bot.store.scopes import OVERDUE, OVERDUE_COUNTS, Scope, units_condition
+from bot.store.scopes import OVERDUE, OVERDUE_COUNTS, Scope, rebuild_if_stale, units_condition
 from bot.store.scopes import _large  # the same choice of plan as the scope queries': walk by order, or sort the scope
 from bot.vocabulary import CADRE_HOUSEHOLD
 
@@ -65,13 +65,7 @@ class Figures:
 
 def fresh_counts(db: sqlite_utils.Database) -> None:
     """Rebuilds the trigger-kept counts the console reads when units moved or were imported since."""
-    stale = db.execute("SELECT (SELECT stale FROM progress_state), (SELECT stale FROM console_counts_state)").fetchone()
-    if any(stale):
-        with transaction(db):
-            if stale[0]:
-                rebuild_progress_counts(db)
-            if stale[1]:
-                rebuild_console_counts(db)
+    rebuild_if_stale(db, ("progress_state", rebuild_progress_counts), ("console_counts_state", rebuild_console_counts))
 
 
 # Covered: visited (a counted visit) and not overdue by the one rule; a household is covered, overdue, or neither

@@ -8,6 +8,7 @@ through the cadre who made them. Phones and notes of a household go only to its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 import json
 from datetime import date, datetime, timedelta, timezone
@@ -321,10 +322,20 @@ def progress_by_unit(db: sqlite_utils.Database, scope: Scope, now: datetime, int
 def _fresh_counts(db: sqlite_utils.Database) -> None:
     """Rebuilds progress_counts when they are stale (an import or a move of units did not finish counting); the
     import and the migrations rebuild them themselves, so this is the rare case of one cut off."""
-    if db.execute("SELECT stale FROM progress_state").fetchone()[0]:
+    rebuild_if_stale(db, ("progress_state", rebuild_progress_counts))
+
+
+def rebuild_if_stale(db: sqlite_utils.Database, *counts: tuple[str, Callable[[sqlite_utils.Database], None]]) -> None:
+    """Rebuilds each trigger-kept count whose state table (one of ours, named in code) says stale, in one
+    transaction, asking again inside it: another writer may have just rebuilt."""
+    def stale() -> list[bool]:
+        return [bool(db.execute(f"SELECT stale FROM {table}").fetchone()[0]) for table, _ in counts]
+
+    if any(stale()):
         with transaction(db):
-            if db.execute("SELECT stale FROM progress_state").fetchone()[0]:  # another writer may have just rebuilt
-                rebuild_progress_counts(db)
+            for (_, rebuild), is_stale in zip(counts, stale()):
+                if is_stale:
+                    rebuild(db)
 
 
 def _breakdown_root(db: sqlite_utils.Database, scope: Scope) -> str | None:

@@ -345,9 +345,9 @@ class TelegramChannel:
         bot = self.application.bot
         if part.document is None:
             return await bot.send_message(chat_id, part.text, reply_markup=part.markup)
-        with part.document.open("rb") as fh:
-            return await bot.send_document(chat_id, fh, caption=part.text or None, filename=part.document.name,
-                                           reply_markup=part.markup)
+        content = await asyncio.to_thread(part.document.read_bytes)  # the loop never waits on the file
+        return await bot.send_document(chat_id, content, caption=part.text or None, filename=part.document.name,
+                                       reply_markup=part.markup)
 
     # ---- errors ----
 
