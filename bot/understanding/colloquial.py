@@ -13,7 +13,9 @@ DIALECT = (
     (r"(哩|咧|嘞)(?=$|[\s,，。.!！?？])", ""),
     (r"(?<=[了过完没好开报])么(?=$|[\s,，。.!！?？])", "吗"),
     # how / what / where / why in north-western speech
-    (r"阿么个|阿么|阿门|咋个|咋么|咋样子", "怎么"), (r"啥子|甚么|么子", "什么"), (r"阿达|阿搭|哪搭", "哪里"),
+    (r"阿么个|阿么|阿门|咋个|咋么|咋样子", "怎么"),
+    # 撒 is how 啥 is written as it is said (干撒的, 有撒说法, 撒时候)
+    (r"(?<=[干弄搞整做有是为说叫])撒|撒(?=时|意思|样|子|呢|么|的)", "什么"), (r"啥子|甚么|么子", "什么"), (r"阿达|阿搭|哪搭", "哪里"),
     (r"为啥子|为啥|为甚|为个啥|咋要", "为什么"),
     # children and the young: 尕娃娃, 娃娃们, 碎娃 are pupils when a school or student is the setting
     (r"尕娃娃|娃娃们|尕娃|碎娃|娃娃", "学生"), (r"学生学生", "学生"), (r"尕", "小"),
@@ -30,6 +32,8 @@ DIALECT = (
     (r"(哪次|哪届|哪一次|哪一届|第几次|第几届)(党的)?(全国)?(党员)?(代表)?(大会|党代会)", "哪次党代会"),
     # to be commended: 评上, 评得上, 能评啥, 拿啥奖
     (r"评得?上|能评(选)?(?=[啥什先优])|(拿|得)(啥|什么)奖", "表彰"),
+    # choosing the advanced is 评选先进 (选先进是谁说了算)
+    (r"(?<!评)选先进", "评选先进"),
 )
 _DIALECT = tuple((re.compile(pattern), standard) for pattern, standard in DIALECT)
 

@@ -46,7 +46,7 @@ _PINYIN_WORDS = dict(PINYIN_INITIALS)
 # Arabic digits in the campaign's counted names (3项教育, 5个好, 4联一带) read as the Chinese numerals the file uses.
 _COUNTED_NAME = re.compile(r"(?<![\d.])([1-9])(?=项|大工程|个好|带头|联一带|联|好|无|有|新|常)")
 _SHORT_YEAR = re.compile(r"(?<![\d.])(1[0-2])(?=年)")  # 12年 -> 2012年: the campaign's years are 2010-2012
-_PHASE_WITH_DI = re.compile(rf"第\s*({_CN_NUMBER}|\d+)\s*个?\s*阶段")
+_PHASE_WITH_DI = re.compile(rf"第\s*({_CN_NUMBER}|\d+)\s*个?\s*阶段?")  # 第二阶 is 第二阶段 cut short
 _PHASE_BARE = re.compile(rf"(?<![第\d几下上这该本每哪同前后])({_CN_NUMBER}|\d)阶段")
 _PHASE_AFTER = re.compile(rf"阶段\s*({_CN_NUMBER}|\d)(?![个月日号年天])")
 _MONTH_DAY = re.compile(rf"({_CN_NUMBER})(?=月|日|号|天)")
