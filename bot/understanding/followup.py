@@ -20,6 +20,8 @@ _MORE = re.compile(r"^(那|那么)?(还有呢|还有吗|还有没有|还有别�
                    r"后面呢|下面呢|继续|继续说|更多|再说说|再多说点|详细点|展开说说|还有)[?？。!！.]*$")
 _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>.+?)(呢|怎么样|又怎么样|又如何|如何|的呢)?[?？。.]*$"
                          r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
+# 下面支部又是什么时候 / 那乡镇党委呢: only a unit and the question asked again
+_UNIT_ASKED = re.compile(r"^(那|那么)?(下面|下级|下属|所属)?的?(?P<x>[^的又也是呢]{2,8}?)的?(又|也)?是?(什么时候|呢|的呢)[?？。]*$")
 # 结束以后呢 / 完了之后呢 / 然后干啥: asks only what follows the last question's subject (class: follow-up, time-aware)
 _AFTER_ONLY = re.compile(r"^(那|那么)?(结束|完了|完成|过了)?(以后|之后|后面|然后)(呢|还有什么|还有啥|做什么|是什么)?[?？。]*$")
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
@@ -75,6 +77,10 @@ class FollowUpReader:
             number = cn_to_int(ordinal.group(2))
             if number:
                 return FollowUp("ordinal", previous, number, ordinal.group("rest"))
+        unit = _UNIT_ASKED.match(text)
+        if unit and {kind for _, _, kind in self.spans(unit.group("x"))} == {"unit"}:
+            # 县委几号前开动员大会 — 下面支部又是几号: the same question of the unit named
+            return FollowUp("what_about", self._put_in_place(unit.group("x"), previous), rest=unit.group("x"))
         if _AFTER_ONLY.match(text):  # 第二阶段啥时候结束 — 结束以后呢: what comes after the last one's subject
             return FollowUp("predicate", self._subject(previous) + text)
         about = _WHAT_ABOUT.match(text)

@@ -52,6 +52,7 @@ def _task_words(words: list[str]) -> list[str]:
     return [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
 
 
+_PHASE_ENDED = re.compile(r"第\d+阶段(都|已经|已)?(结束|完|过)")  # …said to have ended, before the phase asked
 _WHICH_PHASE = re.compile(r"(哪一?个?|什么|第几)阶段")  # asks which phase a thing is
 
 
@@ -100,6 +101,8 @@ class IntentReader:
         by_name = None if phase or last else self._phase_by_name(text)
         if (phase or last or by_name) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on
             number = int(phase.group(1)) if phase else by_name or self.index.last_phase()
+            if phase and _PHASE_ENDED.search(text):  # 第三阶段结束了 现在是第四阶段吧: the phase asked is the later one
+                number = int(PHASE.findall(text)[-1])
             if cue("days", text):
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
                 return self._rule("days_left", text, target=f"deadline:{due}" if due else f"phase:{number}",

@@ -70,6 +70,8 @@ def _first_reading(chars: str) -> str:
     return "".join(char_readings(ch)[0] if char_readings(ch) else "" for ch in chars)
 
 
+_TIME_ENDS = "候号日月天底年"  # the last character of a time said before 前 / 后 (5月10日前, 什么时候前)
+
 class SoundCorrector:
     """Knows how each campaign word sounds and replaces the stretches of a question that sound like one."""
 
@@ -139,6 +141,8 @@ class SoundCorrector:
                 span = range(start, start + length)
                 if start not in bounds or start + length not in bounds or taken.issuperset(span):
                     continue
+                if run[start] in "前后" and start and run[start - 1] in _TIME_ENDS:
+                    continue  # 几号前定: 前 says before the day named (it is no slip of 坚定)
                 word = self._sounds_like(run[start:start + length])
                 if word and any(run[i] != word[i - start] for i in taken.intersection(span)):
                     continue  # it would change a word written correctly (大学生 of 大学生存官 stays)
