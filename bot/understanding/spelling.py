@@ -1,4 +1,5 @@
-"""Fixes a campaign term typed with one wrong or one doubled character (四连一带, 实施方按, 四联联一带)."""
+"""Fixes a campaign term typed with one wrong, one doubled or two swapped characters (四连一带, 实施方按, 四联联一带,
+争创题主)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,13 @@ class TermCorrector:
             for i in range(1, len(term)):
                 inserted.setdefault(term[:i] + "?" + term[i:], set()).add(term)
         self._inserted = {p: next(iter(ts)) for p, ts in inserted.items() if len(ts) == 1 and p not in self._patterns}
+        # two neighbouring characters typed the wrong way round (争创题主)
+        swapped: dict[str, set[str]] = {}
+        for term in self.terms:
+            for i in range(len(term) - 1):
+                if term[i] != term[i + 1]:
+                    swapped.setdefault(term[:i] + term[i + 1] + term[i] + term[i + 2:], set()).add(term)
+        self._swapped = {w: next(iter(ts)) for w, ts in swapped.items() if len(ts) == 1 and w not in self.terms}
         self._lengths = sorted({len(p) for p in self._patterns}, reverse=True)
 
     def correct(self, text: str) -> str:
@@ -93,6 +101,8 @@ class TermCorrector:
         return covered
 
     def _match(self, window: str) -> str | None:
+        if window in self._swapped:
+            return self._swapped[window]
         for i in range(1, len(window) - 1):
             if window[i] in SPOKEN_FILLERS and window[:i] + "?" + window[i + 1:] in self._inserted:
                 return self._inserted[window[:i] + "?" + window[i + 1:]]
