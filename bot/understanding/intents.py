@@ -269,8 +269,9 @@ class IntentReader:
                 or Understanding("unknown", round(self._best_coverage(text, words), 3), text)
         top = hits[0]
         confidence = round(top.coverage, 3)
-        if quote and top.entry.kind == "topic" and not top.named and quote.confidence >= confidence + QUOTE_MARGIN:
-            return quote  # a sentence of the source says more of what is asked than the topic does
+        if quote and top.entry.kind == "topic" and quote.confidence >= confidence + QUOTE_MARGIN \
+                and (not top.named or quote.confidence >= SURE_QUOTE and self._holds_more(quote, top, words)):
+            return quote  # a sentence of the source says more of what is asked than the topic does, even one named
         if quote and not top.named and quote.confidence >= confidence and self._quotes_phrase(text, words, quote):
             return quote  # 争创活动在哪搞: the sentence holding the question's phrase whole, not 全面争创's phase
         if top.entry.kind == "topic" and not top.entry.dated and cue("date_asked", text):
@@ -280,6 +281,14 @@ class IntentReader:
         if top.entry.kind == "phase":
             return Understanding("phase", confidence, text, {"phase": int(top.entry.key)})
         return Understanding("topic", confidence, text, {"topic": top.entry.key})
+
+    def _holds_more(self, quote: Understanding, top: Hit, words: list[str]) -> bool:
+        """True when the quoted sentence holds at least two more of the question's words than the topic named
+        (活动内容形式载体这些有啥要求: 内容、形式、载体 stand together in one sentence; the topic 活动内容 holds one)."""
+        sentence = self.sentences.normalized(quote.slots["sentences"][0])
+        topic = self.index.texts[self.index.entries.index(top.entry)]
+        held = lambda text: sum(any(f in text for f in spellings(w)) for w in outermost(words))  # noqa: E731
+        return held(sentence) >= held(topic) + 2
 
     def _named_topic(self, text: str, words: list[str]) -> Understanding | None:
         """我们办公室督查要注意啥原则: the topic the question names whole (督查), though the words around it hold

@@ -79,6 +79,7 @@ class Index:
             self.entries.append(Entry(entry.kind, entry.key, entry.title, norm_names, entry.parent, entry.dated))
             texts.append(normalize(f"{names} {body}"))
             self._docs.append(Counter(tokenize(normalize(names)) * NAME_WEIGHT + tokenize(normalize(body))))
+        self.texts = texts  # each entry's names and body, normalised
         self._spread = {name: sum(name in t for t in texts) for e in self.entries for name in e.names}
         n = len(self._docs)
         df = Counter(word for doc in self._docs for word in doc)
