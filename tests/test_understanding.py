@@ -750,3 +750,39 @@ def test_what_a_thing_is_called_is_no_question_about_a_person(answerer):
 ])
 def test_english_finishing_a_plan_and_responsibility(answerer, text, fact):
     assert fact in answerer.answer(text, at("2010-05-06")).text
+
+
+# ---- batches 10 and 11's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, fact", [
+    ("县上开的那个会是干撒的", "主要任务"),  # 撒 said for 啥, the meeting named as the cadre saw it
+    ("第三阶什么时候开始", "2011年7月"),  # 第三阶 cut short
+    ("五带个头都是啥", "带头遵纪守法"),  # a filler inside a short term
+    ("三大程工是什么", "组织创新工程"),  # two characters swapped
+    ("创先争优跟学习实践活动是个啥关系", "相辅相成"),  # a heading's words: the paragraph it heads answers
+    ("活动的内容形式载体咋要求的", "更加多样"),  # a sentence holding more of the question than the topic named
+    ("我是中学老师 我得做到哪五好", "家长反映好"),  # a teacher's 五好
+    ("机关工委管哪些单位", "机关单位"),
+])
+def test_slips_and_paragraphs_of_batches_ten_and_eleven(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_a_unit_asked_again_in_the_same_message_gets_its_own_deadline(answerer):
+    text = answerer.answer("县委啥时候开动员大会 那下面的支部呢", at("2010-05-03"), unit_kind="县市委").text
+    assert "5月10日" in text and "5月15日" in text
+
+
+def test_time_asked_after_a_phase_was_named(answerer):
+    first = answerer.answer("第二阶段叫啥", at("2010-05-12"))
+    assert "2011年6月底" in answerer.answer("时间呢", at("2010-05-12"), previous=first.asked).text
+
+
+def test_an_hour_of_the_day_is_declined_saying_the_source_gives_days(answerer):
+    reply = answerer.answer("动员大会几点开", at("2010-05-06"))
+    assert reply.intent == "unknown" and "没有写几点钟" in reply.text
+
+
+def test_two_commendations_asked_together_are_both_answered(answerer):
+    text = answerer.answer("2011年七一前跟2012年七一前各表彰谁", at("2010-05-12")).text
+    assert "优秀党务工作者" in text and "成绩显著" in text
