@@ -786,3 +786,26 @@ def test_an_hour_of_the_day_is_declined_saying_the_source_gives_days(answerer):
 def test_two_commendations_asked_together_are_both_answered(answerer):
     text = answerer.answer("2011年七一前跟2012年七一前各表彰谁", at("2010-05-12")).text
     assert "优秀党务工作者" in text and "成绩显著" in text
+
+
+# ---- batch 12's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, now, fact", [
+    ("学习实践活动在甘南都解决了啥", "2010-05-12", "党性、党风、党纪"),  # 甘南 is the source's 全州 / 我州
+    ("老百姓可以监督我们吗", "2010-05-12", "民主监督"),  # the topic gives its whole paragraph
+    ("第一阶段今天就结束了吗", "2010-05-31", "是的"),  # today is its last day
+    ("领导下来都看些啥", "2010-05-12", "点评"),
+])
+def test_batch_twelve_mechanisms(answerer, text, now, fact):
+    assert fact in answerer.answer(text, at(now)).text
+
+
+def test_another_provincial_campaign_is_declined(answerer):
+    reply = answerer.answer("双联行动要求干部联几户", at("2012-04-01"))
+    assert reply.intent == "unknown" and "另一项活动" in reply.text
+
+
+def test_and_more_before_a_question_is_not_answered_on_its_own(answerer):
+    first = answerer.answer("第一阶段要干啥", at("2010-05-04"))
+    text = answerer.answer("还有呢 具体要干啥", at("2010-05-04"), previous=first.asked).text
+    assert text.splitlines()[0].startswith(("第一阶段", "现在")) and "细化工作任务" in text

@@ -235,6 +235,8 @@ class Answerer:
         clean = self._engine.normalizer.clean(text)
         asked = split_questions(clean) if intent is None and len(clean) <= MAX_QUESTION_CHARS else []
         parts = [q for part in asked for q in self._conjuncts(part)] if len(asked) <= MAX_PARTS else []
+        if len(parts) > 1:  # 还有呢 具体要做啥: the question after "and more?" says what more is asked
+            parts = [p for p in parts if not self._engine.followups.asks_for_more(self.normalize(p))] or parts[:1]
         if len(parts) < 2 or len(parts) > MAX_LISTED:
             one = parts[0] if len(parts) == 1 and " " not in parts[0] else text  # 表彰 我们 怎么 评: spaces gone
             return self._answer_one(one, today, unit_kind, role, intent, previous)

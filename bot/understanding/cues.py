@@ -63,7 +63,7 @@ CUES = {
     # in the first person.
     "roster_facts": ("电话", "手机号", "联系方式", "(多少|几)个?人", "(多少|几)个?户"),
     # Another campaign than this one named (class: decline-other-campaign) …
-    "other_campaign": ("群众路线", "两学一做", "三严三实", "不忘初心", "牢记使命", "主题教育", "党史学习教育",
+    "other_campaign": ("双联行动", "联村联户", "为民富民", "群众路线", "两学一做", "三严三实", "不忘初心", "牢记使命", "主题教育", "党史学习教育",
                        "先进性教育", "四风", "八项规定", "扫黑除恶", "脱贫攻坚", "精准扶贫", "乡村振兴", "讲党性",
                        "学习型党组织", "学习实践活动", "学习实践科学发展观活动", "三讲", "党的群众路线", "四史"),
     # … unless the question asks how this campaign relates to it (the source compares it with 学习实践活动).
@@ -73,7 +73,7 @@ CUES = {
     "what_now": ("怎么办", "咋办", "怎么弄", "咋弄", "咋整", "怎么补", "咋补", "怎么处理"),
     # Yes or no about a day of a phase (class: time-aware): 今天是不是第一阶段最后一天.
     "yes_no": ("是不是", "是否", "吗$", "不$", "没$", "是吧$", "对吧$", "对不对", "没错吧"),
-    "last_day": ("最后(1|一)天", "最后1日", "截止那天", "结束那天"),
+    "last_day": ("今天(就)?(结束|完|截止)", "最后(1|一)天", "最后1日", "截止那天", "结束那天"),
     "first_day": ("第(1|一)天", "头(1|一)天", "开始那天"),
     # The qualities a thing must have (class: inside-paragraph): 典型要符合啥标准, 要树什么样的典型.
     "qualities": ("标准", "条件", "什么样", "哪些特点", "具备什么"),

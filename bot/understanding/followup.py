@@ -66,6 +66,11 @@ class FollowUpReader:
         self._subjects = sorted({(n, "name") for n in names} | {(w, "unit") for w in unit_words},
                                 key=lambda pair: -len(pair[0]))
 
+    @staticmethod
+    def asks_for_more(text: str) -> bool:
+        """True for a normalised text that only asks for more (还有呢, 然后呢, 继续)."""
+        return bool(_MORE.match(text))
+
     def resolve(self, text: str, previous: str | None, words: list[str]) -> FollowUp:
         """The full question a normalised text stands for after the normalised previous question."""
         if not previous or not text:

@@ -57,7 +57,7 @@ SYNONYMS = {
     "内容": "主要内容", "交到": "上报", "收齐": "上报", "交齐": "上报", "报齐": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
-    "意义何在": "意义", "说法": "意见", "看法": "意见",
+    "意义何在": "意义", "组织部": "组织", "宣传部": "宣传", "花样": "多样", "新花样": "多样", "说法": "意见", "看法": "意见",
     # roles and bodies as cadres name them (class: role-aware): a secretary is a unit's 主要领导; the league's and
     # women's federation's branches are what 党建带团建 builds with the Party's
     "县委书记": "主要领导", "党委书记": "主要领导", "支部书记": "主要领导", "角色": "责任", "职责": "责任",
@@ -76,7 +76,7 @@ def _spellings() -> dict[str, tuple[str, ...]]:
 
 # A paraphrase a cadre uses -> the source's own terms for it, for matching the source's sentences only (the words
 # themselves stay apart in the index: 十八大 is also a date). 党代会: the congresses the source names by number.
-PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "学校": ("学校", "中小学"),
+PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "甘南": ("甘南", "我州", "全州"), "学校": ("学校", "中小学"),
                "确定": ("确定", "明确", "定下")}  # 明确…实践重点: to set is 明确 in the source
 
 SPELLINGS = _spellings() | PARAPHRASES
