@@ -27,7 +27,7 @@ CAMPAIGN_TERMS = (
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
-    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
+    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
 )
 
 # Variant -> the word the index uses. Applied to single tokens after segmentation.
@@ -336,6 +336,7 @@ def tokens(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
     out: list[str] = []
     loose: list[str] = []
     replaced: list[str] = []
+    rest_of_word: set[str] = set()
     for word in [*tokenizer.cut_for_search(text, HMM=False), ""]:
         mapped = SYNONYMS.get(word, word)
         if len(word) == 1 and mapped == word and word.isalpha() and word not in _LOOSE_BREAKERS:
@@ -347,8 +348,10 @@ def tokens(tokenizer: jieba.Tokenizer, text: str) -> list[str]:
         loose = []
         if mapped != word and len(word) > 2 and not set(mapped) & set(word):  # a paraphrase, not a shortening
             replaced.append(word)
+        elif mapped != word and len(word) > len(mapped) and word.startswith(mapped):  # 表彰大会 is 表彰: not 大会
+            rest_of_word.add(word[len(mapped):])
         if len(mapped) < 2 or mapped in STOPWORDS or _QUESTION_MORPHEMES.search(mapped) or not mapped.isalnum() \
                 or _NUMBERED.match(mapped):
             continue
         out.append(mapped)
-    return [w for w in out if not any(w != whole and w in whole for whole in replaced)]
+    return [w for w in out if w not in rest_of_word and not any(w != whole and w in whole for whole in replaced)]

@@ -58,10 +58,13 @@ _SPACES = re.compile(r"\s+")
 _SEGMENT = re.compile(r"(?<=[上下这本前后一几])(一)?段(?!时间|落|话)")  # 上一段 / 下一段 / 这段: a phase, said short
 _ER_FOR_JI = re.compile(r"(?<![女婴孩幼点会哪这那])儿(?=[个项点条天号次种])")  # 分儿个阶段: 儿 scanned for 几
 # "I am a township head," before a question says who asks, not what (class: role-aware).
-_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)[^,，。!！?？ ]{1,10}[,，。!！ ]")
+# Said without a pause by voice, it ends where "we" begins (我是扎尕那村的老支书我们村支部要干啥).
+_SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)(?P<who>[^,，。!！?？ ]{1,10})[,，。!！ ]"
+                                r"|^(我是|俺是|本人是)(?P<who_said>[^,，。!！?？ ]{1,14}?)(?=我们|咱们|俺们)")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _OURSELVES = re.compile(r"(跟|和|与|对)(我们|咱们|我)")  # 创先争优跟我们有啥关系: "us" is who introduced themselves
 _US = re.compile(r"我们|咱们")
+_US_UNIT = re.compile(r"(我们|咱们|俺们)(?=村|乡|镇|县|州|支部|党委|党工委|党组|单位|学校|机关|医院)")
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Invisible format marks (soft hyphen, zero-width spaces and joiners, direction marks, BOM).
@@ -145,8 +148,10 @@ def _without_introduction(text: str) -> str:
     if not intro:
         return text
     rest = text[intro.end():]
-    who = intro.group(0)[len(intro.group(1)):-1]
+    who = intro.group("who") or intro.group("who_said")
     if _OURSELVES.search(rest):
         return _OURSELVES.sub(lambda m: m.group(1) + who, rest, count=1)
+    if _US_UNIT.search(rest):
+        return rest  # 我们村支部要干啥: the unit is named after "we"
     # 我是乡镇党委专职组织干事，文件里提我们没: "us" is the one introduced, whom the source may name word for word
     return _US.sub(who, rest, count=1)
