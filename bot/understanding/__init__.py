@@ -407,7 +407,8 @@ class Answerer:
             return reading
         found = [d for d in map(self.index.deadline, slots["ids"]) if d]
         words = [w for w in self.tokenize(reading.normalized) if len(w) > 1 and "阶段" not in w]
-        shared = [w for w in words if any(self._task_names(d, w) for d in found)]
+        organiser = self._engine.sentences.campaign_names[1]  # 州委 names who set the tasks, not a task
+        shared = [w for w in words if w not in organiser and any(self._task_names(d, w) for d in found)]
         more = [d.id for d in self.index.deadlines()
                 if unit_kind in doers(d) and d.id not in slots["ids"] and any(self._task_names(d, w) for w in shared)]
         if not more:

@@ -158,9 +158,15 @@ class FollowUpReader:
 
     def _put_in_place(self, x: str, previous: str) -> str:
         """previous with x in the place of the subject of the same kind (or of any non-unit subject), else before it."""
-        kinds = {kind for _, _, kind in self.spans(x)}
-        kind = next((k for k in ("phase", "date") if k in kinds), "unit" if kinds == {"unit"} else "name")
+        x_spans = self.spans(x)
+        kinds = {kind for _, _, kind in x_spans}
+        besides = "".join(ch for i, ch in enumerate(x) if not any(a <= i < b for a, b, _ in x_spans)).strip("的")
+        kind = next((k for k in ("phase", "date") if k in kinds), "unit" if kinds == {"unit"} and len(besides) < 2
+                    else "name")  # 县市委的方案: a unit's thing, asked of as a thing
         spans = self.spans(previous)
+        asked = _QUESTION_WORDS.search(previous)
+        if kind == "name" and asked and spans and all(s[2] in ("phase", "date") for s in spans):
+            return x + asked.group(0)  # 第一阶段什么时候结束 — 那县市委的方案呢: when is the plan due, not its end
         same = [s for s in spans if s[2] == kind] or ([s for s in spans if s[2] not in ("unit", "date")]
                                                       if kind not in ("unit", "date") else [])
         if not same:
