@@ -113,7 +113,8 @@ class IntentReader:
         dated = self._dated_deadlines(text, words)
         if dated:
             return dated
-        if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text):
+        if cue("phases", text) and ("阶段" in text or "步骤" in text or "几步" in text) \
+                and not self._names_topic_besides_phases(text):  # 督导各阶段要坚持啥原则: the rule on 督导
             return self._rule("phases", text)
         if cue("progress", text) or "阶段" in text and cue("current", text) and not self._names_topic(text) \
                 and not MOVE_ON.search(text):
@@ -203,6 +204,13 @@ class IntentReader:
             return None
         named = [self.index.entries[i].key for i in self.index.named_in(text) if self.index.entries[i].kind == "phase"]
         return int(named[0]) if len(named) == 1 else None
+
+    def _names_topic_besides_phases(self, text: str) -> bool:
+        """True when the text names a topic by a name that is not about the phases (督导, not 各阶段)."""
+        campaign = self.sentences.campaign_names[0]  # the campaign's own entry (创先争优, 这个活动) is no other topic
+        return any(self.index.entries[i].kind == "topic" and not re.search("阶段|步骤", text[a:b])
+                   and campaign not in self.index.entries[i].names
+                   for i, spans in self.index.named_in(text).items() for a, b in spans)
 
     def _names(self, text: str, kind: str) -> bool:
         """True when the text names an entry of that kind whole (a topic's title or alias, a phase's name)."""

@@ -30,7 +30,7 @@ _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("eng", "en"), ("ing", "in"))
 # Characters that ask or carry grammar: a stretch where one of them differs from the word is speech, not a slip
 # (联几户 asks how many households; it is not 联系户).
-GRAMMAR_CHARS = frozenset("个几哪谁啥怎么吗呢吧的地得了着过是在有和与或就都也还又很最太每各这那")
+GRAMMAR_CHARS = frozenset("个几哪谁啥怎么吗呢吧的地得了着过是在有和与或就都也还又很最太每各这那时要把被给对从到让")
 # Everyday words a slip must not eat into (a stretch containing one is ordinary speech, not a slip).
 EVERYDAY_WORDS = ("什么", "时候", "我们", "咱们", "怎么", "哪个", "哪些", "多少", "为什么", "是不是", "有没有", "做什么")
 
