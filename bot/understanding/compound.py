@@ -10,6 +10,8 @@ MIN_SPACED_WORDS = 5  # a message of this many pieces set off by spaces…
 SPACED_WORD_CHARS = 2  # …this short on average is one question typed word by word (voice input, habit)
 MIN_QUESTION = 9  # a part this long is a question of its own even without a question word (培树一批典型 is context)
 _STOPS = re.compile(r"[?？!！;；。\n]+")
+# said without a pause (voice input): a question's closing 吧 / 吗 and a second question after it (最后一天了吧明天…)
+_SPOKEN_STOP = re.compile(rf"(?<=[了是对行好]吧|[了是对行好没有]吗)(?={CJK_CHARS}{{4,}})")
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")
 ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|咋|阿么|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
@@ -35,7 +37,7 @@ def split_questions(text: str) -> list[str]:
     if len(words) >= MIN_SPACED_WORDS and sum(map(len, words)) <= SPACED_WORD_CHARS * len(words):
         text = "".join(words)  # 表彰 我们 怎么 评 先进: a space after every word or two breaks words, not questions
     pieces = []
-    for sentence in _STOPS.split(_CJK_SPACE.sub("\n", text)):
+    for sentence in _STOPS.split(_SPOKEN_STOP.sub("\n", _CJK_SPACE.sub("\n", text))):
         clauses = [c for c in _COMMA.split(sentence) if c.strip()]
         if len(clauses) > 1 and sum(bool(ASKS.search(c)) for c in clauses) == len(clauses):
             pieces += clauses

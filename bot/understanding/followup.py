@@ -31,6 +31,7 @@ _JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two
 # …and what joins two dates said with what precedes both (2011年七一前和2012年七一前: the 前 is the second's too)
 _JOINED_AFTER = re.compile(rf"(前|以前|之前|后|以后|底)?({_JOINED.pattern})")
 _RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
+_PURPOSE_OF_ALL = re.compile(r"为了|目的|效果|用意|初衷")
 _DIFFERENCE = re.compile(r"区别|不同|异同|差别|不一样")
 _YEAR = re.compile(r"\d{4}年")
 _ORDINAL = re.compile(r"^(那|那么)?第([一二三四五六七八九十]|\d{1,2})(个|项|条|点|是|种|方面)?(?P<rest>.*)$")
@@ -112,8 +113,8 @@ class FollowUpReader:
         """五个好和五带头分别是啥 -> [五个好分别是啥, 五带头分别是啥]: one question per subject joined by 和/与/、
         (class: compound); the text alone when it joins none, or asks how the two relate."""
         spans = [s for s in self.spans(text) if s[2] != "unit"]
-        if _RELATION.search(text) and not self._two_of_a_kind(text, spans):
-            return [text]
+        if _RELATION.search(text) and not self._two_of_a_kind(text, spans) or _PURPOSE_OF_ALL.search(text):
+            return [text]  # …三项教育、三大工程和四联一带是为了达到什么效果: what they are for together
         for (a1, b1, k1), (a2, b2, k2) in zip(spans, spans[1:]):
             if k1 == k2 and _JOINED_AFTER.fullmatch(text[b1:a2]) and b2 < len(text):
                 first, second = text[a1:b1], text[a2:b2]
