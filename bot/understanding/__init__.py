@@ -213,6 +213,10 @@ class Answerer:
         if before.intent in ("deadlines", "days_left", "current_phase"):
             return Understanding("deadlines", 0.9, previous, {})
         topic = self.campaign.topic(before.slots.get("topic", "")) if before.intent == "topic" else None
+        parent = self.campaign.topic(topic.parent) if topic and topic.parent else None
+        by_number = re.search(r"第\S{1,2}(个|项|条)", previous)  # 四联一带第一个是啥 — 还有呢: the rest of that list
+        if parent and parent.items and topic.title in "".join(parent.items) and not by_number:  # 党员先锋工程: others
+            return Understanding("topic", 0.9, previous, {"topic": parent.id})
         if topic and topic.items:  # 四联一带第一个是啥 — 还有呢: the whole list
             return before
         sentences = self._engine.sentences
@@ -448,12 +452,17 @@ class Answerer:
         if year:  # 今年七一前有啥大事: 今年 is the year it is asked in (class: time-aware)
             text = _RELATIVE_YEAR.sub(lambda m: f"{today.year + _RELATIVE_YEARS[m.group(0)]}年", text)
             reading = self._engine.reader.read(text, self.tokenize(text))
-        phase = self.campaign.phase_at(today)
+        phase = self.campaign.phase_at(today) or self._last_ended(today)  # between phases: the one just ended
         if phase is None or not relative_phase_named(text) \
                 or self._engine.reader.names_topic(text) and not cue("date_asked", text):
             return reading  # 进入下一阶段 names the source's rule on moving on, not a phase; 什么时候进下一阶段 does
         resolved = with_phase_numbers(text, phase.number)
         return self._engine.reader.read(resolved, self.tokenize(resolved))
+
+    def _last_ended(self, today):
+        """The last described phase that ended before today, or None (before the campaign, or within a phase)."""
+        ended = [p for p in self.campaign.phases if p.end and p.end < today]
+        return max(ended, key=lambda p: p.number, default=None)
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
