@@ -12,7 +12,15 @@ GLOSSARY = (
     (r"\bwhat (should|must|do|does|will|to)\b(.*?)\bdo\b", r"\2要做什么"), (r"\bhow long\b", "多久"),
     (r"\bhow many days\b.{0,12}\b(until|till|before|to|left)\b|\bdays (until|till|before|left)\b", "还有几天"),
     (r"\bcan (we|i|they|you) still\b|\bstill (possible|in time)\b|\btoo late\b|\bmissed\b", "还来得及吗"),
+    # the teachers' 五好 are not the organisations' 五个好; students who are Party members are 学生党员
+    (r"(\bfive goods?\b|五个好).{0,30}\bteachers?\b|\bteachers?\b.{0,40}(\bfive goods?\b|五个好)", "教职工党员五好"),
+    (r"\bstudents?( who are)?( party members?)?\b|\bparty members? (who are )?students?\b", "学生党员"),
     (r"\bteachers?( who are)?( party members?)?\b|\bparty members? (who are )?teachers?\b", "教职工党员"),
+    # the four links said with hyphens or verbs (leaders-link-schools)
+    (r"\bleaders?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?schools?\b", "领导联校"),
+    (r"\b(organs?|agenc(y|ies))[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?villages?\b", "机关联村"),
+    (r"\bcadres?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?households?\b", "干部联户"),
+    (r"\bexperts?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?(sites?|demonstration sites?)\b", "专家联点"),
     (r"\bmoney\b|\bfund\w*|\bbudget\w*|\bcosts?\b|\bsubsid\w*", "经费"),
     (r"\bimportan\w*|\bsignifican\w*|\bpoint of\b|\bpurpose\b", "意义"),
     (r"\bset up\b|\bestablish\w*", "成立"), (r"\binvolve\w*|\binclude\w*|\bconsist\w*", "包括"),
