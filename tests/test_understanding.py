@@ -809,3 +809,26 @@ def test_and_more_before_a_question_is_not_answered_on_its_own(answerer):
     first = answerer.answer("第一阶段要干啥", at("2010-05-04"))
     text = answerer.answer("还有呢 具体要干啥", at("2010-05-04"), previous=first.asked).text
     assert text.splitlines()[0].startswith(("第一阶段", "现在")) and "细化工作任务" in text
+
+
+# ---- batch 13's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, now, unit, fact", [
+    ("第二阶段最后一天了吧后天干什么", "2011-06-30", None, "是的"),  # said without a pause: two questions
+    ("第二阶段结束了 下一阶段干啥", "2011-07-10", None, "对标定位"),  # 下一阶段 counted from the one just ended
+    ("表张会啥时候开", "2011-06-10", None, "2011年7月1日"),  # 表彰会, a homophone; 会 no 动员大会
+    ("我是尕海乡的书记我们乡党委要干些啥", "2010-05-12", None, "5月15日"),  # an introduction said without a pause
+    ("我们县委的动员会开晚了 还算按期吗", "2010-05-11", "县市委", "已经过了截止日期"),
+    ("评先进典型有啥标准", "2010-05-12", None, "经得起推敲"),  # the qualities sentence, not the topic naming 典型
+    ("州委搞三项教育四联一带这些是为了啥", "2010-05-12", None, "两不误"),  # the purpose of all of them together
+    ("督导每个阶段讲究什么原则", "2010-05-12", None, "时间服从质量"),
+    ("What should student members of the Party become?", "2010-05-12", None, "品学兼优"),
+])
+def test_batch_thirteen_mechanisms(answerer, text, now, unit, fact):
+    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
+
+
+def test_and_more_after_one_item_gives_the_list_it_belongs_to(answerer):
+    first = answerer.answer("支部堡垒工程的目标是啥", at("2010-05-12"))
+    text = answerer.answer("还有呢", at("2010-05-12"), previous=first.asked).text
+    assert "党员先锋工程" in text and "组织创新工程" in text

@@ -27,7 +27,7 @@ from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
 from bot.understanding.lexicon import kinds_named_in, rare_nouns, spellings
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import MONTH_DAY, cue, personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import MONTH_DAY, PHASE_ENDED, cue, personal_intent, relative_phase_named, with_phase_numbers
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -456,7 +456,8 @@ class Answerer:
         if phase is None or not relative_phase_named(text) \
                 or self._engine.reader.names_topic(text) and not cue("date_asked", text):
             return reading  # 进入下一阶段 names the source's rule on moving on, not a phase; 什么时候进下一阶段 does
-        resolved = with_phase_numbers(text, phase.number)
+        ended = PHASE_ENDED.search(text)  # 第二阶段结束了 下一阶段干啥: the next after the one said to have ended
+        resolved = with_phase_numbers(text, int(ended.group(1)) if ended else phase.number)
         return self._engine.reader.read(resolved, self.tokenize(resolved))
 
     def _last_ended(self, today):

@@ -106,6 +106,7 @@ MOVE_ON = re.compile(r"(没|未)(做|干|搞|弄)?完|(能不能|可不可以|�
                       r"(能|可以)(进|往|转|到)\S{0,2}(下一?个?|第\d)阶段")
 CUE_PATTERNS = {name: re.compile("|".join(words)) for name, words in CUES.items()}
 PHASE = re.compile(r"第(\d+)阶段")
+PHASE_ENDED = re.compile(r"第(\d+)阶段(都|已经|已)?(结束|完|过)")  # a phase said to have ended, before the one asked
 PHASE_WORD = re.compile(r"第\d+|阶段")
 MONTH_DAY = re.compile(r"(\d{1,2})月(\d{1,2})日")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_WORD, cue, personal_intent
+from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE_ENDED, PHASE, PHASE_WORD, cue, personal_intent
 from bot.understanding.declines import asks_uncounted_number, decline_reason
 from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name, spellings
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding
@@ -52,7 +52,6 @@ def _task_words(words: list[str]) -> list[str]:
     return [w for w in words if w not in _GENERIC_DEADLINE_WORDS and not part_of_unit_name(w)]
 
 
-_PHASE_ENDED = re.compile(r"第\d+阶段(都|已经|已)?(结束|完|过)")  # …said to have ended, before the phase asked
 _WHICH_PHASE = re.compile(r"(哪一?个?|什么|第几)阶段")  # asks which phase a thing is
 
 
@@ -101,7 +100,7 @@ class IntentReader:
         by_name = None if phase or last else self._phase_by_name(text)
         if (phase or last or by_name) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on
             number = int(phase.group(1)) if phase else by_name or self.index.last_phase()
-            if phase and _PHASE_ENDED.search(text):  # 第三阶段结束了 现在是第四阶段吧: the phase asked is the later one
+            if phase and PHASE_ENDED.search(text):  # 第三阶段结束了 现在是第四阶段吧: the phase asked is the later one
                 number = int(PHASE.findall(text)[-1])
             if cue("days", text):
                 due = self._deadline_in_phase(text, words, number)  # 第二阶段的表彰还有多少天: the commendation
@@ -147,7 +146,8 @@ class IntentReader:
                 return named_task
         if cue("deadlines", text) or cue("next", text) and cue("when", text):
             return self._deadlines(text, words)
-        return self._effect(text, words) or self._retrieve(text, words)
+        # 典型要树什么样的标准: the sentence giving the thing's qualities, before any topic that names the words
+        return self._effect(text, words) or self._qualities(text, words) or self._retrieve(text, words)
 
     def _subject_words(self, words: list[str]) -> list[str]:
         """The words of a question naming something besides the campaign itself (这个活动, 创先争优活动)."""
