@@ -832,3 +832,25 @@ def test_and_more_after_one_item_gives_the_list_it_belongs_to(answerer):
     first = answerer.answer("支部堡垒工程的目标是啥", at("2010-05-12"))
     text = answerer.answer("还有呢", at("2010-05-12"), previous=first.asked).text
     assert "党员先锋工程" in text and "组织创新工程" in text
+
+
+# ---- batch 14's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, now, unit, fact", [
+    ("动员大会前天没开上 现在开还算数吗", "2010-05-12", "县市委", "已经过了截止日期"),  # the statement before it
+    ("县市委动员大会要在5月几前开", "2010-05-06", "县市委", "5月10日"),  # 5月几 asks a day, not a number
+    ("包户的干部要干些撒", "2010-05-12", None, "思想上常引导"),  # the pairing, not the cadre's own list
+])
+def test_batch_fourteen_mechanisms(answerer, text, now, unit, fact):
+    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
+
+
+def test_each_ones_goal_after_a_list_asks_the_goals_of_that_list(answerer):
+    first = answerer.answer("四联一带都有哪几个", at("2010-05-12"))
+    text = answerer.answer("各自目标是啥", at("2010-05-12"), previous=first.asked).text
+    assert "领导联校" in text and "专家联点" in text
+
+
+def test_what_follows_in_a_list_is_not_the_next_phase(answerer):
+    text = answerer.answer("服务大局 典型带动 后面那两个是啥", at("2010-05-12")).text
+    assert "五个基本建设" in text and "接下来" not in text

@@ -46,7 +46,9 @@ _CAMPAIGN_NAMED = re.compile(r"(搞|开展|参加|通过|在)?((这个|这次|�
                              r"(中|里|里面|当中)?")
 _CAMPAIGN_ASKED = re.compile(r"(创先争优|活动)(是|指|什么意思|的意思|的含义|的内容|的主要内容)")  # …is what asked
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
-_THEN = re.compile(r"下一步|然后|接下来|之后|以后|后面|再往后|完了呢|完了(做|干|要)")  # "and then?" after something ends
+# …and after something ends (结束以后, 完了之后, 后面还有啥阶段), not what follows in a list (服务大局后面那几个词)
+_THEN = re.compile(r"下一步|然后|接下来|再往后|完了呢|完了(做|干|要)|(完了|结束|过了|开完|搞完|完成|过完)\S{0,4}(以后|之后|后面)"
+                   r"|(以后|之后|后面)\S{0,6}阶段|阶段\S{0,3}(以后|之后|后面)")  # "and then?" after something ends
 JUST_BEGUN_DAYS = 14  # a phase begun this recently is "what comes next" to one asking after the last one's end
 _RELATIVE_YEARS = {"今年": 0, "明年": 1, "去年": -1}
 _RELATIVE_YEAR = re.compile("|".join(_RELATIVE_YEARS))

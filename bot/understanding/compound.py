@@ -15,6 +15,8 @@ _SPOKEN_STOP = re.compile(rf"(?<=[了是对行好]吧|[了是对行好没有]吗
 _CJK_SPACE = re.compile(rf"(?<={CJK_CHARS}|[?？])\s+(?={CJK_CHARS})")
 _COMMA = re.compile(r"[,，、]")
 ASKS = re.compile(r"了没|什么|啥|哪|几|吗|吧|怎|咋|阿么|谁|多少|如何|为何|为什么|呢|多久|没有|不|么|\?|？")
+# 动员大会昨天没开成 / 第三阶段完了: what has (not) happened, said before the question it is about
+_TOLD_STATE = re.compile(r"没|未|完了|结束了|过了|开完|错过")
 _WHAT_NOW_ONLY = re.compile(r"^(那|那么|现在|这下|这|那现在)?(咋办|怎么办|咋弄|怎么弄|咋整|如何是好|怎么处理)[?？!！。]*$")
 # Words that join two questions and belong to neither (完了下个阶段干啥 asks about the next phase).
 _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并且|而且|同时|顺便问一下|顺便问|再问一下|再问)[,，]?")
@@ -54,7 +56,7 @@ def split_questions(text: str) -> list[str]:
         if questions and not waiting and _WHAT_NOW_ONLY.match(piece):
             questions[-1] += " " + piece  # 动员会议还没开 现在咋办: what now, about the statement before it
             continue
-        if _asks(piece):
+        if _asks(piece) and not (_TOLD_STATE.search(piece) and not ASKS.search(piece)):
             questions.append(waiting + piece)
             waiting = ""
         else:

@@ -29,7 +29,7 @@ def decline_reason(text: str, in_source: Callable[[str], bool] = lambda name: Fa
 # How many: the source counts its phases, steps, lists (五个好, 三项教育, 四联) and commendations, nothing else
 # (class: decline-no-number). 几个专家, 多少个基层党组织, 多少个要评成五个好 are numbers it never gives.
 # 那几个“无”是啥 / 这几条 points at items the source lists (which ones), it does not ask how many.
-_HOW_MANY = re.compile(r"(多少|(?<![哪那这])几)(个|名|位|家|所|批|户|项|条|种|类|次|步|方面|大)?(?P<noun>[\u4e00-\u9fff]{0,4})")
+_HOW_MANY = re.compile(r"(多少|(?<![哪那这月])几)(个|名|位|家|所|批|户|项|条|种|类|次|步|方面|大)?(?P<noun>[\u4e00-\u9fff]{0,4})")
 _COUNTED_MEASURES = ("项", "条", "种", "类", "次", "步", "方面", "大")
 _COUNTED_NOUNS = re.compile(r"^(阶段|步|好|新|无|带头|联|工程|教育|节点|方面|要求|目标|意义|内容|部分|点|句|同|是$|有$|呢|啊|吗|$)")
 _HAS = ("有", "分", "共", "括", "含")  # …有几个 / 分几个: how many items a list has

@@ -31,6 +31,7 @@ _JOINED = re.compile(r"和|与|跟|及|以及|、|还有|同")  # what joins two
 # …and what joins two dates said with what precedes both (2011年七一前和2012年七一前: the 前 is the second's too)
 _JOINED_AFTER = re.compile(rf"(前|以前|之前|后|以后|底)?({_JOINED.pattern})")
 _RELATION = re.compile(r"关系|区别|联系|异同|相比|比较")  # …unless it asks how they relate
+_EACH = re.compile(r"各自|每个|各个")
 _PURPOSE_OF_ALL = re.compile(r"为了|目的|效果|用意|初衷")
 _DIFFERENCE = re.compile(r"区别|不同|异同|差别|不一样")
 _YEAR = re.compile(r"\d{4}年")
@@ -98,7 +99,8 @@ class FollowUpReader:
         if x and len(x) <= MAX_SUBJECT and not _QUESTION_WORDS.search(x):  # 那学校呢: X no name of the file's
             return FollowUp("what_about_other", previous, rest=x)
         generic = all(text[a:b] in GENERIC_SUBJECTS for a, b, _ in self.spans(text))
-        own_subject = self.spans(text) and not (text.startswith("那") and generic)  # 那要达到什么目标: the last one's
+        # 那要达到什么目标 / 各自目标是啥: a generic name asks it of the last one's subject
+        own_subject = self.spans(text) and not ((text.startswith("那") or _EACH.search(text)) and generic)
         if not own_subject and not _NOW.search(text) and _QUESTION_WORDS.search(text) \
                 and set(words) <= PREDICATE_WORDS | GENERIC_SUBJECTS:
             # The last question's subject (its phases and named things), or all of it when it names none.

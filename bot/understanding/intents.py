@@ -400,7 +400,10 @@ class IntentReader:
         return False
 
     def _named_deadlines(self, text: str, words: list[str]) -> Understanding | None:
-        """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止."""
+        """A 'deadline' reading when the question names a task (动员大会, 实施方案) besides a unit and 截止; the
+        words saying it is late or not done (还算数, 没开成) are how it is asked, not the task (class: time-aware)."""
+        asking = [m.span() for name in ("still", "not_yet", "when") for m in CUE_PATTERNS[name].finditer(text)]
+        words = [w for w in words if not any(text.find(w) < b and text.find(w) + len(w) > a for a, b in asking)]
         hits = self._deadline_hits(text, words)
         if not hits:
             return None

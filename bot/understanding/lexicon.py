@@ -27,7 +27,7 @@ CAMPAIGN_TERMS = (
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
-    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
+    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "团组织", "团县委", "团支部", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
 )
 
 # Variant -> the word the index uses. Applied to single tokens after segmentation.
@@ -61,7 +61,7 @@ SYNONYMS = {
     # roles and bodies as cadres name them (class: role-aware): a secretary is a unit's 主要领导; the league's and
     # women's federation's branches are what 党建带团建 builds with the Party's
     "县委书记": "主要领导", "党委书记": "主要领导", "支部书记": "主要领导", "角色": "责任", "职责": "责任",
-    "团委": "团建", "团县委": "团建", "团支部": "团建", "共青团员": "团建",
+    "团委": "团建", "团县委": "团建", "团组织": "团建", "团支部": "团建", "共青团员": "团建",
     # spoken names of the source's terms (class: colloquial, role-aware: a sector named as cadres shorten it)
     "挂点": "联系", "非公企业": "非公有制企业", "民营企业": "非公有制企业", "私营企业": "非公有制企业", "民企": "非公有制企业", "说一声": "通报", "讲一声": "通报", "知会": "通报", "负总责": "第一责任人", "总负责": "第一责任人", "总责": "第一责任人", "好处": "意义", "步子": "步骤", "牧民": "农牧户", "农民": "农牧户", "牧户": "农牧户",
 }
@@ -108,6 +108,8 @@ STOPWORDS = frozenset(
     "说白了 说白 来着 牵头 大事 要事 要紧 要紧事 动静 "
     # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
     "机会 可能 资格 "
+    # 各自目标是啥 asks the same of each of the things before it (class: follow-up)
+    "各自 各个 每个 每一个 "
     # "what next" and "tomorrow" say when, read by the rules, not what (class: time-aware, colloquial)
     "接下 接下来 下一步 明天 明日 明儿 为什么 为何".split()
 )
