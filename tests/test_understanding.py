@@ -854,3 +854,21 @@ def test_each_ones_goal_after_a_list_asks_the_goals_of_that_list(answerer):
 def test_what_follows_in_a_list_is_not_the_next_phase(answerer):
     text = answerer.answer("服务大局 典型带动 后面那两个是啥", at("2010-05-12")).text
     assert "五个基本建设" in text and "接下来" not in text
+
+
+# ---- batch 15's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, now, unit, fact", [
+    ("基层党组织的动员会还剩几天", "2010-05-12", None, "还有3天"),  # the kind named picks its own deadline
+    ("前一个阶段没整完 可以先进下一阶段不", "2010-06-02", None, "必须完成后才能转入下一阶段"),
+    ("下个月要干什么", "2011-06-20", None, "对标定位"),
+    ("活动完了没有", "2012-08-20", None, "第三阶段已于2012年6月底结束"),  # between the described phases and the end
+    ("俺是垂直管理部门的 这咋弄", "2010-05-12", None, "本系统"),  # a short question is about who asks
+])
+def test_batch_fifteen_mechanisms(answerer, text, now, unit, fact):
+    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
+
+
+def test_at_that_time_asks_of_the_last_questions_subject(answerer):
+    first = answerer.answer("第三阶段啥时候结束", at("2010-11-20"))
+    assert "专项表彰" in answerer.answer("那到时候要表彰哪些", at("2010-11-20"), previous=first.asked).text

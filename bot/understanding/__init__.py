@@ -44,6 +44,7 @@ _CAMPAIGN_OF = re.compile(r"(这个|这次|本次|咱们|我们)?(创先争优)?
 # the campaign named as the setting of a question (搞这个活动能…, 在创先争优中…), with the verb that carries it
 _CAMPAIGN_NAMED = re.compile(r"(搞|开展|参加|通过|在)?((这个|这次|本次|咱们|我们|咱)(创先争优)?活动|创先争优(活动)?)"
                              r"(中|里|里面|当中)?")
+_INTRODUCED = re.compile(r"^(我是|俺是|本人是|我们是|咱们是)")
 _CAMPAIGN_ASKED = re.compile(r"(创先争优|活动)(是|指|什么意思|的意思|的含义|的内容|的主要内容)")  # …is what asked
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 # …and after something ends (结束以后, 完了之后, 后面还有啥阶段), not what follows in a list (服务大局后面那几个词)
@@ -318,7 +319,7 @@ class Answerer:
         colloquial, filler, role-aware)."""
         clean = self._engine.normalizer.clean(text)
         question = _question_after_context(clean)
-        if not question:
+        if not question or _INTRODUCED.match(clean):  # 我是中学老师 …: who asks, read with the question by the normaliser
             return text, unit_kind
         head = self.normalize(clean[:len(clean) - len(question)])
         if not self.index.named_in(self.normalize(question)) or self.index.named_in(head):
@@ -470,6 +471,9 @@ class Answerer:
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots
         match reading.intent:
+            case "current_phase" if slots.get("next_month"):
+                first = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+                return c.current_phase(first, unit_kind, role, True, label="下个月")
             case "current_phase" if slots.get("day_offset"):
                 return c.current_phase(today + timedelta(days=slots["day_offset"]), unit_kind, role, label="明天")
             case "current_phase":

@@ -135,7 +135,10 @@ class Composer:
     def campaign_period(self, today: date) -> str:
         """When the campaign as a whole starts and ends."""
         c = self.campaign
-        state = {"before": "还没有开始", "running": "正在进行", "ended": "已经结束"}[c.status_at(today)]
+        status = c.status_at(today)
+        if status == "running" and c.phase_at(today) is None and today > c.start:  # after the described phases:
+            return f"活动从{c.start_text}起，到{c.end_text}。{self.undescribed_stretch(today)}\n{self.basis(c.ref)}"
+        state = {"before": "还没有开始", "running": "正在进行", "ended": "已经结束"}[status]
         # No countdown: the source names no day for the end, and the file's end date is not the source's word.
         return f"活动从{c.start_text}起，到{c.end_text}。今天（{chinese_date(today)}）活动{state}。\n{self.basis(c.ref)}"
 

@@ -34,6 +34,8 @@ DIALECT = (
     (r"评得?上|能评(选)?(?=[啥什先优])|(拿|得)(啥|什么)奖", "表彰"),
     # the meeting the source records, named as the cadre saw it (州上开的这个会)
     (r"(这个|这次|那个|那次|上次|州上开的|州里开的)会(?![议上里])", "这次会议"),
+    # 先进第二阶段 is going ahead into it (先 + 进), not 先进 (advanced)
+    (r"先进(?=第|下一|下个|后一)", "先进入"),
     # choosing the advanced is 评选先进 (选先进是谁说了算)
     (r"(?<!评)选先进", "评选先进"),
 )

@@ -22,6 +22,7 @@ _WHAT_ABOUT = re.compile(r"^(那|那么|那要是|要是|如果是|换成)(?P<x>
                          r"|^(?P<y>.+?)(呢|又怎么样|怎么样)[?？。.]*$")
 # 下面支部又是什么时候 / 那乡镇党委呢: only a unit and the question asked again
 _UNIT_ASKED = re.compile(r"^(那|那么)?(下面|下级|下属|所属)?的?(?P<x>[^的又也是呢]{2,8}?)的?(又|也)?是?(什么时候|呢|的呢)[?？。]*$")
+_AT_THAT_TIME = re.compile(r"^(那|那么)?(到时候|那时候|那时|到那时|届时|那会儿)(?P<rest>\S{2,})$")
 # 结束以后呢 / 完了之后呢 / 然后干啥: asks only what follows the last question's subject (class: follow-up, time-aware)
 _AFTER_ONLY = re.compile(r"^(那|那么)?(结束|完了|完成|过了)?(以后|之后|后面|然后)(呢|还有什么|还有啥|做什么|是什么)?[?？。]*$")
 _QUESTION_WORDS = re.compile(r"什么|哪|几|怎|谁|多少|吗|是否|如何|为什么|多久|要不要|是不是|有没有|能不能|还能|做")
@@ -88,6 +89,9 @@ class FollowUpReader:
         if unit and {kind for _, _, kind in self.spans(unit.group("x"))} == {"unit"}:
             # 县委几号前开动员大会 — 下面支部又是几号: the same question of the unit named
             return FollowUp("what_about", self._put_in_place(unit.group("x"), previous), rest=unit.group("x"))
+        then = _AT_THAT_TIME.match(text)
+        if then:  # 第三阶段到啥时候 — 那到时候表彰谁: asked of the last one's subject
+            return FollowUp("predicate", self._subject(previous) + then.group("rest"))
         if _AFTER_ONLY.match(text):  # 第二阶段啥时候结束 — 结束以后呢: what comes after the last one's subject
             return FollowUp("predicate", self._subject(previous) + text)
         about = _WHAT_ABOUT.match(text)

@@ -96,6 +96,8 @@ class IntentReader:
         phase = PHASE.search(text)
         if cue("tomorrow", text) and "阶段" in text and not phase and not self._names(text, "phase"):
             return self._rule("current_phase", text, day_offset=1)  # 明天开始啥阶段: the phase tomorrow is in
+        if cue("next_month", text) and (cue("task", text) or "阶段" in text) and not phase:
+            return self._rule("current_phase", text, next_month=True, tasks=True)  # 下个月开始干啥 (class: time-aware)
         last = cue("last_phase", text)
         by_name = None if phase or last else self._phase_by_name(text)
         if (phase or last or by_name) and not MOVE_ON.search(text):  # 没干完能进第二阶段不: the rule on moving on
@@ -229,7 +231,8 @@ class IntentReader:
         return None
 
     def _days_left(self, text: str, words: list[str]) -> Understanding:
-        hit = self._best(text, _task_words(words), ("deadline",))
+        named = self._deadline_hits(text, words) if kinds_named_in(text) else []  # 基层党组织方案还有几天: its own
+        hit = named[0] if named else self._best(text, _task_words(words), ("deadline",))
         target = f"deadline:{hit.entry.key}" if hit else None
         return self._rule("days_left", text, target=target)
 

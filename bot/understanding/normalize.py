@@ -10,7 +10,8 @@ import opencc
 from bot.understanding.colloquial import standardize
 from bot.understanding.english import translate
 
-MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
+MAX_QUESTION_CHARS = 200
+VAGUE_QUESTION_CHARS = 8  # after a self-introduction, a question this short (这活动咋弄) is about who asks  # longer messages are not questions; the bot asks for a short one
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "[零〇一二两三四五六七八九十]+"
@@ -63,7 +64,7 @@ _SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)(?P<who>[^,，。!�
                                 r"|^(我是|俺是|本人是)(?P<who_said>[^,，。!！?？ ]{1,14}?)(?=我们|咱们|俺们)")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _OURSELVES = re.compile(r"(跟|和|与|对)(我们|咱们|我)")  # 创先争优跟我们有啥关系: "us" is who introduced themselves
-_US = re.compile(r"我们|咱们")
+_US = re.compile(r"我们|咱们|(?<=[有跟和对给让])我(?!们)")
 _US_UNIT = re.compile(r"(我们|咱们|俺们)(?=村|乡|镇|县|州|支部|党委|党工委|党组|单位|学校|机关|医院)")
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -153,5 +154,8 @@ def _without_introduction(text: str) -> str:
         return _OURSELVES.sub(lambda m: m.group(1) + who, rest, count=1)
     if _US_UNIT.search(rest):
         return rest  # 我们村支部要干啥: the unit is named after "we"
-    # 我是乡镇党委专职组织干事，文件里提我们没: "us" is the one introduced, whom the source may name word for word
-    return _US.sub(who, rest, count=1)
+    # 我是乡镇党委专职组织干事，文件里提我们没 / 这活动里有我啥事: "us" is the one introduced, whom the source may
+    # name word for word; a question too short to say what it is about is about who asks (垂直管理部门的党组 这活动咋弄)
+    if _US.search(rest):
+        return _US.sub(who, rest, count=1)
+    return who + rest if len(rest) <= VAGUE_QUESTION_CHARS else rest
