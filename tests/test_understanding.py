@@ -872,3 +872,21 @@ def test_batch_fifteen_mechanisms(answerer, text, now, unit, fact):
 def test_at_that_time_asks_of_the_last_questions_subject(answerer):
     first = answerer.answer("第三阶段啥时候结束", at("2010-11-20"))
     assert "专项表彰" in answerer.answer("那到时候要表彰哪些", at("2010-11-20"), previous=first.asked).text
+
+
+# ---- batch 16's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, fact", [
+    ("三大程都叫啥", "组织创新工程"),  # a character left out of a term
+    ("四联带都有啥", "专家联点"),
+    ("三讲教育是怎么回事", "另一项活动"),  # another campaign's name is no slip of 三项教育
+    ("我是村官 这活动里我干点啥", "村官"),  # "I" after a self-introduction is the one introduced
+])
+def test_batch_sixteen_mechanisms(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text
+
+
+def test_where_it_is_reported_after_the_meeting(answerer):
+    first = answerer.answer("动员大会几号开", at("2010-05-06"), unit_kind="县市委")
+    text = answerer.answer("开完以后报给谁", at("2010-05-06"), unit_kind="县市委", previous=first.asked).text
+    assert "州委创先争优活动办公室" in text

@@ -417,6 +417,9 @@ class IntentReader:
         """A 'deadline' reading of the hits, unless they bind none of the unit kinds the question names and a
         sentence of the source answers as well (我们村支部也要表彰吗: 各基层党组织也要…表彰奖励)."""
         confidence = round(hits[0].coverage, 3)
+        if cue("report_to", text):  # 开完要报给哪: the deadline that says where it is reported, as sure as the first
+            hits = [h for h in self.index.search(text, [*words, "上报"], ("deadline",))
+                    if "上报" in self.index.deadline(h.entry.key).task][:1] or hits
         kinds = kinds_named_in(text)
         if kinds and all(any(k in self.index.deadline(h.entry.key).binds for k in kinds) for h in hits):
             confidence = max(confidence, CONFIDENCE_THRESHOLD)  # the unit named and its task named: enough

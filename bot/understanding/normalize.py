@@ -64,7 +64,7 @@ _SELF_INTRODUCTION = re.compile(r"^(我是|俺是|本人是)(?P<who>[^,，。!�
                                 r"|^(我是|俺是|本人是)(?P<who_said>[^,，。!！?？ ]{1,14}?)(?=我们|咱们|俺们)")
 # A salutation before the question (老师您好，…) addresses the bot and says nothing about what is asked (class: filler).
 _OURSELVES = re.compile(r"(跟|和|与|对)(我们|咱们|我)")  # 创先争优跟我们有啥关系: "us" is who introduced themselves
-_US = re.compile(r"我们|咱们|(?<=[有跟和对给让])我(?!们)")
+_US = re.compile(r"我们|咱们|(?<=\S)我(?![们的])")  # 活动里我起啥作用: "I" is the one introduced too
 _US_UNIT = re.compile(r"(我们|咱们|俺们)(?=村|乡|镇|县|州|支部|党委|党工委|党组|单位|学校|机关|医院)")
 _SALUTATION = re.compile(r"^(老师|领导|同志|大哥|大姐|书记|小助手|助手)?(您好|你好)[,!.~，！。、 ]*(?=\S)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

@@ -7,10 +7,13 @@ import itertools
 import re
 from collections.abc import Callable
 
+from bot.understanding.cues import CUES
 from bot.understanding.normalize import CJK_CHARS
 from bot.understanding.sounds import GRAMMAR_CHARS, char_sounds
 
 MIN_TERM = 4  # shorter terms are too close to ordinary words to correct safely
+# other campaigns' names are written on purpose: 三讲教育 is no slip of 三项教育 (class: decline-other-campaign)
+OTHER_CAMPAIGNS = tuple(name for name in CUES["other_campaign"] if re.fullmatch(f"{CJK_CHARS}+", name))
 SPOKEN_FILLERS = "个的了"  # characters said inside a short term without changing it (五带个头)
 MAX_TEXT = 80  # longer texts are left as they are (cost grows with length)
 _CJK_RUN = re.compile(f"{CJK_CHARS}+")
@@ -38,6 +41,14 @@ class TermCorrector:
                 if term[i - 1] != "?":
                     patterns.setdefault(term[:i] + "?" + term[i:], set()).add(term)  # one character too many
         self._patterns = {p: next(iter(ts)) for p, ts in patterns.items() if len(ts) == 1}
+        # a term with one character left out (三大程, 四联带), when that names no other term
+        shortened: dict[str, set[str]] = {}
+        for term in self.terms:
+            for i in range(len(term)):
+                if term[i] not in GRAMMAR_CHARS and term[i] not in "来去":  # 谁指导 is said, not 谁来指导 cut short
+                    shortened.setdefault(term[:i] + term[i + 1:], set()).add(term)
+        self._shortened = {w: next(iter(ts)) for w, ts in shortened.items()
+                           if len(ts) == 1 and not any(w in t for t in self.terms) and w not in EVERYDAY_WORDS}
         # a three-character term said with a filler inside (五带个头) is that term; other slips of one are words
         inserted: dict[str, set[str]] = {}
         for term in (t for t in terms if len(t) == MIN_TERM - 1 and _CJK_RUN.fullmatch(t)):
@@ -51,7 +62,7 @@ class TermCorrector:
                 if term[i] != term[i + 1]:
                     swapped.setdefault(term[:i] + term[i + 1] + term[i] + term[i + 2:], set()).add(term)
         self._swapped = {w: next(iter(ts)) for w, ts in swapped.items() if len(ts) == 1 and w not in self.terms}
-        self._lengths = sorted({len(p) for p in self._patterns}, reverse=True)
+        self._lengths = sorted({len(p) for p in self._patterns} | {len(w) for w in self._shortened}, reverse=True)
 
     def correct(self, text: str) -> str:
         """The text with each one-slip term replaced by the term; everything else untouched."""
@@ -93,7 +104,7 @@ class TermCorrector:
     def _covered(self, run: str) -> set[int]:
         """Positions of run that belong to a correctly written term or an everyday word."""
         covered: set[int] = set()
-        for term in (*self.terms, *EVERYDAY_WORDS):
+        for term in (*self.terms, *EVERYDAY_WORDS, *OTHER_CAMPAIGNS):
             at = run.find(term)
             while at != -1:
                 covered.update(range(at, at + len(term)))
@@ -103,6 +114,8 @@ class TermCorrector:
     def _match(self, window: str) -> str | None:
         if window in self._swapped:
             return self._swapped[window]
+        if window in self._shortened:
+            return self._shortened[window]
         for i in range(1, len(window) - 1):
             if window[i] in SPOKEN_FILLERS and window[:i] + "?" + window[i + 1:] in self._inserted:
                 return self._inserted[window[:i] + "?" + window[i + 1:]]
