@@ -890,3 +890,20 @@ def test_where_it_is_reported_after_the_meeting(answerer):
     first = answerer.answer("动员大会几号开", at("2010-05-06"), unit_kind="县市委")
     text = answerer.answer("开完以后报给谁", at("2010-05-06"), unit_kind="县市委", previous=first.asked).text
     assert "州委创先争优活动办公室" in text
+
+
+# ---- batch 17's mechanisms, in words of their own ----
+
+@pytest.mark.parametrize("text, now, unit, fact", [
+    ("乡党委现在该干啥", "2010-06-15", "基层党组织", "全面争创"),  # now + a unit: its list, today's phase in it
+    ("基层组织建设年是咋回事", "2012-03-01", None, "另一项活动"),
+    ("下一个阶段几时开始", "2012-03-01", None, "2012年6月底结束"),  # the undescribed phase: where the last one ends
+    ("创先争优和学习实践活动有啥不一样", "2010-05-12", None, "相辅相成"),
+])
+def test_batch_seventeen_mechanisms(answerer, text, now, unit, fact):
+    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
+
+
+def test_what_to_achieve_after_a_pairing_asks_that_pairings_list(answerer):
+    first = answerer.answer("机关联村指的啥", at("2010-05-12"))
+    assert "阵地联建" in answerer.answer("具体要做到哪些", at("2010-05-12"), previous=first.asked).text

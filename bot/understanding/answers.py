@@ -102,8 +102,10 @@ class Composer:
         total = len(self.campaign.phases)
         if phase is None:
             return f"没有这个阶段：活动共分{CN_ORDINAL[total] if total < 10 else total}个阶段进行。\n{self.basis(self._phases_ref())}"
-        if not phase.described:
-            return f"{phase.summary}\n{self.basis(phase.ref)}"
+        if not phase.described:  # 下个阶段啥时候开始: where the described ones end, then what the source says
+            before = self.campaign.phase(number - 1)
+            lead = f"{phase_label(number - 1)}到{before.period_text.split('到')[-1]}结束。" if before and before.described else ""
+            return f"{lead}{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
         head = []
         if day:  # 今天是不是第一阶段最后一天: yes or no first (class: time-aware)

@@ -46,7 +46,7 @@ MAX_SUBJECT = 12  # a "what about" part longer than this is a question of its ow
 # Words that carry only what is asked, not what it is about (具体要做啥 has no subject of its own).
 PREDICATE_WORDS = frozenset(
     "开始 结束 截止 负责 要求 任务 完成 时间 做法 步骤 内容 上报 原因 作用 标准 措施 办法 对象 具体 重点 "
-    "区别 联系 关系 不同 相同 异同 截止日期 截止时间 期限 怎么做 做 要做 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
+    "区别 联系 关系 不同 相同 异同 截止日期 截止时间 期限 怎么做 做 要做 做到 做好 达到 召开 开 定 制定 报 谁 哪些 哪个 几个 多少 什么时候 为什么 还能 来得及 赶得上 过了 到期".split())
 
 
 @dataclass(frozen=True)

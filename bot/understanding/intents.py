@@ -137,7 +137,8 @@ class IntentReader:
             named_task = self._named_deadlines(text, words)
             if named_task:
                 return named_task
-            if _task_words(words):  # 我们党委负责人要联系哪类学校: a fact about the unit, not its list of deadlines
+            if _task_words(words) and not cue("current", text):  # 我们党委负责人要联系哪类学校: a fact about the
+                # unit, not its list of deadlines; 村党支部现在要干啥 asks for that list
                 found = self._retrieve(text, words)
                 if found.intent != "unknown":
                     return found

@@ -27,7 +27,7 @@ CAMPAIGN_TERMS = (
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
-    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "团组织", "团县委", "团支部", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
+    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "团组织", "团县委", "团支部", "活动方案", "结对子", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
 )
 
 # Variant -> the word the index uses. Applied to single tokens after segmentation.
@@ -57,7 +57,7 @@ SYNONYMS = {
     "内容": "主要内容", "交到": "上报", "收齐": "上报", "交齐": "上报", "报齐": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
-    "意义何在": "意义", "组织部": "组织", "宣传部": "宣传", "花样": "多样", "新花样": "多样", "说法": "意见", "看法": "意见",
+    "意义何在": "意义", "结对子": "结对", "组织部": "组织", "宣传部": "宣传", "花样": "多样", "新花样": "多样", "说法": "意见", "看法": "意见",
     # roles and bodies as cadres name them (class: role-aware): a secretary is a unit's 主要领导; the league's and
     # women's federation's branches are what 党建带团建 builds with the Party's
     "县委书记": "主要领导", "党委书记": "主要领导", "支部书记": "主要领导", "角色": "责任", "职责": "责任",
@@ -107,7 +107,7 @@ STOPWORDS = frozenset(
     # spoken framing that never says what is asked (class: colloquial)
     "说白了 说白 来着 牵头 大事 要事 要紧 要紧事 动静 "
     # 有没有评先的机会 asks whether it may be commended: the chance is how it is asked (class: colloquial)
-    "机会 可能 资格 "
+    "机会 可能 资格 名堂 "
     # 各自目标是啥 asks the same of each of the things before it (class: follow-up)
     "各自 各个 每个 每一个 "
     # "what next" and "tomorrow" say when, read by the rules, not what (class: time-aware, colloquial)
