@@ -907,3 +907,11 @@ def test_batch_seventeen_mechanisms(answerer, text, now, unit, fact):
 def test_what_to_achieve_after_a_pairing_asks_that_pairings_list(answerer):
     first = answerer.answer("机关联村指的啥", at("2010-05-12"))
     assert "阵地联建" in answerer.answer("具体要做到哪些", at("2010-05-12"), previous=first.asked).text
+
+
+@pytest.mark.parametrize("text, fact", [
+    ("整个活动时间范围多大", "十八大召开前"),  # batch 18: the campaign's span asked as a range
+    ("支部党员学法学点撒", "宪法"),  # …and what law Party members study
+])
+def test_batch_eighteen_mechanisms(answerer, text, fact):
+    assert fact in answerer.answer(text, at("2010-05-12")).text

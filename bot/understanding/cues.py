@@ -94,7 +94,7 @@ CUES = {
                       rf"({THIS_CAMPAIGN}|创先争优)\S{{0,2}}(开始|结束)\S{{0,3}}(还有|还剩)",
                       rf"({THIS_CAMPAIGN}|创先争优)\S{{0,4}}(还在|还搞|还在搞|还在进行|完事|结束了没|完了没|还有没有)",
                       rf"({THIS_CAMPAIGN}|创先争优|整个)\S*(开始|结束)\S*(什么时候|时间|哪年)", "持续多久", "持续多长", "搞多久",
-                      "搞到什么时候", rf"({THIS_CAMPAIGN}|创先争优)\S{{0,2}}(起止|起讫|始末|首尾)", rf"({THIS_CAMPAIGN}|创先争优)\S{{0,3}}到(什么时候|哪年|哪一年)", f"{THIS_CAMPAIGN}还有几天", f"{THIS_CAMPAIGN}还剩几天", rf"({THIS_CAMPAIGN}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
+                      "搞到什么时候", rf"(整个|{THIS_CAMPAIGN}|创先争优)\S{{0,3}}(时间范围|时间段|起讫时间|时间跨度)", rf"({THIS_CAMPAIGN}|创先争优)\S{{0,2}}(起止|起讫|始末|首尾)", rf"({THIS_CAMPAIGN}|创先争优)\S{{0,3}}到(什么时候|哪年|哪一年)", f"{THIS_CAMPAIGN}还有几天", f"{THIS_CAMPAIGN}还剩几天", rf"({THIS_CAMPAIGN}|创先争优)\S*(结束|开始)(了吗|了没有?|没有|吗|了)",
                       rf"({THIS_CAMPAIGN}|创先争优|整个)\S*(多长时间|多久|多长|时间跨度|几年|多少年)"),
 }
 # 这个阶段 / 下个阶段 / 上个阶段: a phase named by where it stands from today (class: time-aware). Not 下一阶段 in
