@@ -788,21 +788,63 @@ def test_two_commendations_asked_together_are_both_answered(answerer):
     assert "优秀党务工作者" in text and "成绩显著" in text
 
 
-# ---- batch 12's mechanisms, in words of their own ----
+# ---- batches 12 to 18: their mechanisms, in words of their own (each row names the batch whose class it serves) ----
 
-@pytest.mark.parametrize("text, now, fact", [
-    ("学习实践活动在甘南都解决了啥", "2010-05-12", "党性、党风、党纪"),  # 甘南 is the source's 全州 / 我州
-    ("老百姓可以监督我们吗", "2010-05-12", "民主监督"),  # the topic gives its whole paragraph
-    ("第一阶段今天就结束了吗", "2010-05-31", "是的"),  # today is its last day
-    ("领导下来都看些啥", "2010-05-12", "点评"),
-])
-def test_batch_twelve_mechanisms(answerer, text, now, fact):
-    assert fact in answerer.answer(text, at(now)).text
+LATER_BATCH_QUESTIONS = [  # (text, local day asked, asker's unit kind, a fact the answer must give)
+    ("学习实践活动在甘南都解决了啥", "2010-05-12", None, "党性、党风、党纪"),  # 12: 甘南 is the source's 全州
+    ("老百姓可以监督我们吗", "2010-05-12", None, "民主监督"),  # 12: the topic gives its whole paragraph
+    ("第一阶段今天就结束了吗", "2010-05-31", None, "是的"),  # 12: today is its last day
+    ("领导下来都看些啥", "2010-05-12", None, "点评"),  # 12
+    ("双联行动要求干部联几户", "2012-04-01", None, "另一项活动"),  # 12: another campaign of the province
+    ("第二阶段最后一天了吧后天干什么", "2011-06-30", None, "是的"),  # 13: said without a pause, two questions
+    ("第二阶段结束了 下一阶段干啥", "2011-07-10", None, "对标定位"),  # 13: next after the one said to have ended
+    ("表张会啥时候开", "2011-06-10", None, "2011年7月1日"),  # 13: 表彰会, and its 会 no 动员大会
+    ("我是尕海乡的书记我们乡党委要干些啥", "2010-05-12", None, "5月15日"),  # 13: an introduction without a pause
+    ("我们县委的动员会开晚了 还算按期吗", "2010-05-11", "县市委", "已经过了截止日期"),  # 13
+    ("评先进典型有啥标准", "2010-05-12", None, "经得起推敲"),  # 13: the qualities sentence, not the topic
+    ("州委搞三项教育四联一带这些是为了啥", "2010-05-12", None, "两不误"),  # 13: the purpose of all together
+    ("督导每个阶段讲究什么原则", "2010-05-12", None, "时间服从质量"),  # 13
+    ("What should student members of the Party become?", "2010-05-12", None, "品学兼优"),  # 13
+    ("动员大会前天没开上 现在开还算数吗", "2010-05-12", "县市委", "已经过了截止日期"),  # 14: the statement before
+    ("县市委动员大会要在5月几前开", "2010-05-06", "县市委", "5月10日"),  # 14: 5月几 asks a day, not a number
+    ("包户的干部要干些撒", "2010-05-12", None, "思想上常引导"),  # 14: the pairing, not the cadre's own list
+    ("基层党组织的动员会还剩几天", "2010-05-12", None, "还有3天"),  # 15: the kind named picks its deadline
+    ("前一个阶段没整完 可以先进下一阶段不", "2010-06-02", None, "必须完成后才能转入下一阶段"),  # 15
+    ("下个月要干什么", "2011-06-20", None, "对标定位"),  # 15
+    ("活动完了没有", "2012-08-20", None, "第三阶段已于2012年6月底结束"),  # 15: after the described phases
+    ("俺是垂直管理部门的 这咋弄", "2010-05-12", None, "本系统"),  # 15: a short question is about who asks
+    ("三大程都叫啥", "2010-05-12", None, "组织创新工程"),  # 16: a character left out of a term
+    ("四联带都有啥", "2010-05-12", None, "专家联点"),  # 16
+    ("三讲教育是怎么回事", "2010-05-12", None, "另一项活动"),  # 16: another campaign is no slip of 三项教育
+    ("我是村官 这活动里我干点啥", "2010-05-12", None, "村官"),  # 16: "I" is the one introduced
+    ("乡党委现在该干啥", "2010-06-15", "基层党组织", "全面争创"),  # 17: now + a unit: its list
+    ("基层组织建设年是咋回事", "2012-03-01", None, "另一项活动"),  # 17
+    ("下一个阶段几时开始", "2012-03-01", None, "2012年6月底结束"),  # 17: where the described ones end
+    ("创先争优和学习实践活动有啥不一样", "2010-05-12", None, "相辅相成"),  # 17
+    ("整个活动时间范围多大", "2010-05-12", None, "十八大召开前"),  # 18: the campaign's span as a range
+    ("支部党员学法学点撒", "2010-05-12", None, "宪法"),  # 18
+]
 
 
-def test_another_provincial_campaign_is_declined(answerer):
-    reply = answerer.answer("双联行动要求干部联几户", at("2012-04-01"))
-    assert reply.intent == "unknown" and "另一项活动" in reply.text
+@pytest.mark.parametrize("text, day, unit, fact", LATER_BATCH_QUESTIONS)
+def test_later_batches_mechanisms(answerer, text, day, unit, fact):
+    assert fact in answerer.answer(text, at(day), unit_kind=unit).text
+
+
+LATER_BATCH_FOLLOW_UPS = [  # (first question, the follow-up, local day, asker's unit kind, facts the follow-up gives)
+    ("支部堡垒工程的目标是啥", "还有呢", "2010-05-12", None, ("党员先锋工程", "组织创新工程")),  # 13: the list
+    ("四联一带都有哪几个", "各自目标是啥", "2010-05-12", None, ("领导联校", "专家联点")),  # 14
+    ("第三阶段啥时候结束", "那到时候要表彰哪些", "2010-11-20", None, ("专项表彰",)),  # 15
+    ("动员大会几号开", "开完以后报给谁", "2010-05-06", "县市委", ("州委创先争优活动办公室",)),  # 16
+    ("机关联村指的啥", "具体要做到哪些", "2010-05-12", None, ("阵地联建",)),  # 17
+]
+
+
+@pytest.mark.parametrize("first, text, day, unit, facts", LATER_BATCH_FOLLOW_UPS)
+def test_later_batches_follow_ups(answerer, first, text, day, unit, facts):
+    before = answerer.answer(first, at(day), unit_kind=unit)
+    reply = answerer.answer(text, at(day), unit_kind=unit, previous=before.asked).text
+    assert all(fact in reply for fact in facts), reply
 
 
 def test_and_more_before_a_question_is_not_answered_on_its_own(answerer):
@@ -811,107 +853,6 @@ def test_and_more_before_a_question_is_not_answered_on_its_own(answerer):
     assert text.splitlines()[0].startswith(("第一阶段", "现在")) and "细化工作任务" in text
 
 
-# ---- batch 13's mechanisms, in words of their own ----
-
-@pytest.mark.parametrize("text, now, unit, fact", [
-    ("第二阶段最后一天了吧后天干什么", "2011-06-30", None, "是的"),  # said without a pause: two questions
-    ("第二阶段结束了 下一阶段干啥", "2011-07-10", None, "对标定位"),  # 下一阶段 counted from the one just ended
-    ("表张会啥时候开", "2011-06-10", None, "2011年7月1日"),  # 表彰会, a homophone; 会 no 动员大会
-    ("我是尕海乡的书记我们乡党委要干些啥", "2010-05-12", None, "5月15日"),  # an introduction said without a pause
-    ("我们县委的动员会开晚了 还算按期吗", "2010-05-11", "县市委", "已经过了截止日期"),
-    ("评先进典型有啥标准", "2010-05-12", None, "经得起推敲"),  # the qualities sentence, not the topic naming 典型
-    ("州委搞三项教育四联一带这些是为了啥", "2010-05-12", None, "两不误"),  # the purpose of all of them together
-    ("督导每个阶段讲究什么原则", "2010-05-12", None, "时间服从质量"),
-    ("What should student members of the Party become?", "2010-05-12", None, "品学兼优"),
-])
-def test_batch_thirteen_mechanisms(answerer, text, now, unit, fact):
-    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
-
-
-def test_and_more_after_one_item_gives_the_list_it_belongs_to(answerer):
-    first = answerer.answer("支部堡垒工程的目标是啥", at("2010-05-12"))
-    text = answerer.answer("还有呢", at("2010-05-12"), previous=first.asked).text
-    assert "党员先锋工程" in text and "组织创新工程" in text
-
-
-# ---- batch 14's mechanisms, in words of their own ----
-
-@pytest.mark.parametrize("text, now, unit, fact", [
-    ("动员大会前天没开上 现在开还算数吗", "2010-05-12", "县市委", "已经过了截止日期"),  # the statement before it
-    ("县市委动员大会要在5月几前开", "2010-05-06", "县市委", "5月10日"),  # 5月几 asks a day, not a number
-    ("包户的干部要干些撒", "2010-05-12", None, "思想上常引导"),  # the pairing, not the cadre's own list
-])
-def test_batch_fourteen_mechanisms(answerer, text, now, unit, fact):
-    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
-
-
-def test_each_ones_goal_after_a_list_asks_the_goals_of_that_list(answerer):
-    first = answerer.answer("四联一带都有哪几个", at("2010-05-12"))
-    text = answerer.answer("各自目标是啥", at("2010-05-12"), previous=first.asked).text
-    assert "领导联校" in text and "专家联点" in text
-
-
 def test_what_follows_in_a_list_is_not_the_next_phase(answerer):
     text = answerer.answer("服务大局 典型带动 后面那两个是啥", at("2010-05-12")).text
     assert "五个基本建设" in text and "接下来" not in text
-
-
-# ---- batch 15's mechanisms, in words of their own ----
-
-@pytest.mark.parametrize("text, now, unit, fact", [
-    ("基层党组织的动员会还剩几天", "2010-05-12", None, "还有3天"),  # the kind named picks its own deadline
-    ("前一个阶段没整完 可以先进下一阶段不", "2010-06-02", None, "必须完成后才能转入下一阶段"),
-    ("下个月要干什么", "2011-06-20", None, "对标定位"),
-    ("活动完了没有", "2012-08-20", None, "第三阶段已于2012年6月底结束"),  # between the described phases and the end
-    ("俺是垂直管理部门的 这咋弄", "2010-05-12", None, "本系统"),  # a short question is about who asks
-])
-def test_batch_fifteen_mechanisms(answerer, text, now, unit, fact):
-    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
-
-
-def test_at_that_time_asks_of_the_last_questions_subject(answerer):
-    first = answerer.answer("第三阶段啥时候结束", at("2010-11-20"))
-    assert "专项表彰" in answerer.answer("那到时候要表彰哪些", at("2010-11-20"), previous=first.asked).text
-
-
-# ---- batch 16's mechanisms, in words of their own ----
-
-@pytest.mark.parametrize("text, fact", [
-    ("三大程都叫啥", "组织创新工程"),  # a character left out of a term
-    ("四联带都有啥", "专家联点"),
-    ("三讲教育是怎么回事", "另一项活动"),  # another campaign's name is no slip of 三项教育
-    ("我是村官 这活动里我干点啥", "村官"),  # "I" after a self-introduction is the one introduced
-])
-def test_batch_sixteen_mechanisms(answerer, text, fact):
-    assert fact in answerer.answer(text, at("2010-05-12")).text
-
-
-def test_where_it_is_reported_after_the_meeting(answerer):
-    first = answerer.answer("动员大会几号开", at("2010-05-06"), unit_kind="县市委")
-    text = answerer.answer("开完以后报给谁", at("2010-05-06"), unit_kind="县市委", previous=first.asked).text
-    assert "州委创先争优活动办公室" in text
-
-
-# ---- batch 17's mechanisms, in words of their own ----
-
-@pytest.mark.parametrize("text, now, unit, fact", [
-    ("乡党委现在该干啥", "2010-06-15", "基层党组织", "全面争创"),  # now + a unit: its list, today's phase in it
-    ("基层组织建设年是咋回事", "2012-03-01", None, "另一项活动"),
-    ("下一个阶段几时开始", "2012-03-01", None, "2012年6月底结束"),  # the undescribed phase: where the last one ends
-    ("创先争优和学习实践活动有啥不一样", "2010-05-12", None, "相辅相成"),
-])
-def test_batch_seventeen_mechanisms(answerer, text, now, unit, fact):
-    assert fact in answerer.answer(text, at(now), unit_kind=unit).text
-
-
-def test_what_to_achieve_after_a_pairing_asks_that_pairings_list(answerer):
-    first = answerer.answer("机关联村指的啥", at("2010-05-12"))
-    assert "阵地联建" in answerer.answer("具体要做到哪些", at("2010-05-12"), previous=first.asked).text
-
-
-@pytest.mark.parametrize("text, fact", [
-    ("整个活动时间范围多大", "十八大召开前"),  # batch 18: the campaign's span asked as a range
-    ("支部党员学法学点撒", "宪法"),  # …and what law Party members study
-])
-def test_batch_eighteen_mechanisms(answerer, text, fact):
-    assert fact in answerer.answer(text, at("2010-05-12")).text

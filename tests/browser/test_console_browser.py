@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 import dataclasses
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,7 +32,10 @@ from schedules.plan import plan
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's pictures are rewritten only on request (UPDATE_SCREENSHOTS=1 make test): a test run leaves the tree as
+# it was, and its pictures are in the temporary folder for a look.
+SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots" if os.environ.get("UPDATE_SCREENSHOTS")
+               else Path(tempfile.gettempdir()) / "campaign-bot-screenshots")
 DEMO_COUNTY_ADMIN = "G008"  # 单位管理员 of 中共示例县委员会 (U10)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
