@@ -47,15 +47,14 @@ def write_scope_report(db: sqlite_utils.Database, path: Path, scope: Scope, now:
                        ) -> dict[str, int]:
     """Writes the scope's workbook at path (atomically, through a .part file); returns each sheet's data rows.
 
-    `now` is the cut-off: nothing after it is counted; `period` limits visits, notices and reminders. Every sheet
-    reads the database as it was when the first was read."""
+    `now` is the cut-off: nothing after it is counted; `period` limits visits, notices and reminders. The three long
+    sheets (overdue households, visits, pairings) are each read whole in one read of the database, on a connection
+    of their own, ahead, beside the summary and the writing of the sheets before them; the others in another."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     book = Book(part)  # nothing is written to the file before book.close()
-    # the two longest sheets are read and sorted ahead, beside the writing of the sheets before them
     ahead: list[Prefetched] = []
     try:
-        # the long sheets are read and sorted ahead, beside the summary and the writing of the sheets before them
         ahead.append(Prefetched(db, overdue_query(scope, rule, now)))
         ahead.append(Prefetched(db, visit_query(scope, now, period)))
         ahead.append(Prefetched(db, pairing_query(scope, now), after=ahead[1]))

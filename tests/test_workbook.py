@@ -127,3 +127,29 @@ def test_a_calendar_day_stays_that_day_and_a_moment_turns_local():
     zone = ZoneInfo("Asia/Shanghai")
     assert local_naive("2010-05-01", zone) == date(2010, 5, 1)  # not 2010-05-01 08:00
     assert local_naive("2010-05-01T16:30:00+00:00", zone) == datetime(2010, 5, 2, 0, 30)
+
+
+def test_a_sheet_without_rows_has_its_header_and_long_sheets_can_fit_widths_to_other_rows(tmp_path):
+    from bot.workbook import write_sheets
+
+    read = []
+
+    def rows():
+        read.append("started")
+        yield ("甲", 1)
+
+    book = Book(tmp_path / "w.xlsx")
+    write_sheet(book, "空", COLUMNS, [])
+    write_sheets(book, "长", [Column("单位"), Column("户数", INTEGER)], rows(), 1, widths_from=[("州委创先争优活动办公室", 1)])
+    assert read == []  # the rows are read only when the book is written
+    assert book.close() == {"空": 0, "长": 1}
+    saved = load_workbook(tmp_path / "w.xlsx")
+    assert [c.value for c in saved["空"][1]] == [c.header for c in COLUMNS] and saved["空"].max_row == 1
+    assert saved["长"].column_dimensions["A"].width == 24 and saved["长"]["A2"].value == "甲"
+
+
+def test_a_bold_row_needs_the_rows_as_a_list(tmp_path):
+    book = Book(tmp_path / "b.xlsx")
+    write_sheet(book, "汇总", [Column("单位")], (r for r in [("甲",), Emphasised(("合计",))]))
+    with pytest.raises(TypeError, match="list"):
+        book.close()

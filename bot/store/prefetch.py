@@ -27,6 +27,7 @@ class Prefetched:
         work has the other core)."""
         self._query, self._after = query, after
         self._error: BaseException | None = None
+        self._uncounted = False
         self._cursor: sqlite3.Cursor | None = None
         self._counted, self._done, self._stopped = threading.Event(), threading.Event(), threading.Event()
         self.count = 0
@@ -53,15 +54,15 @@ class Prefetched:
             if not self._stopped.is_set():
                 self._cursor = conn.execute(query.rows, query.params)
         except BaseException as exc:  # handed to the reader, in its thread
-            self._error = exc
+            self._error, self._uncounted = exc, not self._counted.is_set()
         finally:
             self._counted.set()
             self._done.set()
 
     def counted(self) -> Prefetched:
-        """Waits for the count and the sample (a moment); raises what the query raised."""
+        """Waits for the count and the sample (a moment); raises what counting raised."""
         self._counted.wait()
-        if self._error is not None:
+        if self._uncounted:
             raise self._error
         return self
 
