@@ -722,7 +722,7 @@ _REPORT_INDEXES = (
     "DROP INDEX idx_pairings_cadre",
     "CREATE INDEX idx_sessions_cadre_state ON visit_sessions(cadre_id, started_at, review_state)",
     "DROP INDEX idx_sessions_cadre",
-    "CREATE INDEX idx_photos_visit_files ON photos(visit_id, path, sha256)",
+    "CREATE INDEX idx_photos_visit_files ON photos(visit_id, path)",
     "DROP INDEX idx_photos_visit",
 )
 

@@ -153,3 +153,17 @@ def test_a_bold_row_needs_the_rows_as_a_list(tmp_path):
     write_sheet(book, "汇总", [Column("单位")], (r for r in [("甲",), Emphasised(("合计",))]))
     with pytest.raises(TypeError, match="list"):
         book.close()
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"])
+def test_moments_of_a_column_turn_local_as_local_naive_does_across_summer_time(zone):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.workbook import _local_moments, local_naive
+
+    tz, local = ZoneInfo(zone), _local_moments(ZoneInfo(zone))
+    start = datetime(2010, 3, 13, tzinfo=timezone.utc)  # before the spring changes of 2010, through the autumn ones
+    moments = [(start + timedelta(minutes=17 * n)).isoformat() for n in range(25_000)]
+    moments += ["2010-05-11T18:00:00Z", "2010-05-11T18:00:00", "2010-05-01", None, ""]
+    assert [local(m) for m in moments] == [local_naive(m, tz) for m in moments]

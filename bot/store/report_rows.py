@@ -151,27 +151,28 @@ def visit_query(scope: Scope, cut_off: datetime, period: Period) -> Query:
     unit_rows counts."""
     where, params = _params(scope, cut_off, period)
     other_where = where.replace("u.path", "ou.path")
-    flags = f"""json_group_array(json_array(f.flag, f.value,
-                  CASE WHEN (SELECT 1 FROM visit_sessions os JOIN cadres oc ON oc.id = os.cadre_id
-                              JOIN units ou ON ou.id = oc.unit_id
-                              WHERE os.id = f.other_session_id AND {other_where}) THEN f.other_session_id END))"""
+    # the flags of all flagged visits, gathered once (most visits have none: no lookup a visit for them)
+    flagged = f"""(SELECT v.session_id, json_group_array(json_array(f.flag, f.value,
+                      CASE WHEN (SELECT 1 FROM visit_sessions os JOIN cadres oc ON oc.id = os.cadre_id
+                                  JOIN units ou ON ou.id = oc.unit_id
+                                  WHERE os.id = f.other_session_id AND {other_where}) THEN f.other_session_id END))
+                      AS flags
+                    FROM photo_flags f JOIN photos ph ON ph.sha256 = f.sha256 JOIN visits v ON v.id = ph.visit_id
+                   GROUP BY v.session_id) fl ON fl.session_id = s.id"""
     select = f"""s.id, s.started_at, c.id, c.name, u.name, s.household_id, h.head_name, h.village,
            (SELECT {_text("group_concat(ph.path, '；')")} FROM visits v JOIN photos ph ON ph.visit_id = v.id
              WHERE v.session_id = s.id),
-           (SELECT CASE WHEN count(*) THEN {flags} END
-              FROM visits v JOIN photos ph ON ph.visit_id = v.id JOIN photo_flags f ON f.sha256 = ph.sha256
-             WHERE v.session_id = s.id),
-           s.review_state, {_text("s.review_comment")},
+           fl.flags, s.review_state, {_text("s.review_comment")},
            (SELECT {_text("group_concat(v.note, '；')")} FROM visits v WHERE v.session_id = s.id)"""
     in_period = "s.started_at >= :from AND s.started_at <= :to"
     if scope.everything:  # every visit of the period: counted by the index by time, read in stored order (+: not by
         # that index, which would read the sessions in time order, one lookup each)
         source = ("visit_sessions s LEFT JOIN cadres c ON c.id = s.cadre_id LEFT JOIN units u ON u.id = c.unit_id "
-                  "LEFT JOIN households h ON h.id = s.household_id "
+                  f"LEFT JOIN households h ON h.id = s.household_id LEFT JOIN {flagged} "
                   "WHERE +s.started_at >= :from AND +s.started_at <= :to")
         return _query([(select, source)], "*", "2, 1", params, counted=f"visit_sessions s WHERE {in_period}")
     source = ("units u CROSS JOIN cadres c ON c.unit_id = u.id CROSS JOIN visit_sessions s ON s.cadre_id = c.id "
-              f"LEFT JOIN households h ON h.id = s.household_id WHERE {where} AND {in_period}")
+              f"LEFT JOIN households h ON h.id = s.household_id LEFT JOIN {flagged} WHERE {where} AND {in_period}")
     return _query([(select, source)], "*", "2, 1", params)
 
 
