@@ -724,6 +724,8 @@ _REPORT_INDEXES = (
     "DROP INDEX idx_sessions_cadre",
     "CREATE INDEX idx_photos_visit_files ON photos(visit_id, path)",
     "DROP INDEX idx_photos_visit",
+    "CREATE INDEX idx_visits_session_notes ON visits(session_id, note)",
+    "DROP INDEX idx_visits_session",
 )
 
 
