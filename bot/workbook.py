@@ -205,20 +205,19 @@ def _records(sheet: _Sheet, rows: Iterator[Sequence], zone: ZoneInfo) -> Iterato
     moments = [i for i, c in enumerate(sheet.columns) if c.kind in (DATE, DATETIME)]
     others = [i for i in range(width) if i not in moments]
     rest = operator.itemgetter(*others) if len(others) > 1 else (lambda row: tuple(row[i] for i in others))
-    local = _local_moments(zone)
+    local, moment_headers = _local_moments(zone), [headers[i] for i in moments]
     count = 0
     for count, row in enumerate(rows, 1):
         if isinstance(row, Emphasised):
             raise TypeError(f"sheet {sheet.title!r}: a bold row needs the rows as a list")
         if len(row) != width:
             row = (list(row) + [None] * width)[:width]
-        if moments:
-            row = list(row)
-            for i in moments:
-                row[i] = local(row[i])
         if not _PLAIN.issuperset(map(type, rest(row))):
             row = [row[i] if i in moments else _cell_value(row[i]) for i in range(width)]
-        yield dict(zip(headers, row))
+        record = dict(zip(headers, row))
+        for header in moment_headers:
+            record[header] = local(record[header])
+        yield record
     sheet.rows = count
     if count == 0:
         yield dict.fromkeys(headers)
