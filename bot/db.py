@@ -90,3 +90,28 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
     else:
         conn.execute("COMMIT")
+
+
+# How much of the database file a long read may map into memory: a province's report looks rows up all over the file,
+# and mapped pages are read without a system call each.
+READ_MAP_BYTES = 2 << 30
+
+
+@contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Runs the block's queries in one read transaction, so they all see the database as it was at the first of them
+    (writers go on meanwhile, WAL); the file is mapped into memory for the while."""
+    conn = db.conn
+    mapped = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    conn.execute(f"PRAGMA mmap_size = {max(mapped, READ_MAP_BYTES)}")
+    try:
+        if conn.in_transaction:  # nested: the outer transaction already reads one state
+            yield db
+            return
+        conn.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            conn.execute("ROLLBACK")  # nothing was written: this only ends the read
+    finally:
+        conn.execute(f"PRAGMA mmap_size = {mapped}")

@@ -712,6 +712,30 @@ def _v65_progress_totals(db: sqlite_utils.Database) -> None:
         db.conn.execute(statement)
 
 
+
+# The office's workbook reads every pairing, visit and photo of its scope (bot/store/report_rows.py): indexes that
+# hold what it reads, so that a province's rows come from the index alone. Each takes the place of the index it
+# extends (same leading columns), so no lookup loses its index.
+_REPORT_INDEXES = (
+    "CREATE INDEX idx_pairings_cadre_clock ON pairings(cadre_id, kind, last_visit_at, paired_on, first_imported_at, "
+    "household_id)",
+    "DROP INDEX idx_pairings_cadre",
+    "CREATE INDEX idx_sessions_cadre_state ON visit_sessions(cadre_id, started_at, review_state)",
+    "DROP INDEX idx_sessions_cadre",
+    "CREATE INDEX idx_photos_visit_files ON photos(visit_id, path)",
+    "DROP INDEX idx_photos_visit",
+    "CREATE INDEX idx_visits_session_notes ON visits(session_id, note)",
+    "DROP INDEX idx_visits_session",
+)
+
+
+def _statements(statements: tuple[str, ...]) -> Callable[[sqlite_utils.Database], None]:
+    """A migration that runs these statements, in order."""
+    def apply(db: sqlite_utils.Database) -> None:
+        for statement in statements:
+            db.conn.execute(statement)
+    return apply
+
 CONSOLE_SCHEMA = (
     # One-time login links: only the sha256 of the token is kept; channel/chat say which chat asked (NULL: the CLI).
     """CREATE TABLE console_links (token_sha256 TEXT PRIMARY KEY, cadre_id TEXT NOT NULL REFERENCES cadres(id),
@@ -936,6 +960,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (55, "progress counts per unit subtree and clock day", _v55_progress_counts),
     (56, "unit task reports: every report kept", _v56_unit_task_reports),
     (57, "deliveries: urgent (sent in quiet hours)", _v57_urgent_deliveries),
+    (58, "indexes holding what the office's workbook reads", _statements(_REPORT_INDEXES)),
     (63, "console rehearsals leave no binding", _v63_no_rehearsal_bindings),
     (64, "progress counts by Beijing day, rebuilt", _v64_local_clock_days),
     (65, "progress totals per unit, kept from the progress counts", _v65_progress_totals),

@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bot.campaign import Campaign
+from bot.db import read_snapshot
 from bot.store.deliveries import KIND_NAMES, STATUS_NAMES
 from bot.store.evidence import FLAG_NAMES, NEAR_DUPLICATE
 from bot.errors import NotFound, UsageError
 from bot.store.overdue import OverdueRule, rule_of
-from bot.store.report_rows import (Period, UnitRow, inactive_binding_lines, notice_lines, overdue_lines,
-                                   pairing_lines, task_lines, undelivered_lines, unit_rows, visit_lines)
+from bot.store.prefetch import Prefetched
+from bot.store.report_rows import (Period, UnitRow, inactive_binding_lines, notice_lines, overdue_query,
+                                   pairing_query, task_lines, undelivered_lines, unit_rows, visit_flags, visit_query)
 from bot.store.scopes import Scope, unit_scope
 from bot.store.units import unit_by_id
 from bot.workbook import (DATE, DATETIME, INTEGER, Book, Column, UnitFigures, unit_tree_rows, write_coverage_sheet,
@@ -45,50 +47,70 @@ def write_scope_report(db: sqlite_utils.Database, path: Path, scope: Scope, now:
                        ) -> dict[str, int]:
     """Writes the scope's workbook at path (atomically, through a .part file); returns each sheet's data rows.
 
-    `now` is the cut-off: nothing after it is counted; `period` limits visits, notices and reminders."""
+    `now` is the cut-off: nothing after it is counted; `period` limits visits, notices and reminders. The three long
+    sheets (overdue households, visits, pairings) are each read whole in one read of the database, on a connection
+    of their own, ahead, beside the summary and the writing of the sheets before them; the others in another."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     book = Book(part)  # nothing is written to the file before book.close()
-    counts: dict[str, int] = {}
-    info = ReportScope(label, now, period)
-    counts["说明"] = write_sheet(book, "说明", [Column("项目"), Column("内容")], _about(info, rule, tz), tz)
-    units = unit_rows(db, scope, rule, now, period)
-    counts["汇总"] = _summary(book, units, tz)
-    counts.update(write_sheets(book, "逾期农户", [
+    ahead: list[Prefetched] = []
+    try:
+        ahead.append(Prefetched(db, overdue_query(scope, rule, now)))
+        ahead.append(Prefetched(db, visit_query(scope, now, period)))
+        ahead.append(Prefetched(db, pairing_query(scope, now), after=ahead[1]))
+        with read_snapshot(db):
+            _report_sheets(book, db, scope, now, period, rule, campaign, ReportScope(label, now, period), tz, *ahead)
+            counts = book.close()
+        part.replace(path)  # a half-written workbook never carries the real name
+    finally:
+        for query in ahead:
+            query.close()
+        part.unlink(missing_ok=True)
+    return counts
+
+
+def _report_sheets(book: Book, db: sqlite_utils.Database, scope: Scope, now: datetime, period: Period,
+                   rule: OverdueRule, campaign: Campaign, info: ReportScope, tz: ZoneInfo, overdue: Prefetched,
+                   visits: Prefetched, pairings: Prefetched) -> None:
+    """The sheets in order; the three long ones from the queries run ahead (each its own read of the database)."""
+    write_sheet(book, "说明", [Column("项目"), Column("内容")], _about(info, rule, tz), tz)
+    _summary(book, unit_rows(db, scope, rule, now, period), tz)
+    overdue.counted()
+    write_sheets(book, "逾期农户", [
         Column("单位"), Column("干部编号"), Column("干部"), Column("户编号"), Column("户主"), Column("村"),
         Column("最近走访", DATETIME), Column("计时起点", DATE), Column("已过天数", INTEGER)],
-        ((o.unit_name, o.cadre_id, o.cadre_name, o.household_id, o.head_name, o.village, o.last_visit,
-          o.clock_day or rule.start_day, rule.days_since(o.clock_day, now)) for o in overdue_lines(db, scope, rule, now)),
-        tz))
-    counts.update(write_sheets(book, "走访记录", [
+        overdue.rows(), overdue.count, tz, widths_from=overdue.sample)
+    visits.counted()
+    write_sheets(book, "走访记录", [
         Column("走访编号", INTEGER), Column("走访时间", DATETIME), Column("干部编号"), Column("干部"), Column("单位"),
         Column("户编号"), Column("户主"), Column("村"), Column("照片文件"), Column("疑点"), Column("审核"),
         Column("审核意见"), Column("干部的说明")],
-        ((v.session_id, v.started_at, v.cadre_id, v.cadre_name, v.unit_name, v.household_id, v.head_name, v.village,
-          v.photo_files, flags_text(v.flags), v.review_state, v.review_comment, v.note)
-         for v in visit_lines(db, scope, now, period)), tz))
-    counts.update(write_sheets(book, "结对", [
+        map(_visit_row, visits.rows()), visits.count, tz, widths_from=map(_visit_row, visits.sample))
+    pairings.counted()
+    write_sheets(book, "结对", [
         Column("结对类型"), Column("联系方编号"), Column("联系方"), Column("单位"), Column("对象"), Column("备注"),
-        Column("结对日期", DATE)], pairing_lines(db, scope, now), tz))
-    counts["单位任务"] = write_sheet(book, "单位任务", [
+        Column("结对日期", DATE)], pairings.rows(), pairings.count, tz, widths_from=pairings.sample)
+    write_sheet(book, "单位任务", [
         Column("任务"), Column("截止日期", DATE), Column("单位编号"), Column("单位"), Column("完成"),
         Column("上报时间", DATETIME), Column("上报人"), Column("佐证类型"), Column("佐证文件名"), Column("佐证存放")],
         _task_rows(db, scope, now, campaign), tz)
-    counts["通知"] = write_sheet(book, "通知", [
+    write_sheet(book, "通知", [
         Column("发送时间", DATETIME), Column("发送人"), Column("内容"), Column("范围内收件人", INTEGER),
         Column("已送达", INTEGER), Column("已读", INTEGER), Column("未读", INTEGER), Column("无法送达", INTEGER),
         Column("无法送达原因")], notice_lines(db, scope, now, period), tz)
-    counts["未送达提醒"] = write_sheet(book, "未送达提醒", [
+    write_sheet(book, "未送达提醒", [
         Column("应发时间", DATETIME), Column("干部编号"), Column("干部"), Column("类型"), Column("渠道"), Column("状态"),
         Column("原因")],
         ((d[0], d[1], d[2], KIND_NAMES.get(d[3], d[3]), d[4], STATUS_NAMES.get(d[5], d[5]), d[6])
          for d in undelivered_lines(db, scope, now, period)), tz)
-    counts["失效绑定"] = write_sheet(book, "失效绑定", [
+    write_sheet(book, "失效绑定", [
         Column("渠道"), Column("干部编号"), Column("干部"), Column("单位"), Column("原因"), Column("最后联系", DATETIME)],
         inactive_binding_lines(db, scope), tz)
-    book.close()
-    part.replace(path)  # a half-written workbook never carries the real name
-    return counts
+
+
+def _visit_row(row: tuple) -> tuple:
+    """A row of visit_query as the sheet shows it: its flags in words."""
+    return row if row[9] is None else (*row[:9], flags_text(visit_flags(row[9])), *row[10:])
 
 
 def flags_text(flags: list[tuple[str, float | None, int | None]]) -> str:
@@ -115,13 +137,12 @@ def _about(info: ReportScope, rule: OverdueRule, tz: ZoneInfo) -> list[tuple]:
             ("隐私", "本表不含农户电话和备注")]
 
 
-def _summary(book, units: list[UnitRow], tz: ZoneInfo) -> int:
+def _summary(book: Book, units: list[UnitRow], tz: ZoneInfo) -> None:
     """汇总: the unit tree with subtotals; then 覆盖率: coverage by the units below the root, with its bar chart."""
     figures = [UnitFigures(u.unit_id, u.name, u.parent_id, (u.cadres, u.households, u.visited, u.overdue, u.visits,
                                                                u.passed, u.needing_more)) for u in units]
-    count = write_sheet(book, "汇总", SUMMARY_COLUMNS, unit_tree_rows(figures), tz)
+    write_sheet(book, "汇总", SUMMARY_COLUMNS, unit_tree_rows(figures), tz)
     write_coverage_sheet(book, "覆盖率", _coverage_by_branch(units), tz)
-    return count
 
 
 def _coverage_by_branch(units: list[UnitRow]) -> list[tuple[str, int, int]]:

@@ -1,24 +1,27 @@
 """Sheets of the workbooks the office hands up: fitted widths, bold frozen header, filters, Excel dates, subtotals, charts.
 
-Written with XlsxWriter in constant-memory mode (a province's visits are millions of rows; each row goes to disk as it
-is written): widths are fitted to the header and the first SAMPLE_ROWS rows, because a row once written is final.
-Every cell is written by its column's kind, so a text is always a string cell and never a formula.
+Written with rustpy-xlsxwriter (Python bindings to the Rust rust_xlsxwriter; nothing else in the bot imports it): a
+Book collects its sheets, each with its rows as an iterator, and close() writes them all in one pass, each row going
+to disk as it is written (a province's visits are millions of rows). So widths are fitted to the header and the first
+SAMPLE_ROWS rows, and what a sheet holds is only known, and counted, when the book is closed. A text is always a
+string cell, never a formula, a number or a link.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
+import rustpy_xlsxwriter
+from openpyxl.utils.cell import coordinate_to_tuple
 
 TEXT, INTEGER, NUMBER, PERCENT, DATE, DATETIME = "text", "integer", "number", "percent", "date", "datetime"
 NUMBER_FORMATS = {INTEGER: "0", NUMBER: "0.0", PERCENT: "0.0%", DATE: "yyyy-mm-dd", DATETIME: "yyyy-mm-dd hh:mm"}
@@ -26,33 +29,40 @@ SHOWN_WIDTH = {DATE: 10, DATETIME: 16, PERCENT: 6}  # what Excel shows for these
 SAMPLE_ROWS = 1000
 MAX_WIDTH = 60
 CM = 37.8  # pixels per centimetre, as Excel sizes charts at 96 dpi
+MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
+CELL_TEXT_LIMIT = 32_767  # Excel's characters in a cell: a longer text is cut there
+# Excel keeps a width of w characters as w plus 5 pixels of padding (at 7 pixels a character); asking for this much
+# less stores exactly w, as the sheets always have.
+PADDING = 5 / 7
+_PLAIN = frozenset({str, int, float, type(None)})  # what a text or number cell takes as it is
 
 
 class Book:
-    """An .xlsx file being written (XlsxWriter, constant memory), with the cell formats its sheets share."""
+    """An .xlsx file being written: sheets are added in order, and close() writes them all, row by row."""
 
     def __init__(self, path: Path | str):
-        # No string is ever turned into a formula, a number or a link: a cadre's "=HYPERLINK(…)" stays their words.
-        self.xlsx = xlsxwriter.Workbook(str(path), {
-            "constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
-            "strings_to_urls": False})
-        self._formats: dict[tuple[str | None, bool], Any] = {}
+        self.path = Path(path)
+        self._sheets: list[_Sheet] = []
 
-    def format(self, kind: str | None, bold: bool = False):
-        """The shared cell format of a column kind's number format, bold or not (None: the default format)."""
-        key = (NUMBER_FORMATS.get(kind or ""), bold)
-        if key not in self._formats:
-            spec = ({"num_format": key[0]} if key[0] else {}) | ({"bold": True} if bold else {})
-            self._formats[key] = self.xlsx.add_format(spec) if spec else None
-        return self._formats[key]
+    def sheet(self, title: str) -> _Sheet:
+        """The sheet added under this title."""
+        return next(s for s in self._sheets if s.title == title)
 
-    def sheet(self, title: str):
-        """The sheet written under this title."""
-        return self.xlsx.get_worksheet_by_name(title)
-
-    def close(self) -> None:
-        """Finishes the file: nothing is on disk as a workbook before this."""
-        self.xlsx.close()
+    def close(self) -> dict[str, int]:
+        """Writes the file (nothing is on disk before); returns each sheet's data rows, in order."""
+        bold = rustpy_xlsxwriter.Format().set_bold()
+        formats = {kind: rustpy_xlsxwriter.Format().set_num_format(code) for kind, code in NUMBER_FORMATS.items()}
+        emphasised = {s.title: {row: bold for row in s.bold_rows} for s in self._sheets if s.bold_rows}
+        rustpy_xlsxwriter.write_worksheets(
+            [(s.title, s.records) for s in self._sheets], str(self.path),
+            freeze_panes={"general": {"row": 1, "col": 0}}, bold_headers=True, autofit=False,
+            column_widths={s.title: [w - PADDING for w in s.widths] for s in self._sheets},
+            column_formats={s.title: [formats.get(c.kind) for c in s.columns] for s in self._sheets},
+            autofilter={s.title: True for s in self._sheets},
+            # a bold row's format must reach rows not yet written: such a (small) sheet is kept in memory instead
+            row_formats=emphasised or None, dedupe_strings={title: True for title in emphasised} or None,
+            charts={s.title: s.charts for s in self._sheets if s.charts} or None)
+        return {s.title: s.rows for s in self._sheets}
 
 
 @dataclass(frozen=True)
@@ -68,6 +78,19 @@ class Emphasised:
     """A row shown in bold (a subtotal or total)."""
 
     values: tuple
+
+
+@dataclass(eq=False)
+class _Sheet:
+    """A sheet of a Book: what close() writes, and how many data rows it wrote."""
+
+    title: str
+    columns: Sequence[Column]
+    widths: list[float]
+    bold_rows: list[int]
+    records: Iterator[dict] | None = None
+    charts: list[dict] = field(default_factory=list)
+    rows: int = 0
 
 
 def display_width(value: Any) -> int:
@@ -89,6 +112,28 @@ def local_naive(value: Any, tz: ZoneInfo) -> datetime | date | None:
     return value  # a date is already a calendar day
 
 
+def _local_moments(zone: ZoneInfo) -> Callable[[Any], datetime | date | None]:
+    """local_naive for a column's values, quicker for the stored UTC text ('…+00:00'): the zone's offset is found once
+    an hour (an hour within which the offset changes is converted value by value)."""
+    offsets: dict[str, timedelta | None] = {}
+
+    def convert(value: Any) -> datetime | date | None:
+        if type(value) is str and len(value) > 19 and value.endswith("+00:00"):
+            hour = value[:13]
+            if hour not in offsets:
+                start = datetime.fromisoformat(hour + ":00:00+00:00")
+                first, last = (moment.astimezone(zone).utcoffset() for moment in (start, start + _HOUR_END))
+                offsets[hour] = first if first == last else None
+            if offsets[hour] is not None:
+                return datetime.fromisoformat(value[:-6]) + offsets[hour]
+        return local_naive(value, zone)
+
+    return convert
+
+
+_HOUR_END = timedelta(hours=1, microseconds=-1)
+
+
 def column_widths(columns: Sequence[Column], rows: Iterable[Sequence]) -> list[float]:
     """Each column's width: its widest header or value (dates as Excel shows them), plus padding, at most MAX_WIDTH."""
     widths = [display_width(c.header) for c in columns]
@@ -104,82 +149,89 @@ def _shown(value: Any, kind: str) -> Any:
 
 
 def write_sheet(book: Book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
-                tz: str | ZoneInfo = "Asia/Shanghai") -> int:
-    """Adds a sheet with a bold frozen header, auto-filter, fitted widths and typed cells; returns its data rows.
+                tz: str | ZoneInfo = "Asia/Shanghai") -> None:
+    """Adds a sheet with a bold frozen header, auto-filter, fitted widths and typed cells (Book.close() writes it
+    and counts its rows).
 
-    Rows are sequences in column order, or Emphasised(...) for a bold row. Dates and datetimes are stored naive in
-    local time (tz), as Excel has no zones; text never becomes a formula."""
+    Rows are sequences in column order; in a list, also Emphasised(...) for a bold row. Dates and datetimes are
+    stored naive in local time (tz), as Excel has no zones; text never becomes a formula. The rows are read when the
+    book is closed, but for the first SAMPLE_ROWS, read now to fit the widths."""
+    _add_sheets(book, [title], columns, rows, tz, None)
+
+
+def write_sheets(book: Book, title: str, columns: Sequence[Column], rows: Iterable[Sequence], total: int,
+                 tz: str | ZoneInfo = "Asia/Shanghai", widths_from: Iterable[Sequence] | None = None) -> None:
+    """write_sheet for `total` rows, continued on "title (2)", "title (3)"… past Excel's rows per sheet (the sheets
+    must be named before their rows are read, hence the total). The first sheet is written even when there are no
+    rows; rows beyond the total would not fit and fail the book.
+
+    widths_from: rows to fit the widths to instead of the first rows, which are then not read before the book is
+    closed (a sorted query's first row waits for all of them)."""
+    parts = max(1, -(-total // MAX_ROWS))
+    _add_sheets(book, [title] + [f"{title} ({part})" for part in range(2, parts + 1)], columns, rows, tz, widths_from)
+
+
+def _add_sheets(book: Book, titles: list[str], columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
+                tz: str | ZoneInfo, widths_from: Iterable[Sequence] | None) -> None:
+    """Sheets of the same columns taking MAX_ROWS of the rows each, their widths fitted to the first rows."""
+    headers = [c.header for c in columns]
+    if len(set(headers)) != len(headers):
+        raise ValueError(f"sheet {titles[0]!r}: two columns have the same header")
     zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
-    sheet = book.xlsx.add_worksheet(title)
+    bold_rows: list[int] = []
+    if isinstance(rows, Sequence):  # the bold rows are known before any is written
+        bold_rows = [n for n, row in enumerate(rows, 1) if isinstance(row, Emphasised)]  # 0-based, after the header
+        rows = [row.values if isinstance(row, Emphasised) else row for row in rows]
     rows = iter(rows)
-    sample = list(itertools.islice(rows, SAMPLE_ROWS))
-    plain = [r.values if isinstance(r, Emphasised) else r for r in sample]
-    for i, width in enumerate(column_widths(columns, plain)):
-        sheet.set_column_pixels(i, i, width * 7)  # stored as exactly `width` characters of 7 px (Calibri 11)
-    sheet.freeze_panes(1, 0)
-    bold = book.format(None, bold=True)
-    for i, column in enumerate(columns):
-        sheet.write_string(0, i, column.header, bold)
-    writers = [_cell_writer(sheet, book, column.kind, zone) for column in columns]
-    emphasised = [_cell_writer(sheet, book, column.kind, zone, bold=True) for column in columns]
+    sample = list(itertools.islice(rows if widths_from is None else iter(widths_from), SAMPLE_ROWS))
+    widths = column_widths(columns, [r.values if isinstance(r, Emphasised) else r for r in sample])
+    if widths_from is None:
+        rows = itertools.chain(sample, rows)
+    for part, title in enumerate(titles):
+        sheet = _Sheet(title, columns, widths, bold_rows if part == 0 else [])
+        last = part == len(titles) - 1
+        sheet.records = _records(sheet, rows if last else itertools.islice(rows, MAX_ROWS), zone)
+        book._sheets.append(sheet)
+
+
+def _records(sheet: _Sheet, rows: Iterator[Sequence], zone: ZoneInfo) -> Iterator[dict]:
+    """The sheet's rows as the writer takes them (one dict a row, by header), counted into sheet.rows as they go.
+
+    Moments become local naive datetimes; a text or number goes as it is (the writer keeps a str a string cell); a
+    missing value leaves the cell empty; anything else is written as its text. A sheet without rows still gets
+    its header, from a row of empty cells."""
+    headers = [c.header for c in sheet.columns]
+    width = len(headers)
+    moments = [i for i, c in enumerate(sheet.columns) if c.kind in (DATE, DATETIME)]
+    others = [i for i in range(width) if i not in moments]
+    rest = operator.itemgetter(*others) if len(others) > 1 else (lambda row: tuple(row[i] for i in others))
+    local, moment_headers = _local_moments(zone), [headers[i] for i in moments]
     count = 0
-    for count, row in enumerate(itertools.chain(sample, rows), 1):
+    for count, row in enumerate(rows, 1):
         if isinstance(row, Emphasised):
-            row, cells = row.values, emphasised
-        else:
-            cells = writers
-        for i, (write, value) in enumerate(zip(cells, row)):
-            if value is not None and value != "":
-                write(count, i, value)
-    sheet.autofilter(0, 0, count, max(len(columns), 1) - 1)
-    return count
+            raise TypeError(f"sheet {sheet.title!r}: a bold row needs the rows as a list")
+        if len(row) != width:
+            row = (list(row) + [None] * width)[:width]
+        if not _PLAIN.issuperset(map(type, rest(row))):
+            row = [row[i] if i in moments else _cell_value(row[i]) for i in range(width)]
+        record = dict(zip(headers, row))
+        for header in moment_headers:
+            record[header] = local(record[header])
+        yield record
+    sheet.rows = count
+    if count == 0:
+        yield dict.fromkeys(headers)
 
 
-def _cell_writer(sheet, book: Book, kind: str, zone: ZoneInfo, bold: bool = False) -> Callable[[int, int, Any], Any]:
-    """How a column of this kind writes a (non-empty) value: text as a string cell, numbers and dates typed."""
-    plain, typed = book.format(None, bold), book.format(kind, bold)
-    write_string, write_number, write_datetime = sheet.write_string, sheet.write_number, sheet.write_datetime
-
-    def as_text(row: int, col: int, value: Any) -> Any:
-        if isinstance(value, str):
-            return write_string(row, col, value, plain)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return write_string(row, col, str(value), plain)
-        return write_number(row, col, value, plain)
-
-    def as_number(row: int, col: int, value: Any) -> Any:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return write_number(row, col, value, typed)
-        return as_text(row, col, value)
-
-    def as_moment(row: int, col: int, value: Any) -> Any:
-        moment = local_naive(value, zone)
-        return write_datetime(row, col, moment, typed) if moment is not None else None
-
-    if kind in (DATE, DATETIME):
-        return as_moment
-    return as_number if kind in NUMBER_FORMATS else as_text
-
-
-MAX_ROWS = 1_048_575  # Excel's rows per sheet, less the header
-
-
-def write_sheets(book: Book, title: str, columns: Sequence[Column], rows: Iterable[Sequence | Emphasised],
-                 tz: str | ZoneInfo = "Asia/Shanghai") -> dict[str, int]:
-    """write_sheet, continued on "title (2)", "title (3)"… past Excel's rows per sheet; returns each sheet's rows.
-    The first sheet is written even when there are no rows."""
-    rows = iter(rows)
-    counts: dict[str, int] = {}
-    for part in itertools.count(1):
-        chunk = list(itertools.islice(rows, 1)) if part > 1 else []
-        if part > 1 and not chunk:
-            break
-        name = title if part == 1 else f"{title} ({part})"
-        part_rows = itertools.chain(chunk, itertools.islice(rows, MAX_ROWS - len(chunk)))
-        counts[name] = write_sheet(book, name, columns, part_rows, tz)
-        if counts[name] < MAX_ROWS:
-            break
-    return counts
+def _cell_value(value: Any) -> Any:
+    """A value of a text or number column as the writer takes it: str (cut at Excel's limit), int, float or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value[:CELL_TEXT_LIMIT]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)[:CELL_TEXT_LIMIT]
+    return value
 
 
 # ---- a unit tree with subtotals ----------------------------------------------------------------------------------
@@ -223,35 +275,29 @@ def unit_tree_rows(units: Sequence[UnitFigures], total_label: str = "合计") ->
 
 # ---- charts -------------------------------------------------------------------------------------------------------
 
-def add_bar_chart(book: Book, title_of_sheet: str, *, title: str, label_column: int, value_column: int,
-                  first_row: int, last_row: int, anchor: str, percent: bool = False, y_title: str = ""):
-    """Adds a native Excel bar chart of value_column by label_column over rows first_row..last_row (1-based)."""
-    chart = book.xlsx.add_chart({"type": "bar"})  # horizontal: unit names are long
-    where = "'" + title_of_sheet.replace("'", "''") + "'"
-    column = lambda n: xl_col_to_name(n - 1)  # noqa: E731
-    chart.add_series({
-        "values": f"={where}!${column(value_column)}${first_row}:${column(value_column)}${last_row}",
-        "categories": f"={where}!${column(label_column)}${first_row}:${column(label_column)}${last_row}"})
-    chart.set_title({"name": title})
-    chart.set_legend({"none": True})
-    value_axis = {"name": y_title} if y_title else {}
-    if percent:
-        value_axis |= {"num_format": "0%", "min": 0, "max": 1}
-    chart.set_x_axis(value_axis)  # a bar chart's values run along its horizontal (x) axis
-    # one bar's label must stay readable: 0.6 cm a bar, at least 7.5 cm; 18 cm wide
-    chart.set_size({"width": 18 * CM, "height": max(7.5, 0.6 * (last_row - first_row + 1)) * CM})
-    book.sheet(title_of_sheet).insert_chart(anchor, chart)
-    return chart
+def add_bar_chart(book: Book, title_of_sheet: str, *, title: str, label_column: int, value_column: int, bars: int,
+                  anchor: str, y_title: str = "") -> None:
+    """Adds a native Excel bar chart of value_column by label_column (1-based) over the sheet's data rows, placed at
+    anchor ("F2"); its value axis shows the values' own number format."""
+    sheet = book.sheet(title_of_sheet)
+    row, column = coordinate_to_tuple(anchor)
+    chart = {"type": "bar",  # horizontal: unit names are long
+             "series": [sheet.columns[value_column - 1].header], "categories": sheet.columns[label_column - 1].header,
+             "title": title, "legend": False, "row": row - 1, "col": column - 1,
+             # one bar's label must stay readable: 0.6 cm a bar, at least 7.5 cm; 18 cm wide
+             "width": round(18 * CM), "height": round(max(7.5, 0.6 * bars) * CM)}
+    if y_title:
+        chart["x_axis"] = y_title  # a bar chart's values run along its horizontal (x) axis
+    sheet.charts.append(chart)
 
 
 def write_coverage_sheet(book: Book, title: str, coverage: Sequence[tuple[str, int, int]],
-                         tz: str | ZoneInfo = "Asia/Shanghai") -> int:
-    """A sheet of (unit, households, visited, coverage) with a bar chart of coverage by unit; returns its rows."""
+                         tz: str | ZoneInfo = "Asia/Shanghai") -> None:
+    """A sheet of (unit, households, visited, coverage) with a bar chart of coverage by unit (when there are units)."""
     rows = [(name, households, visited, visited / households if households else 0.0)
             for name, households, visited in coverage]
-    count = write_sheet(book, title, [Column("单位"), Column("联系户", INTEGER), Column("已走访", INTEGER),
-                                      Column("覆盖率", PERCENT)], rows, tz)
-    if count:
-        add_bar_chart(book, title, title="走访覆盖率（按单位）", label_column=1, value_column=4, first_row=2,
-                      last_row=count + 1, anchor="F2", percent=True)
-    return count
+    write_sheet(book, title, [Column("单位"), Column("联系户", INTEGER), Column("已走访", INTEGER),
+                              Column("覆盖率", PERCENT)], rows, tz)
+    if rows:
+        add_bar_chart(book, title, title="走访覆盖率（按单位）", label_column=1, value_column=4, bars=len(rows),
+                      anchor="F2")

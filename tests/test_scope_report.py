@@ -114,7 +114,7 @@ def test_visits_carry_photo_files_flags_review_and_excel_dates(config, tmp_path)
     assert mine[1] == datetime(2010, 5, 10, 10, 0)  # an Excel date, Beijing time
     assert book["走访记录"]["B3"].is_date
     assert mine[8] == "aaaaaaaa/visit.jpg" and mine[10] == "合格"
-    assert mine[9] == f"疑似重复照片（与走访编号 {visits[1][0]}）；无拍摄信息"
+    assert mine[9] == f"疑似重复照片（与走访编号 {visits[1][0]:.0f}）；无拍摄信息"  # (a number cell reads back as float)
     pairing_day = next(r for r in rows(book["结对"])[1:] if r[1] == "C9")[6]
     assert pairing_day == datetime(2010, 5, 1, 0, 0)  # a calendar day stays midnight, not 08:00
     overdue = rows(book["逾期农户"])
@@ -186,7 +186,6 @@ def test_a_long_sheet_continues_on_the_next(monkeypatch, tmp_path):
 
     monkeypatch.setattr(workbook, "MAX_ROWS", 3)
     book = workbook.Book(tmp_path / "long.xlsx")
-    counts = workbook.write_sheets(book, "走访记录", [workbook.Column("n", workbook.INTEGER)], ([n] for n in range(7)))
-    assert counts == {"走访记录": 3, "走访记录 (2)": 3, "走访记录 (3)": 1}
-    book.close()
+    workbook.write_sheets(book, "走访记录", [workbook.Column("n", workbook.INTEGER)], ([n] for n in range(7)), 7)
+    assert book.close() == {"走访记录": 3, "走访记录 (2)": 3, "走访记录 (3)": 1}
     assert [r[0] for r in rows(load_workbook(tmp_path / "long.xlsx")["走访记录 (3)"])] == ["n", 6]

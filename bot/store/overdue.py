@@ -27,6 +27,8 @@ OVERDUE_SQL = "({clock_day} < :cutoff_day AND :start_day < :cutoff_day)"
 # The same rule as a bound: a clock day is not overdue exactly when it is >= this ('' when nothing is overdue yet, the
 # campaign not having run the interval), so the days not overdue are one index range.
 NOT_OVERDUE_FROM_SQL = "(CASE WHEN :start_day >= :cutoff_day THEN '' ELSE :cutoff_day END)"
+# OverdueRule.days_since over a clock day column ('' : the campaign's start), with the parameters of OverdueRule.params.
+DAYS_SINCE_SQL = "CAST(julianday(:today) - julianday(max({clock_day}, :start_day)) AS INTEGER)"
 # The rule over a pairing aliased p (its clock day from CLOCK_DAY_SQL): what every query over pairings asks.
 PAIRING_OVERDUE_SQL = OVERDUE_SQL.format(clock_day=CLOCK_DAY_SQL.format(p="p"))
 
@@ -50,8 +52,9 @@ class OverdueRule:
         return local_day(now) - timedelta(days=self.interval_days)
 
     def params(self, now: datetime) -> dict:
-        """The named parameters OVERDUE_SQL needs at `now`."""
-        return {"cutoff_day": self.cutoff_day(now).isoformat(), "start_day": self.start_day.isoformat()}
+        """The named parameters OVERDUE_SQL and DAYS_SINCE_SQL need at `now`."""
+        return {"cutoff_day": self.cutoff_day(now).isoformat(), "start_day": self.start_day.isoformat(),
+                "today": local_day(now).isoformat()}
 
     def is_overdue(self, clock_day: date | str | None, now: datetime) -> bool:
         """The rule in Python, for a clock day as SQL gives it ('' or None: the campaign's start)."""
