@@ -18,6 +18,7 @@ from bot.run_lock import hold_run_lock, release_run_lock
 from bot.web import build_web_app
 
 logger = logging.getLogger(__name__)
+DRAIN_SECONDS = 10  # at a stop, how long the sends already on the wire may take to finish and be recorded
 
 
 class ServerStartError(UserError):
@@ -90,6 +91,9 @@ class BotRunner:
     async def stop(self) -> None:
         """Stops the scheduler, the channels (in reverse order) and the HTTP server."""
         if self.scheduler is not None:
+            jobs = getattr(self.scheduler, "reminder_jobs", None)
+            if jobs is not None:  # a graceful stop lets the sends in flight finish and be recorded, starting none
+                await jobs.drain(DRAIN_SECONDS)
             self.scheduler.shutdown(wait=False)
             self.scheduler = None
         while self._started:
@@ -128,7 +132,7 @@ def start_scheduler(app: BotApp):
     import schedules
 
     scheduler = AsyncIOScheduler(timezone=app.tz)
-    schedules.register_jobs(scheduler, app)
+    scheduler.reminder_jobs = schedules.register_jobs(scheduler, app)  # kept for the drain at stop
     scheduler.start()
     return scheduler
 

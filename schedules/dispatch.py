@@ -126,18 +126,21 @@ def _record_row(app: BotApp, due: Due, result: DeliveryResult) -> str:
 
 
 async def send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours,
-                   in_flight: asyncio.Semaphore | None = None) -> str | None:
+                   in_flight: asyncio.Semaphore | None = None, stopping: asyncio.Event | None = None) -> str | None:
     """Waits for a place among the channel's sends in flight and for a slot, claims the row, sends it, records the
-    outcome; None when the row could not be claimed."""
+    outcome; None when the row could not be claimed; HELD (left pending) in quiet hours or once the bot stops."""
     async with in_flight or contextlib.nullcontext():
-        return await _send_one(app, due, limiter, quiet)
+        return await _send_one(app, due, limiter, quiet, stopping or asyncio.Event())
 
 
-async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours) -> str | None:
+async def _send_one(app: BotApp, due: Due, limiter: RateLimiter, quiet: QuietHours,
+                    stopping: asyncio.Event) -> str | None:
     await limiter.acquire(due.channel, due.chat_id)
-    if quiet.contains(app.clock.now()) and not due.urgent:  # a long run went on into the night: the rest waits
-        return HELD
+    if quiet.contains(app.clock.now()) and not due.urgent or stopping.is_set():  # a long run went on into the
+        return HELD  # night, or the bot is stopping: the rest waits
     await limiter.admit(due.channel, due.chat_id)
+    if stopping.is_set():
+        return HELD
     # Claimed only now, right before the send: a crash leaves unconfirmed no row that was still waiting for its gap.
     # Every statement runs on the database worker: the loop goes on sending while one waits for the lock.
     if not await app.worker.until_done(claim, app, due, what="a reminder's claim"):
@@ -172,7 +175,7 @@ def _require_autocommit(app: BotApp) -> None:
 
 
 async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimiter | None = None,
-                   concurrency: int = CONCURRENCY) -> DispatchReport:
+                   concurrency: int = CONCURRENCY, stopping: asyncio.Event | None = None) -> DispatchReport:
     """Sends every delivery due by now through app.senders, within each channel's limits; outside quiet hours only."""
     await app.worker.run(partial(_require_autocommit, app))
     now = now or app.clock.now()
@@ -192,7 +195,7 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
         """Sends queued rows one after another until it is handed None."""
         while (due := await queue.get()) is not None:
             try:
-                status = await send_one(app, due, limiter, quiet, in_flight[due.channel])
+                status = await send_one(app, due, limiter, quiet, in_flight[due.channel], stopping)
             except Exception:  # e.g. the database is locked: the row stays 'sending' and is closed as interrupted
                 logger.exception("reminder %d: recording the send failed", due.id)
                 status = "error"
@@ -204,6 +207,8 @@ async def dispatch(app: BotApp, now: datetime | None = None, limiter: RateLimite
         after_id = 0
         while rows := await app.worker.run(partial(_due_rows, app, now, after_id, urgent_only=report.quiet)):
             after_id = rows[-1].id
+            if stopping is not None and stopping.is_set():
+                break  # the bot is stopping: the rows not queued wait for the next start
             for due in rows:
                 if due.channel in app.senders:
                     await queue.put(due)

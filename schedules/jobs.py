@@ -12,6 +12,7 @@ from schedules.plan import plan
 from schedules.ratelimit import RateLimiter, channel_limits
 
 logger = logging.getLogger(__name__)
+DRAIN_POLL = 0.05  # seconds between looks at a dispatch finishing during a stop
 
 
 class ReminderJobs:
@@ -21,6 +22,18 @@ class ReminderJobs:
         self.app = app
         self.limiter = RateLimiter(channel_limits(app.senders))
         self._dispatching = False
+        self.stopping = asyncio.Event()  # set by drain(): no new send is claimed
+
+    async def drain(self, timeout: float) -> None:
+        """Lets a running dispatch finish the sends already claimed (recording their outcome) and claim no more,
+        waiting at most timeout seconds; the rows not claimed stay pending for the next start."""
+        self.stopping.set()
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + timeout
+        while self._dispatching and loop.time() < ends:
+            await asyncio.sleep(DRAIN_POLL)
+        if self._dispatching:
+            logger.warning("reminders: sends still in flight after %.0f s; they are closed as interrupted", timeout)
 
     # Coroutines that hand their database work to the app's database worker: the loop never waits on SQLite, and
     # the one connection is used by one thread at a time.
@@ -60,7 +73,7 @@ class ReminderJobs:
         # a notice just confirmed goes now
         (await self.app.worker.run(partial(plan, self.app, now, only_new=True, kinds=("deadline", "notice")))).log()
         try:
-            report = await dispatch(self.app, now, self.limiter)
+            report = await dispatch(self.app, now, self.limiter, stopping=self.stopping)
         except asyncio.CancelledError:
             # The scheduler's shutdown cancels a running job, and APScheduler would log that as a crash. Rows not
             # yet claimed stay pending for the next start; a send cut off midway is closed as interrupted then.

@@ -222,3 +222,17 @@ async def test_the_rehearsal_clock_runs_on_past_quiet_hours_and_a_stop_mid_dispa
     assert set(statuses) == {"sent", "pending"} and statuses["sent"] + statuses["pending"] == 3
     assert len(wechat_api.sent("message/send")) == statuses["sent"] == len(sent_at)
     assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+async def test_a_stop_while_a_send_is_on_the_wire_waits_for_it_and_records_it_sent(both_channels, telegram_api,
+                                                                                  wechat_api):
+    wechat_api.send_delay = 1.0  # the stop comes while WeCom has the message and has not answered yet
+    app = BotApp.create(both_channels, Clock(parse_moment("2010-05-09T09:00")), routes=ROUTES)
+    import_roster(app.db, DEMO_ROSTER, now=parse_moment(ROSTER_LOADED))
+    async with RunningBot(app, telegram_api, wechat_api) as bot:
+        assert "绑定成功" in await bot.wecom("wx-g008", f"绑定 {bot.code('G008')}")
+        await wait_until(lambda: wechat_api.sent("message/send"))
+        await bot.runner.stop()
+        statuses = Counter(r[0] for r in app.db.execute("SELECT status FROM deliveries WHERE cadre_id = 'G008'"))
+    assert statuses["sent"] == len(wechat_api.sent("message/send")) >= 1  # what reached WeCom is recorded sent
+    assert set(statuses) == {"sent", "pending"}  # none left 'sending'; the rest, not claimed, waits for the next start

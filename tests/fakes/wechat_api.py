@@ -45,6 +45,7 @@ class FakeWeChatApi:
     calls: list[Call] = field(default_factory=list)
     media: dict[str, bytes] = field(default_factory=dict)
     media_delay: float = 0.0
+    send_delay: float = 0.0  # seconds a message send takes to be answered (recorded in calls on arrival)
     valid_tokens: set[str] = field(default_factory=set)
     _failures: dict[str, list] = field(default_factory=dict)
     _issued: int = 0
@@ -118,6 +119,8 @@ class FakeWeChatApi:
             return _json(request, {"errcode": 0, "type": params.get("type"), "media_id": f"MEDIA-{len(self.calls)}"})
         if url.path in ("/cgi-bin/message/custom/send", "/cgi-bin/message/template/send", "/cgi-bin/message/send",
                         "/cgi-bin/menu/create"):
+            if self.send_delay and url.path != "/cgi-bin/menu/create":
+                time.sleep(self.send_delay)
             return _json(request, {"errcode": 0, "errmsg": "ok", "msgid": 1000 + len(self.calls)})
         return _json(request, {"errcode": 48001, "errmsg": "api unauthorized"})
 
