@@ -17,10 +17,9 @@ GLOSSARY = (
     (r"\bstudents?( who are)?( party members?)?\b|\bparty members? (who are )?students?\b", "学生党员"),
     (r"\bteachers?( who are)?( party members?)?\b|\bparty members? (who are )?teachers?\b", "教职工党员"),
     # the four links said with hyphens or verbs (leaders-link-schools)
-    (r"\bleaders?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?schools?\b", "领导联校"),
-    (r"\b(organs?|agenc(y|ies))[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?villages?\b", "机关联村"),
-    (r"\bcadres?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?households?\b", "干部联户"),
-    (r"\bexperts?[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?(sites?|demonstration sites?)\b", "专家联点"),
+    *((rf"\b{who}[- ]+link(s|ed|ing)?[- ]+(to[- ]+|with[- ]+)?{what}\b", link) for who, what, link in (
+        ("leaders?", "schools?", "领导联校"), ("(organs?|agenc(y|ies))", "villages?", "机关联村"),
+        ("cadres?", "households?", "干部联户"), ("experts?", "(demonstration )?sites?", "专家联点"))),
     (r"\bmoney\b|\bfund\w*|\bbudget\w*|\bcosts?\b|\bsubsid\w*", "经费"),
     (r"\bimportan\w*|\bsignifican\w*|\bpoint of\b|\bpurpose\b", "意义"),
     (r"\bset up\b|\bestablish\w*", "成立"), (r"\binvolve\w*|\binclude\w*|\bconsist\w*", "包括"),
