@@ -58,6 +58,12 @@ class Deadline:
     problem: str = ""  # why this deadline cannot be scheduled, in Chinese; empty when it is fine
     date_in_source: bool = True  # False: `due` is only for ordering and scheduling; never shown as the source's date
     reportable: bool = True  # False for dates such as a phase's end: reminded of, never reported done by a unit
+    reported_by: tuple[str, ...] = ()  # the kinds that report it done, when not all it binds (others supervise)
+
+    @property
+    def reporters(self) -> tuple[str, ...]:
+        """The unit kinds that carry the task out and report it done (the county that only supervises does not)."""
+        return self.reported_by or self.binds
 
 
 @dataclass(frozen=True)
@@ -212,7 +218,8 @@ def _deadline(raw: dict) -> Deadline:
     else:
         problem = f"截止事项 {raw['id']} 没有写日期"
     binds = tuple(raw.get("binds", ()))
-    unknown = [b for b in binds if b not in UNIT_KINDS]
+    reported_by = tuple(raw.get("reported_by", ()))
+    unknown = [b for b in (*binds, *reported_by) if b not in UNIT_KINDS]
     if unknown:
         problem = problem or f"截止事项 {raw['id']} 的对象单位类型未知：{'、'.join(unknown)}"
         logger.warning("campaign file: deadline %s binds unknown unit kinds %s", raw["id"], unknown)
@@ -228,6 +235,7 @@ def _deadline(raw: dict) -> Deadline:
         problem=problem,
         date_in_source=bool(raw.get("date_in_source", True)),
         reportable=bool(raw.get("reportable", True)),
+        reported_by=reported_by,
     )
 
 

@@ -35,6 +35,6 @@ def score(words: str, deadline: Deadline) -> float:
 
 def matching_tasks(campaign: Campaign, words: str, unit_kind: str | None = None) -> list[Deadline]:
     """The tasks (of units of that kind, when given) the words mean: the best match, or several equally good."""
-    scored = [(score(words, d), d) for d in campaign.unit_tasks() if unit_kind is None or unit_kind in d.binds]
+    scored = [(score(words, d), d) for d in campaign.unit_tasks() if unit_kind is None or unit_kind in d.reporters]
     best = max((s for s, _ in scored), default=0.0)
     return [d for s, d in scored if s >= ENOUGH and s == best]

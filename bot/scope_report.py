@@ -167,7 +167,7 @@ def _coverage_by_branch(units: list[UnitRow]) -> list[tuple[str, int, int]]:
 def _task_rows(db: sqlite_utils.Database, scope: Scope, now: datetime, campaign: Campaign):
     for deadline in campaign.unit_tasks():
         for unit_id, name, reported_at, by, kind, file_name, stored in task_lines(db, scope, now, deadline.id,
-                                                                                    deadline.binds):
+                                                                                    deadline.reporters):
             yield (deadline.task, deadline.due, unit_id, name, "已完成" if reported_at else "未完成", reported_at, by,
                    {"document": "文件", "photo": "照片"}.get(kind, kind), file_name, stored)
 

@@ -56,7 +56,7 @@ async def report_task(msg: Incoming, ctx: Context) -> list[Outgoing]:
 async def choose_task(msg: Incoming, ctx: Context) -> list[Outgoing]:
     """Goes on with the task chosen from several that matched."""
     deadline = ctx.campaign.deadline(msg.choice[len(TASK_PREFIX):])
-    if deadline is None or ctx.cadre.unit_kind not in deadline.binds:
+    if deadline is None or ctx.cadre.unit_kind not in deadline.reporters:
         ctx.clear_state()
         return [Outgoing("这个选项已经失效。请重新发送，例如“上报 实施方案”。")]
     evidence = ctx.state_data.get("evidence")
@@ -103,7 +103,7 @@ async def show_tasks(msg: Incoming, ctx: Context) -> list[Outgoing]:
     scope = admin_scope(ctx)
     lines = []
     for deadline in ctx.campaign.unit_tasks():
-        status = task_status(ctx.db, scope, deadline.id, deadline.binds)
+        status = task_status(ctx.db, scope, deadline.id, deadline.reporters)
         if not status:
             continue
         missing = [s.unit_name for s in status if s.done_at is None]

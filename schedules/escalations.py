@@ -29,7 +29,7 @@ def missing_below(app: BotApp, admin: Cadre, deadline: Deadline) -> list[TaskSta
     scope = scope_of(app.db, admin.id)
     if scope is None:
         return []
-    return [s for s in task_status(app.db, scope, deadline.id, deadline.binds)
+    return [s for s in task_status(app.db, scope, deadline.id, deadline.reporters)
             if s.done_at is None and (scope.everything or s.unit_id != admin.unit_id)]
 
 

@@ -131,6 +131,8 @@ def test_unit_tasks_are_the_deadlines_units_report_not_the_phase_ends(campaign):
     assert [d.id for d in campaign.unit_tasks()] == [
         "county-plan-meeting", "grassroots-plan-meeting", "plan-report", "commendation-2011", "commendation-2012"]
     assert campaign.deadline("phase1-end").binds  # still a date every unit is reminded of
+    grassroots = campaign.deadline("grassroots-plan-meeting")
+    assert grassroots.reporters == ("基层党组织",) and "县市委" in grassroots.binds  # counties reminded to supervise
 
 
 REQUIRED_TOPICS = {

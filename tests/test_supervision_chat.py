@@ -133,6 +133,8 @@ async def test_a_task_command_then_a_photo_records_the_meeting(chat, province):
 async def test_the_task_board_lists_tasks_units_report_not_a_phase_ending(chat, province):
     board = await chat("C7").text("任务")
     assert "将实施方案上报州委创先争优活动办公室（5月15日前）：已完成 0/3" in board
+    grassroots = next(line for line in board.splitlines() if "召开动员会议" in line)  # the branches report it, the
+    assert "示例县委" not in grassroots and "另一县委" not in grassroots  # counties only supervise it
     assert "阶段" not in board and "基本结束" not in board
     assert "第一阶段是广泛发动" in await chat("C3").text("已完成第一阶段")  # no task to report: a question answered
     assert province.db.execute("SELECT COUNT(*) FROM unit_task_completions").fetchone()[0] == 0

@@ -16,12 +16,12 @@ def tasks(req: PageRequest) -> Response:
     missing = req.request.query_params.get("missing") or None
     if missing is not None and missing not in {d.id for d in deadlines}:
         raise no_such_page(f"unknown task {missing!r}")
-    kinds = tuple(sorted({kind for d in deadlines for kind in d.binds}))
+    kinds = tuple(sorted({kind for d in deadlines for kind in d.reporters}))
     cursor = req.request.query_params.get("after")
     after = decode_cursor(cursor, ("path",))
     rows = task_units(req.db, req.admin.scope, kinds, after["after_path"], PAGE_SIZE + 1, missing)
     page = keyset_page(rows, PAGE_SIZE, lambda r: (r.path,), cursor)
     today = req.app.local(req.now).date()
-    totals = {d.id: task_totals(req.db, req.admin.scope, d.id, d.binds) for d in deadlines}
+    totals = {d.id: task_totals(req.db, req.admin.scope, d.id, d.reporters) for d in deadlines}
     return req.render("tasks.html", deadlines=deadlines, totals=totals, page=page, missing=missing,
                       overdue={d.id: d.due is not None and d.due < today for d in deadlines})
