@@ -118,6 +118,11 @@ class Campaign:
                 return phase
         return None
 
+    def last_ended_phase(self, day: date) -> Phase | None:
+        """The last described phase that ended before day, or None (before the campaign, or within the first)."""
+        ended = [p for p in self.phases if p.described and p.end and p.end < day]
+        return max(ended, key=lambda p: p.number, default=None)
+
     def phase(self, number: int) -> Phase | None:
         """The phase with this number, described or not."""
         return next((p for p in self.phases if p.number == number), None)

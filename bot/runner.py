@@ -60,6 +60,7 @@ class BotRunner:
                                 log_level="warning", access_log=False)
         self.server = _Server(config)
         self.scheduler = None
+        self.jobs = None  # the scheduler's ReminderJobs, drained at a stop
         self._serving: asyncio.Task | None = None
         self._started: list[Channel] = []
         self._run_lock: int | None = None
@@ -82,7 +83,7 @@ class BotRunner:
             for channel in self.channels:
                 await channel.start()
                 self._started.append(channel)
-            self.scheduler = start_scheduler(self.app)
+            self.scheduler, self.jobs = start_scheduler(self.app)
         except BaseException:
             await self.stop()
             raise
@@ -91,11 +92,10 @@ class BotRunner:
     async def stop(self) -> None:
         """Stops the scheduler, the channels (in reverse order) and the HTTP server."""
         if self.scheduler is not None:
-            jobs = getattr(self.scheduler, "reminder_jobs", None)
-            if jobs is not None:  # a graceful stop lets the sends in flight finish and be recorded, starting none
-                await jobs.drain(DRAIN_SECONDS)
+            if self.jobs is not None:  # a graceful stop lets the sends in flight finish and be recorded, starting none
+                await self.jobs.drain(DRAIN_SECONDS)
             self.scheduler.shutdown(wait=False)
-            self.scheduler = None
+            self.scheduler, self.jobs = None, None
         while self._started:
             channel = self._started.pop()
             try:
@@ -124,17 +124,17 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 def start_scheduler(app: BotApp):
-    """An AsyncIOScheduler in this loop with the reminder jobs, when reminders are enabled; else None."""
+    """An AsyncIOScheduler in this loop and the reminder jobs it runs, when reminders are enabled; else None, None."""
     if not app.settings.reminders.enabled:
-        return None
+        return None, None
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
     import schedules
 
     scheduler = AsyncIOScheduler(timezone=app.tz)
-    scheduler.reminder_jobs = schedules.register_jobs(scheduler, app)  # kept for the drain at stop
+    jobs = schedules.register_jobs(scheduler, app)
     scheduler.start()
-    return scheduler
+    return scheduler, jobs
 
 
 async def serve_until(app: BotApp, stop: asyncio.Event) -> None:

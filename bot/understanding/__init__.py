@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 
 from bot.campaign import Campaign, chinese_date
 from bot.understanding.answers import DEFAULT_SUGGESTIONS, Composer, phase_label
-from bot.understanding.compound import ASKS, split_questions
+from bot.understanding.compound import ASKS, INTRODUCTION, split_questions
 from bot.understanding.engine import engine_for
 from bot.understanding.intents import doers
 from bot.understanding.lexicon import kinds_named_in, rare_nouns, spellings
 from bot.understanding.english import gist, is_english, to_chinese
-from bot.understanding.cues import MONTH_DAY, PHASE_ENDED, cue, personal_intent, relative_phase_named, with_phase_numbers
+from bot.understanding.cues import (MONTH_DAY, PHASE_ENDED, cue, personal_intent, relative_phase_named,
+                                    with_phase_numbers)
 from bot.understanding.model import CONFIDENCE_THRESHOLD, PERSONAL_INTENTS, Answer, Understanding
 from bot.understanding.normalize import CJK, MAX_QUESTION_CHARS
 
@@ -44,7 +45,6 @@ _CAMPAIGN_OF = re.compile(r"(这个|这次|本次|咱们|我们)?(创先争优)?
 # the campaign named as the setting of a question (搞这个活动能…, 在创先争优中…), with the verb that carries it
 _CAMPAIGN_NAMED = re.compile(r"(搞|开展|参加|通过|在)?((这个|这次|本次|咱们|我们|咱)(创先争优)?活动|创先争优(活动)?)"
                              r"(中|里|里面|当中)?")
-_INTRODUCED = re.compile(r"^(我是|俺是|本人是|我们是|咱们是)")
 _CAMPAIGN_ASKED = re.compile(r"(创先争优|活动)(是|指|什么意思|的意思|的含义|的内容|的主要内容)")  # …is what asked
 _FIRST_PERSON = re.compile(r"我们|咱们|俺们|我$|^我|自己")  # the asker's own unit spoken of
 # …and after something ends (结束以后, 完了之后, 后面还有啥阶段), not what follows in a list (服务大局后面那几个词)
@@ -319,7 +319,7 @@ class Answerer:
         colloquial, filler, role-aware)."""
         clean = self._engine.normalizer.clean(text)
         question = _question_after_context(clean)
-        if not question or _INTRODUCED.match(clean):  # 我是中学老师 …: who asks, read with the question by the normaliser
+        if not question or INTRODUCTION.match(clean):  # 我是中学老师 …: who asks, read with the question
             return text, unit_kind
         head = self.normalize(clean[:len(clean) - len(question)])
         if not self.index.named_in(self.normalize(question)) or self.index.named_in(head):
@@ -455,18 +455,13 @@ class Answerer:
         if year:  # 今年七一前有啥大事: 今年 is the year it is asked in (class: time-aware)
             text = _RELATIVE_YEAR.sub(lambda m: f"{today.year + _RELATIVE_YEARS[m.group(0)]}年", text)
             reading = self._engine.reader.read(text, self.tokenize(text))
-        phase = self.campaign.phase_at(today) or self._last_ended(today)  # between phases: the one just ended
+        phase = self.campaign.phase_at(today) or self.campaign.last_ended_phase(today)  # between phases: just ended
         if phase is None or not relative_phase_named(text) \
                 or self._engine.reader.names_topic(text) and not cue("date_asked", text):
             return reading  # 进入下一阶段 names the source's rule on moving on, not a phase; 什么时候进下一阶段 does
         ended = PHASE_ENDED.search(text)  # 第二阶段结束了 下一阶段干啥: the next after the one said to have ended
         resolved = with_phase_numbers(text, int(ended.group(1)) if ended else phase.number)
         return self._engine.reader.read(resolved, self.tokenize(resolved))
-
-    def _last_ended(self, today):
-        """The last described phase that ended before today, or None (before the campaign, or within a phase)."""
-        ended = [p for p in self.campaign.phases if p.end and p.end < today]
-        return max(ended, key=lambda p: p.number, default=None)
 
     def _compose(self, reading: Understanding, today, unit_kind: str | None, role: str | None) -> str:
         c, slots = self._composer, reading.slots

@@ -82,8 +82,7 @@ class Composer:
 
     def undescribed_stretch(self, today: date) -> str:
         """After the last described phase and before the end: exactly what the source says, nothing invented."""
-        described = [p for p in self.campaign.phases if p.described and p.end and p.end < today]
-        last = described[-1] if described else None
+        last = self.campaign.last_ended_phase(today)
         done = f"{phase_label(last.number)}已于{last.period_text.split('到')[-1]}结束。" if last else ""
         later = self._first_undescribed()
         rest = later.summary if later else f"活动{self.campaign.end_text}。"
@@ -104,7 +103,8 @@ class Composer:
             return f"没有这个阶段：活动共分{CN_ORDINAL[total] if total < 10 else total}个阶段进行。\n{self.basis(self._phases_ref())}"
         if not phase.described:  # 下个阶段啥时候开始: where the described ones end, then what the source says
             before = self.campaign.phase(number - 1)
-            lead = f"{phase_label(number - 1)}到{before.period_text.split('到')[-1]}结束。" if before and before.described else ""
+            ends = before.period_text.split("到")[-1] if before and before.described else ""
+            lead = f"{phase_label(number - 1)}到{ends}结束。" if ends else ""
             return f"{lead}{phase.summary}\n{self.basis(phase.ref)}"
         where = "还没开始" if today < phase.start else ("已经结束" if today > phase.end else "正在进行")
         head = []

@@ -23,13 +23,13 @@ _JOINER = re.compile(r"^(完了|然后|另外|还有就是|再就是|以及|并�
 
 
 # 我是县直机关的党员 / 我们是乡里的党委: who asks, said before the question, is context (class: role-aware)
-_INTRODUCTION = re.compile(r"^(我|我们|俺|俺们|咱|咱们|本人)(是|在|属于)")
+INTRODUCTION = re.compile(r"^(我|我们|俺|俺们|咱|咱们|本人)(是|在|属于)")
 
 
 def _asks(part: str) -> bool:
     if ASKS.search(part):
         return True
-    return len(part) >= MIN_QUESTION and not _INTRODUCTION.match(part)
+    return len(part) >= MIN_QUESTION and not INTRODUCTION.match(part)
 
 
 def split_questions(text: str) -> list[str]:

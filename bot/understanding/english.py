@@ -47,10 +47,9 @@ GLOSSARY = (
     (r"\bleading (small )?group\b", "领导小组"), (r"\b(first|chief) (responsible )?person( responsible)?\b", "第一责任人"),
     (r"\b(person|one|leader)s? (primarily |mainly |chiefly )?responsible\b|\b(primarily|mainly|chiefly) responsible\b",
      "第一责任人"), (r"\bresponsib\w*", "负责"),
-    (r"\bfirst (phase|stage)\b|\b(phase|stage) ?(one|1)(?![a-z\d])", "第一阶段"),
-    (r"\bsecond (phase|stage)\b|\b(phase|stage) ?(two|2)(?![a-z\d])", "第二阶段"),
-    (r"\bthird (phase|stage)\b|\b(phase|stage) ?(three|3)(?![a-z\d])", "第三阶段"),
-    (r"\bfourth (phase|stage)\b|\b(phase|stage) ?(four|4)(?![a-z\d])", "第四阶段"),
+    *((rf"\b{nth} (phase|stage)\b|\b(phase|stage) ?({word}|{n})(?![a-z\d])", f"第{cn}阶段")
+      for n, (nth, word, cn) in enumerate((("first", "one", "一"), ("second", "two", "二"), ("third", "three", "三"),
+                                           ("fourth", "four", "四")), start=1)),
     (r"\b(last|final) (phase|stage)\b", "最后一个阶段"), (r"\bnext (phase|stage)\b", "下一阶段"),
     (r"\bhow many (phases|stages)\b", "几个阶段"), (r"\b(the )?(phases|stages|steps)\b", "哪些阶段"),
     (r"\b(current|which|what) (phase|stage)\b|\b(phase|stage) (is it )?now\b", "现在是哪个阶段"),

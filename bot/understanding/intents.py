@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from bot.understanding.cues import CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE_ENDED, PHASE, PHASE_WORD, cue, personal_intent
+from bot.understanding.cues import (CUE_PATTERNS, MONTH_DAY, MOVE_ON, PHASE, PHASE_ENDED, PHASE_WORD, cue,
+                                    personal_intent)
 from bot.understanding.declines import asks_uncounted_number, decline_reason
 from bot.understanding.lexicon import UNIT_KIND_WORDS, kinds_named_in, part_of_unit_name, spellings
 from bot.understanding.model import CONFIDENCE_THRESHOLD, Understanding

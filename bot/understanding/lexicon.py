@@ -27,7 +27,10 @@ CAMPAIGN_TERMS = (
     "七一", "十八大", "十七大", "建党90周年", "截止", "截止日期", "表彰", "集中表彰", "专项表彰", "上报",
     "党务工作者", "优秀共产党员", "先进基层党组织", "农牧村", "农牧户", "党支部", "党总支", "大学生村官",
     "五个好", "五带头", "三项教育", "三大工程", "党建带团建", "学习实践活动", "科学发展观",
-    "非公有制企业", "非公企业", "机关工委", "机关党委", "民族关系", "表彰大会", "团组织", "团县委", "团支部", "活动方案", "结对子", "学法", "学法律", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
+    "非公有制企业", "非公企业", "民营企业", "私营企业", "民企", "说一声", "讲一声", "知会", "负总责", "挂点",
+    # bodies and things the source names that jieba would split (机关工委 is no 机关 + 工委)
+    "机关工委", "机关党委", "县市直机关工委", "非公有制企业党工委", "教育局党组织", "卫生局党组织", "民族关系",
+    "表彰大会", "团组织", "团县委", "团支部", "活动方案", "结对子", "学法", "学法律",
 )
 
 # Variant -> the word the index uses. Applied to single tokens after segmentation.
@@ -43,7 +46,8 @@ SYNONYMS = {
     "乡镇党委": "基层党组织", "州直单位": "州直", "村党支部": "基层党组织", "党总支": "基层党组织",
     "农户": "农牧户", "牧户": "农牧户", "户": "农牧户",
     "村": "农牧村", "村子": "农牧村", "农村": "农牧村", "牧村": "农牧村",
-    "校": "学校", "中学": "学校", "小学": "学校", "高中": "学校", "初中": "学校", "一中": "学校", "二中": "学校", "目标": "目标要求", "争创主题": "主题",
+    "校": "学校", "中学": "学校", "小学": "学校", "高中": "学校", "初中": "学校", "一中": "学校", "二中": "学校",
+    "目标": "目标要求", "争创主题": "主题",
     "完": "结束", "收尾": "结束", "启动": "开始",
     "共青团": "团建", "老师": "教职工", "教师": "教职工",
     # colloquial and near words for the file's terms (class: synonyms and colloquial words)
@@ -57,7 +61,8 @@ SYNONYMS = {
     "内容": "主要内容", "交到": "上报", "收齐": "上报", "交齐": "上报", "报齐": "上报", "交上去": "上报", "报上去": "上报", "报上": "上报", "送到": "上报",
     "冲突": "服从", "矛盾": "服从", "一样": "不同", "相同": "不同", "差别": "不同",
     "医院": "医疗卫生", "卫生院": "医疗卫生", "不行": "不力", "干不好": "不力", "懒散": "不力",
-    "意义何在": "意义", "结对子": "结对", "学法": "法制教育", "学法律": "法制教育", "组织部": "组织", "宣传部": "宣传", "花样": "多样", "新花样": "多样", "说法": "意见", "看法": "意见",
+    "意义何在": "意义", "结对子": "结对", "学法": "法制教育", "学法律": "法制教育", "组织部": "组织", "宣传部": "宣传",
+    "花样": "多样", "新花样": "多样", "说法": "意见", "看法": "意见",
     # roles and bodies as cadres name them (class: role-aware): a secretary is a unit's 主要领导; the league's and
     # women's federation's branches are what 党建带团建 builds with the Party's
     "县委书记": "主要领导", "党委书记": "主要领导", "支部书记": "主要领导", "角色": "责任", "职责": "责任",
@@ -76,8 +81,8 @@ def _spellings() -> dict[str, tuple[str, ...]]:
 
 # A paraphrase a cadre uses -> the source's own terms for it, for matching the source's sentences only (the words
 # themselves stay apart in the index: 十八大 is also a date). 党代会: the congresses the source names by number.
-PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "甘南": ("甘南", "我州", "全州"), "学校": ("学校", "中小学"),
-               "确定": ("确定", "明确", "定下")}  # 明确…实践重点: to set is 明确 in the source
+PARAPHRASES = {"党代会": ("党代会", "代表大会", "十七大", "十八大"), "甘南": ("甘南", "我州", "全州"),
+               "学校": ("学校", "中小学"), "确定": ("确定", "明确", "定下")}  # 明确…实践重点: to set is 明确 in the source
 
 SPELLINGS = _spellings() | PARAPHRASES
 
@@ -204,8 +209,8 @@ def common_words_dictionary() -> Path:
 
     The full dictionary takes about a second to load; the common fifth of it loads in a fraction of that and still
     tells everyday words (天气, 州长) from the campaign's."""
-    return _derived_from_dictionary(f"jieba-{COMMON_WORD_FREQ}",
-                                    lambda lines: (line for line in lines if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ))
+    common = lambda lines: (line for line in lines if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ)  # noqa: E731
+    return _derived_from_dictionary(f"jieba-{COMMON_WORD_FREQ}", common)
 
 
 def _derived_from_dictionary(name: str, keep: Callable[[Iterable[str]], Iterable[str]]) -> Path:
@@ -224,16 +229,6 @@ def _derived_from_dictionary(name: str, keep: Callable[[Iterable[str]], Iterable
         os.replace(partial, target)  # atomic: a concurrent start never reads half a file
     except OSError as exc:
         logger.warning("cannot write %s derived from jieba's dictionary (%s); using the dictionary", name, exc)
-        return source
-    return target
-    try:
-        with open(source, encoding="utf-8") as fh:
-            kept = [line for line in fh if int(line.split(" ", 2)[1]) >= COMMON_WORD_FREQ]
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text("".join(kept), encoding="utf-8")
-        os.replace(partial, target)  # atomic: a concurrent start never reads half a file
-    except OSError as exc:
-        logger.warning("cannot write the trimmed jieba dictionary (%s); using the full one", exc)
         return source
     return target
 

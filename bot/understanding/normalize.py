@@ -10,8 +10,8 @@ import opencc
 from bot.understanding.colloquial import standardize
 from bot.understanding.english import translate
 
-MAX_QUESTION_CHARS = 200
-VAGUE_QUESTION_CHARS = 8  # after a self-introduction, a question this short (这活动咋弄) is about who asks  # longer messages are not questions; the bot asks for a short one
+MAX_QUESTION_CHARS = 200  # longer messages are not questions; the bot asks for a short one
+VAGUE_QUESTION_CHARS = 8  # after a self-introduction, a question this short (这活动咋弄) is about who asks
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUMBER = "[零〇一二两三四五六七八九十]+"
@@ -26,7 +26,9 @@ TYPOS = (
 )
 
 # Variant spellings of the file's own words, unified in the text so that names match whole (class: synonyms).
-VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"), ("评先进", "评选先进"), ("不一样", "区别"), ("下基层", "深入基层"), ("下乡", "深入基层"), ("不下去", "不深入基层"), ("下去调研", "深入基层调研"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
+VARIANTS = (("党(工)委", "党工委"), ("干完", "完成"), ("做完", "完成"), ("弄完", "完成"), ("搞完", "完成"),
+            ("评先进", "评选先进"), ("不一样", "区别"), ("下基层", "深入基层"), ("下乡", "深入基层"), ("不下去", "不深入基层"),
+            ("下去调研", "深入基层调研"), ("督察", "督查"), ("表扬", "表彰"), ("嘉奖", "表彰"), ("督促检查", "督查"))
 
 # Spoken forms -> the words the rules and the index know (longest first).
 SPOKEN = (
@@ -34,8 +36,9 @@ SPOKEN = (
     ("几月几号", "什么时候"), ("几月几日", "什么时候"), ("多会儿", "什么时候"), ("多会", "什么时候"),
     ("啥时候", "什么时候"), ("啥时", "什么时候"), ("几时", "什么时候"), ("何时", "什么时候"), ("哪一天", "什么时候"),
     ("哪天", "什么时候"), ("几号", "什么时候"), ("什么时间", "什么时候"), ("什么日子", "什么时候"),
-("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
-    ("归谁管", "由谁指导"), ("谁来管", "谁指导"), ("谁管", "谁指导"), ("啥", "什么"), ("咋", "怎么"), ("要干", "要做"), ("神马", "什么"),
+    ("干嘛", "做什么"), ("干啥", "做什么"), ("干什么", "做什么"), ("干些什么", "做什么"), ("做啥", "做什么"),
+    ("归谁管", "由谁指导"), ("谁来管", "谁指导"), ("谁管", "谁指导"),
+    ("啥", "什么"), ("咋", "怎么"), ("要干", "要做"), ("神马", "什么"),
 )
 
 # Pinyin initials cadres type for the campaign's terms on a phone keyboard.

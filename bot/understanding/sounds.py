@@ -72,6 +72,7 @@ def _first_reading(chars: str) -> str:
 
 _TIME_ENDS = "候号日月天底年"  # the last character of a time said before 前 / 后 (5月10日前, 什么时候前)
 
+
 class SoundCorrector:
     """Knows how each campaign word sounds and replaces the stretches of a question that sound like one."""
 
